@@ -1,0 +1,45 @@
+"""Command line: `python -m emulator serve` (also installed as `personalize-emulator`)."""
+
+import argparse
+import logging
+import pathlib
+import sys
+
+from emulator.settings import DEFAULT_PORT, Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="personalize-emulator", description="A local Amazon Personalize.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the emulator's HTTP endpoint")
+    defaults = Settings()
+    serve.add_argument("--host", default=defaults.host, help="address to bind (default %(default)s)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0 = any free)")
+    serve.add_argument("--data-dir", type=pathlib.Path, default=defaults.data_dir,
+                       help="where state and models live (default %(default)s)")
+    serve.add_argument("--account-id", default=defaults.account_id, help="AWS account id in ARNs")
+    serve.add_argument("--s3-endpoint-url", default=None,
+                       help="read import data from this S3 endpoint instead of the built-in S3")
+    serve.add_argument("--status-seconds", type=float, default=defaults.status_seconds,
+                       help="least time each transient status stays visible (default %(default)s)")
+    serve.add_argument("--training-seconds", type=float, default=defaults.training.seconds,
+                       help="wall-clock budget of one training (default %(default)s)")
+    serve.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings(host=args.host, port=args.port, data_dir=args.data_dir.expanduser(),
+                        account_id=args.account_id, s3_endpoint_url=args.s3_endpoint_url,
+                        status_seconds=args.status_seconds)
+    settings.training.seconds = args.training_seconds
+    from emulator.server import Server
+    server = Server(settings)
+    print(f"Personalize emulator on {server.endpoint} (data: {settings.data_dir})", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

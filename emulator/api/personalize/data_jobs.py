@@ -1,0 +1,45 @@
+"""Dataset import jobs: bulk CSV from S3 into a dataset."""
+
+from emulator.api.personalize.common import checked_tags, compact, list_page, require_active
+from emulator.context import RequestContext
+from emulator.errors import InvalidInputException, LimitExceededException
+from emulator.jobs import lifecycle
+
+KIND = "dataset-import-job"
+MAX_RUNNING_IMPORTS = 5   # spec: personalize-behavior.md §2.6
+
+
+def create_dataset_import_job(ctx: RequestContext, *, job_name: str, dataset_arn: str, data_source: dict,
+                              role_arn: str | None = None, tags: list | None = None,
+                              import_mode: str | None = None,
+                              publish_attribution_metrics_to_s3: bool | None = None) -> dict:
+    dataset = ctx.store.get("dataset", dataset_arn)
+    if not data_source.get("dataLocation"):
+        raise InvalidInputException("Invalid Data location. dataSource.dataLocation is required.")
+    import_mode = import_mode or "FULL"
+    earlier = ctx.store.children(dataset_arn, KIND)
+    if import_mode == "INCREMENTAL" and not any(job["status"] == lifecycle.ACTIVE for job in earlier):
+        raise InvalidInputException("An INCREMENTAL import needs an earlier bulk import into the dataset; "
+                                    "use importMode FULL for the first one.")
+    require_active(dataset, "datasetArn")
+    arn = ctx.arn(KIND, job_name)
+    record = compact(jobName=job_name, datasetImportJobArn=arn, datasetArn=dataset_arn, dataSource=data_source,
+                     roleArn=role_arn, importMode=import_mode,
+                     publishAttributionMetricsToS3=publish_attribution_metrics_to_s3)
+    with ctx.store.transaction():
+        running = ctx.all(KIND, where="status IN (?, ?)",
+                          params=(lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS))
+        if len(running) >= MAX_RUNNING_IMPORTS:
+            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
+        ctx.create(KIND, record, "datasetImportJobArn", parent=dataset_arn, tags=checked_tags(tags))
+        ctx.jobs.enqueue("create", arn)
+    return {"datasetImportJobArn": arn}
+
+
+def describe_dataset_import_job(ctx: RequestContext, *, dataset_import_job_arn: str) -> dict:
+    return {"datasetImportJob": ctx.store.get(KIND, dataset_import_job_arn)}
+
+
+def list_dataset_import_jobs(ctx: RequestContext, *, dataset_arn: str | None = None,
+                             next_token: str | None = None, max_results: int | None = None) -> dict:
+    return list_page(ctx, KIND, "datasetImportJobs", next_token, max_results, parent=dataset_arn)

@@ -1,0 +1,34 @@
+"""Dataset groups: the container of datasets, solutions, campaigns and trackers."""
+
+from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page
+from emulator.context import RequestContext
+from emulator.errors import InvalidInputException
+
+KIND = "dataset-group"
+
+
+def create_dataset_group(ctx: RequestContext, *, name: str, role_arn: str | None = None,
+                         kms_key_arn: str | None = None, domain: str | None = None,
+                         tags: list | None = None) -> dict:
+    if kms_key_arn and not role_arn:
+        raise InvalidInputException("A kmsKeyArn needs a roleArn that can use the key.")
+    arn = ctx.arn(KIND, name)
+    record = compact(name=name, datasetGroupArn=arn, roleArn=role_arn, kmsKeyArn=kms_key_arn, domain=domain)
+    with ctx.store.transaction():
+        ctx.create(KIND, record, "datasetGroupArn", tags=checked_tags(tags))
+        ctx.jobs.enqueue("create", arn)
+    return compact(datasetGroupArn=arn, domain=domain)
+
+
+def describe_dataset_group(ctx: RequestContext, *, dataset_group_arn: str) -> dict:
+    return {"datasetGroup": ctx.store.get(KIND, dataset_group_arn)}
+
+
+def list_dataset_groups(ctx: RequestContext, *, next_token: str | None = None,
+                        max_results: int | None = None) -> dict:
+    return list_page(ctx, KIND, "datasetGroups", next_token, max_results)
+
+
+def delete_dataset_group(ctx: RequestContext, *, dataset_group_arn: str) -> None:
+    # spec: personalize-behavior.md §3.1 and §14: every child must be gone first
+    begin_delete(ctx, KIND, dataset_group_arn, blocked_by=ctx.store.children(dataset_group_arn))

@@ -1,0 +1,57 @@
+"""Datasets: one per type in a dataset group, each bound to a schema."""
+
+from emulator.api.personalize.common import begin_delete, checked_tags, list_page, require_active
+from emulator.context import RequestContext
+from emulator.datasets.schemas import DATASET_TYPES, parse_schema
+from emulator.errors import InvalidInputException, ResourceInUseException
+from emulator.jobs import lifecycle
+from emulator.store.arns import name_of
+
+KIND = "dataset"
+
+
+def create_dataset(ctx: RequestContext, *, name: str, schema_arn: str, dataset_group_arn: str,
+                   dataset_type: str, tags: list | None = None) -> dict:
+    dataset_type = dataset_type.upper()
+    if dataset_type not in DATASET_TYPES:
+        raise InvalidInputException(f"datasetType {dataset_type} is not one of {', '.join(DATASET_TYPES)}.")
+    group = ctx.store.get("dataset-group", dataset_group_arn)
+    schema = ctx.store.get("schema", schema_arn)
+    served = parse_schema(schema["schema"], schema.get("domain")).dataset_type
+    if served != dataset_type:
+        raise InvalidInputException(f"Schema {schema_arn} describes a {served} dataset, not {dataset_type}.")
+    if schema.get("domain") != group.get("domain"):
+        raise InvalidInputException(
+            f"The schema's domain ({schema.get('domain') or 'none'}) must match the dataset group's "
+            f"({group.get('domain') or 'none'}).")
+    require_active(group, "datasetGroupArn")
+    arn = ctx.arn(KIND, name_of(dataset_group_arn), dataset_type)
+    record = {"name": name, "datasetArn": arn, "datasetGroupArn": dataset_group_arn,
+              "datasetType": dataset_type, "schemaArn": schema_arn}
+    with ctx.store.transaction():
+        ctx.create(KIND, record, "datasetArn", parent=dataset_group_arn, tags=checked_tags(tags))
+        ctx.jobs.enqueue("create", arn)
+    return {"datasetArn": arn}
+
+
+def describe_dataset(ctx: RequestContext, *, dataset_arn: str) -> dict:
+    return {"dataset": ctx.store.get(KIND, dataset_arn)}
+
+
+def list_datasets(ctx: RequestContext, *, dataset_group_arn: str | None = None, next_token: str | None = None,
+                  max_results: int | None = None) -> dict:
+    return list_page(ctx, KIND, "datasets", next_token, max_results, parent=dataset_group_arn)
+
+
+def delete_dataset(ctx: RequestContext, *, dataset_arn: str) -> None:
+    running = [job for job in ctx.store.children(dataset_arn, "dataset-import-job")
+               if job["status"] in lifecycle.TRANSIENT]
+    if running:
+        raise ResourceInUseException(f"{dataset_arn} has an import job in progress: {running[0]['datasetImportJobArn']}.")
+    begin_delete(ctx, KIND, dataset_arn)
+
+
+def dataset_of_type(ctx: RequestContext, dataset_group_arn: str, dataset_type: str) -> dict | None:
+    arn = ctx.arn(KIND, name_of(dataset_group_arn), dataset_type)
+    return ctx.store.find(KIND, arn)
+

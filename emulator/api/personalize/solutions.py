@@ -1,0 +1,101 @@
+"""Solutions (a recipe and its configuration) and their versions (trained models), with their metrics."""
+
+from emulator.api.personalize.common import (begin_delete, checked_tags, compact, list_page, live,
+                                             require_active)
+from emulator.context import RequestContext
+from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
+from emulator.jobs import lifecycle
+from emulator.store.arns import name_of, short_id
+from service_model import recipes as catalogue
+
+KIND, VERSION = "solution", "solution-version"
+VERSION_SUMMARY = ("solutionVersionArn", "status", "trainingMode", "trainingType", "creationDateTime",
+                   "lastUpdatedDateTime", "failureReason")
+
+
+def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, recipe_arn: str | None = None,
+                    perform_hpo: bool = False, perform_auto_ml: bool = False,
+                    perform_auto_training: bool = True, perform_incremental_update: bool | None = None,
+                    event_type: str | None = None, solution_config: dict | None = None,
+                    tags: list | None = None) -> dict:
+    if perform_auto_ml == bool(recipe_arn):   # spec: personalize-behavior.md §3.9
+        raise InvalidInputException("Give a recipeArn, or set performAutoML without one.")
+    if recipe_arn:
+        if catalogue.recipe(recipe_arn) is None:
+            raise ResourceNotFoundException(f"Recipe {recipe_arn} does not exist.")
+        if catalogue.is_domain_recipe(recipe_arn):
+            raise InvalidInputException(f"{recipe_arn} is a domain recipe; use it with CreateRecommender.")
+    group = ctx.store.get("dataset-group", dataset_group_arn)
+    require_active(group, "datasetGroupArn")
+    arn = ctx.arn(KIND, name)
+    record = compact(name=name, solutionArn=arn, datasetGroupArn=dataset_group_arn, recipeArn=recipe_arn,
+                     performHPO=perform_hpo, performAutoML=perform_auto_ml,
+                     performAutoTraining=perform_auto_training,
+                     performIncrementalUpdate=perform_incremental_update, eventType=event_type,
+                     solutionConfig=solution_config or None)
+    with ctx.store.transaction():
+        ctx.create(KIND, record, "solutionArn", parent=dataset_group_arn, tags=checked_tags(tags))
+        ctx.jobs.enqueue("create", arn)
+    return {"solutionArn": arn}
+
+
+def describe_solution(ctx: RequestContext, *, solution_arn: str) -> dict:
+    solution = ctx.store.get(KIND, solution_arn)
+    versions = ctx.store.children(solution_arn, VERSION)
+    if versions:
+        solution["latestSolutionVersion"] = {key: versions[0][key] for key in VERSION_SUMMARY
+                                             if key in versions[0]}
+    return {"solution": solution}
+
+
+def list_solutions(ctx: RequestContext, *, dataset_group_arn: str | None = None, next_token: str | None = None,
+                   max_results: int | None = None) -> dict:
+    return list_page(ctx, KIND, "solutions", next_token, max_results, parent=dataset_group_arn)
+
+
+def delete_solution(ctx: RequestContext, *, solution_arn: str) -> None:
+    ctx.store.get(KIND, solution_arn)
+    training = [v for v in ctx.store.children(solution_arn, VERSION) if v["status"] in lifecycle.TRANSIENT]
+    if training:
+        raise ResourceInUseException(f"{training[0]['solutionVersionArn']} is still {training[0]['status']}.")
+    begin_delete(ctx, KIND, solution_arn, blocked_by=live(ctx.store.children(solution_arn, "campaign")))
+
+
+def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str | None = None,
+                            training_mode: str | None = None, tags: list | None = None) -> dict:
+    solution = ctx.store.get(KIND, solution_arn)
+    require_active(solution, "solutionArn")
+    training_mode = training_mode or "FULL"
+    if training_mode != "FULL":
+        raise InvalidInputException(f"trainingMode {training_mode} is not supported for this solution; "
+                                    "use FULL.")
+    arn = f"{solution_arn}/{short_id()}"
+    record = compact(name=name or f"{solution['name']}/{name_of(arn)}", solutionVersionArn=arn,
+                     solutionArn=solution_arn, performHPO=solution["performHPO"],
+                     performAutoML=solution["performAutoML"],
+                     performIncrementalUpdate=solution.get("performIncrementalUpdate"),
+                     recipeArn=solution.get("recipeArn"), eventType=solution.get("eventType"),
+                     datasetGroupArn=solution["datasetGroupArn"], solutionConfig=solution.get("solutionConfig"),
+                     trainingMode=training_mode, trainingType="MANUAL")
+    with ctx.store.transaction():
+        ctx.create(VERSION, record, "solutionVersionArn", parent=solution_arn, tags=checked_tags(tags))
+        ctx.jobs.enqueue("create", arn)
+    return {"solutionVersionArn": arn}
+
+
+def describe_solution_version(ctx: RequestContext, *, solution_version_arn: str) -> dict:
+    return {"solutionVersion": ctx.store.get(VERSION, solution_version_arn)}
+
+
+def list_solution_versions(ctx: RequestContext, *, solution_arn: str | None = None,
+                           next_token: str | None = None, max_results: int | None = None) -> dict:
+    if solution_arn:
+        ctx.store.get(KIND, solution_arn)   # the only List* that models ResourceNotFoundException
+    return list_page(ctx, VERSION, "solutionVersions", next_token, max_results, parent=solution_arn)
+
+
+def get_solution_metrics(ctx: RequestContext, *, solution_version_arn: str) -> dict:
+    version = ctx.store.get(VERSION, solution_version_arn)
+    require_active(version, "solutionVersionArn")
+    return {"solutionVersionArn": solution_version_arn,
+            "metrics": ctx.store.internal(solution_version_arn).get("metrics", {})}

@@ -1,0 +1,80 @@
+"""create_app(settings): the store, the job workers, the Flask app for Personalize and the gate to moto."""
+
+import logging
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from emulator import dispatch, internal, protocol
+from emulator.errors import UnknownOperationException
+from emulator.jobs.queue import Queue
+from emulator.jobs.worker import Worker
+from emulator.gate import make_gate
+from emulator.s3 import ObjectSource
+from emulator.serving import Serving
+from emulator.settings import Settings
+from emulator.store.db import Database
+from emulator.store.resources import Store
+from service_model import routing
+
+log = logging.getLogger("emulator")
+
+
+class Emulator:
+    """One emulator instance. `wsgi` is what the HTTP server serves."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.models_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(settings.database_path)
+        self.store = Store(self.db)
+        self.queue = Queue(self.db)
+        self.s3 = ObjectSource(settings)
+        self.serving = Serving(self)
+        self.worker = Worker(self.queue, self, settings.worker_threads)
+        self.flask = _personalize_app(self)
+        self.wsgi = make_gate(self.flask.wsgi_app, _moto_app())
+
+    def start(self) -> "Emulator":
+        self.worker.start()
+        return self
+
+    def stop(self) -> None:
+        self.worker.stop()
+        from emulator.jobs.tasks import training
+        training.shutdown()
+
+    def on_active(self, arn: str) -> None:
+        """A resource just became ACTIVE (hook for campaigns that follow their solution)."""
+
+
+def create_app(settings: Settings) -> Emulator:
+    return Emulator(settings)
+
+
+def _personalize_app(env: Emulator) -> Flask:
+    app = Flask("emulator")
+    app.config["EMULATOR"] = env
+    app.register_blueprint(internal.blueprint)
+
+    def view(**_):
+        return dispatch.handle(env, request)
+
+    app.add_url_rule("/", "control_plane", view, methods=["POST"])
+    for number, (method, path) in enumerate(sorted(routing.PATHS)):
+        app.add_url_rule(path, f"rest_{number}", view, methods=[method])
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Werkzeug's HTML pages would make the JS SDK throw SyntaxError; answer the AWS way
+        failure = UnknownOperationException(f"No Personalize operation answers {request.method} {request.path}.")
+        failure.status = error.code or 404
+        status, headers, body = protocol.error_body("personalize-runtime", failure)
+        return body, status, headers
+
+    return app
+
+
+def _moto_app():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    return DomainDispatcherApplication(create_backend_app)

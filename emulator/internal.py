@@ -1,0 +1,16 @@
+"""Our own routes, under one reserved prefix that no AWS API uses."""
+
+from flask import Blueprint, current_app, jsonify
+
+from emulator.gate import INTERNAL_PREFIX
+from service_model import SERVICES
+
+blueprint = Blueprint("emulator_internal", __name__, url_prefix=INTERNAL_PREFIX)
+
+
+@blueprint.get("/health")
+def health():
+    from emulator import __version__
+    env = current_app.config["EMULATOR"]
+    return jsonify(status="ok", version=__version__, services=list(SERVICES),
+                   account=env.settings.account_id, pendingJobs=env.queue.pending())

@@ -1,0 +1,55 @@
+"""Status strings, exactly as AWS spells them, and the moves each resource kind may make.
+spec: personalize-behavior.md §2.4"""
+
+CREATE_PENDING, CREATE_IN_PROGRESS = "CREATE PENDING", "CREATE IN_PROGRESS"
+ACTIVE, CREATE_FAILED = "ACTIVE", "CREATE FAILED"
+DELETE_PENDING, DELETE_IN_PROGRESS = "DELETE PENDING", "DELETE IN_PROGRESS"
+CREATE_STOPPING, CREATE_STOPPED = "CREATE STOPPING", "CREATE STOPPED"
+
+TRANSIENT = {CREATE_PENDING, CREATE_IN_PROGRESS, DELETE_PENDING, DELETE_IN_PROGRESS, CREATE_STOPPING}
+SETTLED = {ACTIVE, CREATE_FAILED}
+
+_CREATE = {
+    CREATE_PENDING: {CREATE_IN_PROGRESS, CREATE_FAILED},
+    CREATE_IN_PROGRESS: {ACTIVE, CREATE_FAILED},
+}
+_DELETE = {
+    ACTIVE: {DELETE_PENDING},
+    CREATE_FAILED: {DELETE_PENDING},
+    DELETE_PENDING: {DELETE_IN_PROGRESS},
+}
+_STOP = {
+    CREATE_PENDING: {CREATE_IN_PROGRESS, CREATE_FAILED, CREATE_STOPPED},
+    CREATE_IN_PROGRESS: {ACTIVE, CREATE_FAILED, CREATE_STOPPING},
+    CREATE_STOPPING: {CREATE_STOPPED},
+}
+
+
+def _merge(*tables: dict) -> dict:
+    merged: dict[str, set] = {}
+    for table in tables:
+        for source, targets in table.items():
+            merged.setdefault(source, set()).update(targets)
+    return merged
+
+
+MOVES = {
+    "dataset-group": _merge(_CREATE, _DELETE),
+    "dataset": _merge(_CREATE, _DELETE),
+    "dataset-import-job": _CREATE,
+    "event-tracker": _merge(_CREATE, _DELETE),
+    "solution": _merge(_CREATE, _DELETE),
+    "solution-version": _STOP,
+    "campaign": _merge(_CREATE, _DELETE),
+}
+
+
+def check(kind: str, current: str | None, new: str) -> None:
+    """Raise if `kind` may not move from `current` to `new`: that is a bug in the emulator."""
+    if new not in MOVES.get(kind, {}).get(current, ()):
+        raise RuntimeError(f"illegal status move for a {kind}: {current!r} -> {new!r}")
+
+
+def deletable(status: str | None) -> bool:
+    """Resources in a transient state cannot be deleted. spec: personalize-behavior.md §2.4"""
+    return status not in TRANSIENT

@@ -1,0 +1,77 @@
+"""The two generic tasks, create and delete, and the per-kind work they run.
+
+A task is safe to run twice: after a restart it picks up from the status the resource shows."""
+
+import logging
+import time
+
+from emulator.jobs import TaskFailed, lifecycle
+from emulator.jobs.tasks import campaigns, imports, training
+from emulator.store.arns import kind_of
+
+log = logging.getLogger("emulator.jobs")
+
+# kind -> work done while the resource is CREATE IN_PROGRESS (kinds absent here have none)
+WORK = {
+    "dataset-import-job": imports.run_import,
+    "solution-version": training.train,
+    "campaign": campaigns.deploy,
+}
+# kind -> clean-up done while the resource is DELETE IN_PROGRESS
+CLEANUP = {
+    "dataset": imports.drop_dataset_data,
+    "solution": training.drop_solution_versions,
+    "campaign": campaigns.undeploy,
+}
+
+
+def create(arn: str, env) -> None:
+    store, kind = env.store, kind_of(arn)
+    if store.status(arn) == lifecycle.CREATE_PENDING:
+        _dwell(env)
+        store.set_status(arn, lifecycle.CREATE_IN_PROGRESS)
+    if store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
+        return   # stopped or deleted meanwhile
+    started = time.monotonic()
+    try:
+        if kind in WORK:
+            WORK[kind](arn, env)
+    except TaskFailed as failure:
+        _settle(env, arn, lifecycle.CREATE_FAILED, started, str(failure))
+        return
+    except Exception:
+        log.exception("creating %s failed", arn)
+        _settle(env, arn, lifecycle.CREATE_FAILED, started,
+                "Internal error in the emulator; the server log has the details.")
+        return
+    _settle(env, arn, lifecycle.ACTIVE, started)
+
+
+def delete(arn: str, env) -> None:
+    store, kind = env.store, kind_of(arn)
+    if store.status(arn) == lifecycle.DELETE_PENDING:
+        _dwell(env)
+        store.set_status(arn, lifecycle.DELETE_IN_PROGRESS)
+    if store.status(arn) != lifecycle.DELETE_IN_PROGRESS:
+        return
+    if kind in CLEANUP:
+        CLEANUP[kind](arn, env)
+    _dwell(env)
+    store.remove(arn)
+
+
+def _settle(env, arn: str, status: str, started: float, reason: str | None = None) -> None:
+    _dwell(env, since=started)
+    if env.store.status(arn) == lifecycle.CREATE_IN_PROGRESS:
+        env.store.set_status(arn, status, reason)
+        if status == lifecycle.ACTIVE:
+            env.on_active(arn)
+
+
+def _dwell(env, since: float | None = None) -> None:
+    """Keep the current status visible for at least status_seconds, so polling clients can see it."""
+    spent = time.monotonic() - since if since is not None else 0.0
+    time.sleep(max(0.0, env.settings.status_seconds - spent))
+
+
+TASKS = {"create": create, "delete": delete}

@@ -1,0 +1,76 @@
+"""Dataset import jobs: CSV objects from S3 into the interactions table or the records table."""
+
+import json
+
+from emulator.datasets.csv_import import ImportFailed, read_csv
+from emulator.datasets.schemas import parse_schema
+from emulator.jobs import TaskFailed
+
+MIN_INTERACTIONS = 1000   # spec: personalize-behavior.md §5.1: per import job
+RESERVED_INTERACTION_COLUMNS = {"USER_ID": "user_id", "ITEM_ID": "item_id", "TIMESTAMP": "timestamp",
+                                "EVENT_TYPE": "event_type", "EVENT_VALUE": "event_value"}
+ID_COLUMNS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
+
+
+def run_import(arn: str, env) -> None:
+    job = env.store.get("dataset-import-job", arn)
+    dataset = env.store.get("dataset", job["datasetArn"])
+    schema = parse_schema(env.store.get("schema", dataset["schemaArn"])["schema"])
+    columns = _read_all(env, job["dataSource"]["dataLocation"], schema)
+    rows = len(next(iter(columns.values()), []))
+    label = schema.dataset_type.title().replace("_", " ")
+    if schema.dataset_type == "INTERACTIONS" and rows < MIN_INTERACTIONS:
+        raise TaskFailed(f"Failed to create a data import job for {label} dataset. The import has {rows} "
+                         f"records; an interactions import needs at least {MIN_INTERACTIONS}.")
+    full = job.get("importMode", "FULL") == "FULL"
+    if schema.dataset_type in ("INTERACTIONS", "ACTION_INTERACTIONS"):
+        _store_interactions(env, dataset["datasetArn"], arn, columns, full)
+    else:
+        _store_records(env, dataset["datasetArn"], arn, columns, ID_COLUMNS[schema.dataset_type], full)
+
+
+def drop_dataset_data(arn: str, env) -> None:
+    with env.db.transaction() as conn:
+        conn.execute("DELETE FROM interactions WHERE dataset = ?", (arn,))
+        conn.execute("DELETE FROM records WHERE dataset = ?", (arn,))
+
+
+def _read_all(env, location: str, schema) -> dict[str, list]:
+    merged: dict[str, list] = {}
+    for key, data in env.s3.read(location):
+        try:
+            columns = read_csv(data, schema)
+        except ImportFailed as failure:
+            raise TaskFailed(f"{key}: {failure}" if location.endswith("/") else str(failure)) from None
+        for name, values in columns.items():
+            merged.setdefault(name, []).extend(values)
+    return merged
+
+
+def _store_interactions(env, dataset: str, job: str, columns: dict[str, list], full: bool) -> None:
+    count = len(next(iter(columns.values())))
+    known = {column: columns.get(column, [None] * count) for column in RESERVED_INTERACTION_COLUMNS}
+    extra_names = [name for name in columns if name not in RESERVED_INTERACTION_COLUMNS]
+    extras = [json.dumps({name: columns[name][row] for name in extra_names}) if extra_names else None
+              for row in range(count)]
+    rows = zip([dataset] * count, *known.values(), extras, [job] * count)
+    with env.db.transaction() as conn:
+        # FULL replaces earlier bulk data; a repeated run of this job replaces its own rows
+        if full:
+            conn.execute("DELETE FROM interactions WHERE dataset = ? AND source = 'bulk'", (dataset,))
+        conn.execute("DELETE FROM interactions WHERE dataset = ? AND job = ?", (dataset, job))
+        conn.executemany(
+            "INSERT INTO interactions (dataset, user_id, item_id, timestamp, event_type, event_value, fields,"
+            " job, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'bulk')", rows)
+
+
+def _store_records(env, dataset: str, job: str, columns: dict[str, list], id_column: str, full: bool) -> None:
+    names = list(columns)
+    count = len(columns[id_column])
+    rows = [(dataset, columns[id_column][row], json.dumps({name: columns[name][row] for name in names}), job)
+            for row in range(count)]
+    with env.db.transaction() as conn:
+        if full:
+            conn.execute("DELETE FROM records WHERE dataset = ? AND source = 'bulk'", (dataset,))
+        conn.executemany("INSERT OR REPLACE INTO records (dataset, record_id, fields, job, source)"
+                         " VALUES (?, ?, ?, ?, 'bulk')", rows)

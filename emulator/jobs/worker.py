@@ -1,0 +1,42 @@
+"""Worker threads: claim durable jobs and run their tasks, off the request path."""
+
+import logging
+import threading
+
+from emulator.jobs.queue import Queue
+
+log = logging.getLogger("emulator.jobs")
+
+
+class Worker:
+    def __init__(self, queue: Queue, env, threads: int) -> None:
+        self.queue, self.env, self.count = queue, env, threads
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        resumed = self.queue.resume_interrupted()
+        if resumed:
+            log.info("resuming %d job(s) interrupted by the last stop", resumed)
+        for number in range(self.count):
+            thread = threading.Thread(target=self._loop, name=f"emulator-worker-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.queue.notify()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        from emulator.jobs.tasks import TASKS   # tasks import the whole model layer; load it on the worker
+        while not self._stop.is_set():
+            job = self.queue.claim(wait=0.5)
+            if job is None:
+                continue
+            try:
+                TASKS[job.task](job.arn, self.env)
+            except Exception:   # a task bug must not kill the worker; the task already failed its resource
+                log.exception("job %s (%s on %s) crashed", job.id, job.task, job.arn)
+            self.queue.finish(job)

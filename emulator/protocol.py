@@ -1,0 +1,89 @@
+"""The wire format: request body -> parameters, result -> JSON by the output shape, error bodies."""
+
+import functools
+import json
+
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from emulator.errors import InvalidInputException, SerializationException, ServiceError
+from service_model import load, validation
+
+CONTENT_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
+
+
+class ResponseShapeError(AssertionError):
+    """A handler produced output the model does not allow; raised only with strict responses (tests)."""
+
+
+def parse(operation: OperationModel, body: bytes) -> dict:
+    """Read the JSON body and check it against the input shape; raise the AWS error if it is broken."""
+    try:
+        params = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise SerializationException(f"The request body is not valid JSON: {error}") from None
+    if not isinstance(params, dict):
+        raise SerializationException("The request body must be a JSON object.")
+    if operation.input_shape is None:
+        return {}
+    found = validation.violations(operation.input_shape, params)
+    if found:
+        raise InvalidInputException(validation.message(found))
+    return params
+
+
+def respond(operation: OperationModel, result: dict | None, strict: bool = False) -> bytes:
+    """The response body: `result` projected onto the output shape; strict mode checks it too."""
+    shape = operation.output_shape
+    if shape is None:
+        return b""
+    output = _project(shape, result or {}, strict, _known_members(operation.service_model.service_name))
+    if strict:
+        found = validation.violations(shape, output, patterns=False)
+        if found:
+            raise ResponseShapeError(f"{operation.name} output: " + validation.message(found))
+    return json.dumps(output, separators=(",", ":")).encode()
+
+
+def error_body(service: str, error: ServiceError) -> tuple[int, dict, bytes]:
+    """Status, headers and body of an AWS error; the status a rest-json model declares wins."""
+    model = load(service)
+    status = error.status
+    if model.protocol == "rest-json":
+        status = _declared_status(model, error.code) or status
+    headers = {"x-amzn-ErrorType": error.code, "Content-Type": CONTENT_TYPES[model.protocol]}
+    body = json.dumps({"__type": error.code, "message": error.message}).encode()
+    return status, headers, body
+
+
+def _project(shape: Shape, value, strict: bool, known: frozenset):
+    if shape.type_name == "structure":
+        projected = {}
+        for name, member_value in value.items():
+            if name in shape.members and member_value is not None:
+                projected[name] = _project(shape.members[name], member_value, strict, known)
+            elif strict and name not in known:
+                raise ResponseShapeError(f"{name!r} is not a member of any shape (in {shape.name})")
+        return projected
+    if shape.type_name == "list":
+        return [_project(shape.member, element, strict, known) for element in value]
+    if shape.type_name == "map":
+        return {key: _project(shape.value, element, strict, known) for key, element in value.items()}
+    if shape.type_name == "timestamp":
+        return round(float(value), 3)
+    return value
+
+
+@functools.cache
+def _known_members(service: str) -> frozenset:
+    model = load(service)
+    names = set()
+    for shape_name in model.shape_names:
+        shape = model.shape_for(shape_name)
+        if shape.type_name == "structure":
+            names.update(shape.members)
+    return frozenset(names)
+
+
+def _declared_status(model: ServiceModel, code: str) -> int | None:
+    shape = model.shape_for_error_code(code)
+    return shape.metadata.get("error", {}).get("httpStatusCode") if shape is not None else None

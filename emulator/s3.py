@@ -1,0 +1,55 @@
+"""Reading s3:// data: from moto's S3 on our own port (the only module that touches moto's internals),
+or from another S3 endpoint (LocalStack, MinIO) when s3_endpoint_url is set."""
+
+from urllib.parse import urlparse
+
+from emulator.jobs import TaskFailed
+from emulator.settings import Settings
+
+
+class ObjectSource:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def read(self, location: str) -> list[tuple[str, bytes]]:
+        """(key, bytes) of one object, or of every object under a folder prefix ending in '/'."""
+        parsed = urlparse(location)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise TaskFailed(f"Invalid Data location. {location} is not an s3://bucket/key location.")
+        bucket, key = parsed.netloc, parsed.path.lstrip("/")
+        reader = self._external if self.settings.s3_endpoint_url else self._moto
+        objects = reader(bucket, key)
+        if not objects:
+            raise TaskFailed(f"No data found at {location}.")
+        return objects
+
+    def _moto(self, bucket_name: str, key: str) -> list[tuple[str, bytes]]:
+        from moto.s3.exceptions import MissingBucket
+        from moto.s3.models import s3_backends
+        backend = s3_backends[self.settings.account_id]["aws"]
+        try:
+            bucket = backend.get_bucket(bucket_name)
+        except MissingBucket:
+            raise TaskFailed(f"The S3 bucket {bucket_name} does not exist.") from None
+        if key.endswith("/") or not key:
+            return sorted((name, stored.value) for name, stored in bucket.keys.items()
+                          if name.startswith(key) and not name.endswith("/"))
+        stored = bucket.keys.get(key)
+        return [(key, stored.value)] if stored is not None else []
+
+    def _external(self, bucket: str, key: str) -> list[tuple[str, bytes]]:
+        import boto3
+        client = boto3.client("s3", endpoint_url=self.settings.s3_endpoint_url,
+                              region_name=self.settings.default_region)
+        try:
+            if key.endswith("/") or not key:
+                pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+                names = sorted(item["Key"] for page in pages for item in page.get("Contents", [])
+                               if not item["Key"].endswith("/"))
+            else:
+                names = [key]
+            return [(name, client.get_object(Bucket=bucket, Key=name)["Body"].read()) for name in names]
+        except client.exceptions.NoSuchKey:
+            return []
+        except client.exceptions.ClientError as error:
+            raise TaskFailed(f"Could not read s3://{bucket}/{key}: {error}") from None

@@ -1,0 +1,50 @@
+"""Serving an Emulator over HTTP with waitress: threads and keep-alive, unlike a development server."""
+
+import logging
+import threading
+
+from waitress.server import create_server
+
+from emulator.app import Emulator, create_app
+from emulator.settings import Settings
+
+log = logging.getLogger("emulator")
+
+
+class Server:
+    """An emulator listening on host:port (port 0 picks a free one), run in the foreground or on a thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.emulator: Emulator = create_app(settings)
+        self._server = create_server(self.emulator.wsgi, host=settings.host, port=settings.port,
+                                     threads=settings.server_threads, ident="personalize-emulator",
+                                     channel_timeout=300)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.emulator.settings.host}:{self.port}"
+
+    def run(self) -> None:
+        self.emulator.start()
+        log.info("Personalize emulator listening on %s (data in %s)", self.endpoint, self.emulator.settings.data_dir)
+        try:
+            self._server.run()
+        finally:
+            self.emulator.stop()
+
+    def start_in_thread(self) -> "Server":
+        self.emulator.start()
+        self._thread = threading.Thread(target=self._server.run, name="emulator-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        self.emulator.stop()
+        if self._thread:
+            self._thread.join(timeout=5)

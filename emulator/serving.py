@@ -1,0 +1,81 @@
+"""Answering from trained models: loaded models by solution version, and each user's current state
+(the trained state advanced through the events streamed since training)."""
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emulator.recipes import registry
+from emulator.recipes.base import Recommender
+
+
+@dataclass
+class Deployed:
+    """A loaded model with its id maps and the dataset it reads real-time events from."""
+    model: Recommender
+    events_dataset: str | None
+    trained_through: int                  # the last interactions row id the training saw
+    item_index: dict[str, int] = field(default_factory=dict)
+    user_index: dict[str, int] = field(default_factory=dict)
+
+
+class Serving:
+    def __init__(self, env) -> None:
+        self.env = env
+        self._models: dict[str, Deployed] = {}
+        self._states: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def deployed(self, version_arn: str) -> Deployed:
+        found = self._models.get(version_arn)
+        if found is None:
+            internal = self.env.store.internal(version_arn)
+            model = registry.load(self.env.settings.models_dir / internal["artifact"])
+            found = Deployed(model, internal.get("eventsDataset"), internal.get("trainedThrough", 0),
+                             {item: index for index, item in enumerate(model.item_ids)},
+                             {user: index for index, user in enumerate(model.user_ids)})
+            with self._lock:
+                self._models[version_arn] = found
+        return found
+
+    def forget(self, version_arn: str) -> None:
+        with self._lock:
+            self._models.pop(version_arn, None)
+            for key in [key for key in self._states if key[0] == version_arn]:
+                del self._states[key]
+
+    def scores(self, version_arn: str, user_id: str | None) -> np.ndarray:
+        """The model's item scores for a user, after the events that user streamed since training."""
+        deployed = self.deployed(version_arn)
+        if user_id is None:
+            return deployed.model.item_scores(deployed.model.initial_state(None))
+        key = (version_arn, user_id)
+        state = self._states.get(key)
+        if state is None:
+            state = self._user_state(deployed, user_id)
+            with self._lock:
+                self._states[key] = state
+        return deployed.model.item_scores(state)
+
+    def events_arrived(self, user_id: str) -> None:
+        """PutEvents for this user (or anonymous session id): rebuild their states on the next request."""
+        with self._lock:
+            for key in [key for key in self._states if key[1] == user_id]:
+                del self._states[key]
+
+    def _user_state(self, deployed: Deployed, user_id: str) -> np.ndarray:
+        model = deployed.model
+        state = model.initial_state(deployed.user_index.get(user_id))
+        if deployed.events_dataset is None:
+            return state
+        # spec: recipes-and-models.md §2.5: events of an anonymous session count for the id it used
+        rows = self.env.db.execute(
+            "SELECT item_id FROM interactions WHERE dataset = ? AND id > ? AND"
+            " (user_id = ? OR (user_id IS NULL AND session_id = ?)) ORDER BY timestamp, id",
+            (deployed.events_dataset, deployed.trained_through, user_id, user_id))
+        for (item_id,) in rows:
+            index = deployed.item_index.get(item_id)
+            if index is not None:
+                state = model.advance(state, index)
+        return state

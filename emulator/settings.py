@@ -1,0 +1,37 @@
+"""Every knob of one emulator instance, with the defaults users get."""
+
+import os
+import pathlib
+from dataclasses import dataclass, field
+
+from emulator.recipes.base import TrainingBudget
+
+DEFAULT_PORT = 8080
+DEFAULT_ACCOUNT = "123456789012"   # moto's DEFAULT_ACCOUNT_ID, so our ARNs agree with its IAM roles
+
+
+def _default_data_dir() -> pathlib.Path:
+    return pathlib.Path(os.environ.get("PERSONALIZE_EMULATOR_DATA_DIR", "~/.personalize-emulator")).expanduser()
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: pathlib.Path = field(default_factory=_default_data_dir)
+    account_id: str = field(default_factory=lambda: os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT))
+    default_region: str = "us-east-1"        # for unsigned requests, as moto does
+    status_seconds: float = 0.2              # the least time a resource shows each transient status
+    worker_threads: int = 4                  # lifecycle jobs that run at once (training queues behind one process)
+    server_threads: int = 8
+    s3_endpoint_url: str | None = None       # read import data from another S3 (LocalStack, MinIO) instead of ours
+    strict_responses: bool = False           # check every response against its output shape (tests)
+    training: TrainingBudget = field(default_factory=TrainingBudget)
+
+    @property
+    def database_path(self) -> pathlib.Path:
+        return self.data_dir / "emulator.db"
+
+    @property
+    def models_dir(self) -> pathlib.Path:
+        return self.data_dir / "models"

@@ -1,0 +1,30 @@
+"""ARN formats of every Personalize resource kind. spec: personalize-behavior.md §2.2"""
+
+import secrets
+
+PARTITION = "aws"
+
+
+def arn(region: str, account: str, kind: str, *parts: str) -> str:
+    return f"arn:{PARTITION}:personalize:{region}:{account}:{kind}/" + "/".join(parts)
+
+
+def short_id() -> str:
+    """The 8 lower-case hex digits that name event trackers and solution versions."""
+    return secrets.token_hex(4)
+
+
+def kind_of(resource_arn: str) -> str | None:
+    """'arn:aws:personalize:r:a:solution/x/1234abcd' -> 'solution-version' (the store kind)."""
+    try:
+        resource = resource_arn.split(":", 5)[5]
+    except IndexError:
+        return None
+    kind, _, rest = resource.partition("/")
+    if kind == "solution" and "/" in rest:
+        return "solution-version"
+    return kind
+
+
+def name_of(resource_arn: str) -> str:
+    return resource_arn.rsplit("/", 1)[-1]

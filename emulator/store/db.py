@@ -1,0 +1,106 @@
+"""The SQLite file: one connection per thread, WAL mode, versioned migrations, transactions."""
+
+import contextlib
+import pathlib
+import sqlite3
+import threading
+
+import sqlite_utils
+
+# Each entry moves the schema one version up; never edit a released entry, append a new one.
+MIGRATIONS = [
+    """
+    CREATE TABLE resources (
+        arn TEXT PRIMARY KEY, kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL,
+        name TEXT, parent TEXT, status TEXT, created REAL NOT NULL, updated REAL NOT NULL,
+        body TEXT NOT NULL, tags TEXT NOT NULL DEFAULT '[]', internal TEXT NOT NULL DEFAULT '{}');
+    CREATE INDEX resources_by_kind ON resources (kind, account, region, created);
+    CREATE INDEX resources_by_parent ON resources (parent);
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY, task TEXT NOT NULL, arn TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued', enqueued REAL NOT NULL);
+    CREATE INDEX jobs_by_state ON jobs (state, id);
+    CREATE TABLE interactions (
+        id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, user_id TEXT, item_id TEXT,
+        timestamp INTEGER NOT NULL, event_type TEXT, event_value REAL, session_id TEXT,
+        fields TEXT, source TEXT NOT NULL, job TEXT);
+    CREATE INDEX interactions_by_dataset ON interactions (dataset, source, job);
+    CREATE INDEX interactions_by_user ON interactions (dataset, user_id, id);
+    CREATE TABLE records (
+        dataset TEXT NOT NULL, record_id TEXT NOT NULL, fields TEXT NOT NULL,
+        source TEXT NOT NULL, job TEXT, PRIMARY KEY (dataset, record_id));
+    """,
+]
+
+
+class Database:
+    """The emulator's one SQLite file. Acknowledged means committed: writes go through transaction()."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._migrate()
+
+    def connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")   # durable across process crashes in WAL mode
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn, self._local.depth, self._local.after = conn, 0, []
+        return conn
+
+    def utils(self) -> sqlite_utils.Database:
+        """sqlite-utils on this thread's connection, for bulk inserts."""
+        return sqlite_utils.Database(self.connection())
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """A write transaction; nested calls join the outer one. Rolled back on any exception."""
+        conn = self.connection()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield conn
+            finally:
+                self._local.depth -= 1
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        self._local.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+            for callback in self._local.after:
+                callback()
+        finally:
+            self._local.depth, self._local.after = 0, []
+
+    def after_commit(self, callback) -> None:
+        """Run `callback` once the current transaction commits (at once outside a transaction)."""
+        self.connection()
+        if self._local.depth:
+            self._local.after.append(callback)
+        else:
+            callback()
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        return self.connection().execute(sql, params)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _migrate(self) -> None:
+        conn = self.connection()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            conn.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
