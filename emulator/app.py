@@ -1,6 +1,8 @@
 """create_app(settings): the store, the job workers, the Flask app for Personalize and the gate to moto."""
 
 import logging
+import os
+import uuid
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
@@ -12,7 +14,7 @@ from emulator.jobs.worker import Worker
 from emulator.gate import make_gate
 from emulator.s3 import ObjectSource
 from emulator.serving import Serving
-from emulator.settings import Settings
+from emulator.settings import DEFAULT_ACCOUNT, Settings
 from emulator.store.db import Database
 from emulator.store.resources import Store
 from service_model import routing
@@ -25,6 +27,10 @@ class Emulator:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # scripts written for AWS attach managed policies such as AmazonPersonalizeFullAccess to their roles
+        os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        if settings.account_id != DEFAULT_ACCOUNT:
+            os.environ["MOTO_ACCOUNT_ID"] = settings.account_id   # moto's S3 and IAM use the same account
         settings.models_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.database_path)
         self.store = Store(self.db)
@@ -70,6 +76,7 @@ def _personalize_app(env: Emulator) -> Flask:
         failure = UnknownOperationException(f"No Personalize operation answers {request.method} {request.path}.")
         failure.status = error.code or 404
         status, headers, body = protocol.error_body("personalize-runtime", failure)
+        headers["x-amzn-RequestId"] = str(uuid.uuid4())
         return body, status, headers
 
     return app

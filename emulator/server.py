@@ -20,6 +20,7 @@ class Server:
                                      threads=settings.server_threads, ident="personalize-emulator",
                                      channel_timeout=300)
         self._thread: threading.Thread | None = None
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -39,11 +40,19 @@ class Server:
 
     def start_in_thread(self) -> "Server":
         self.emulator.start()
-        self._thread = threading.Thread(target=self._server.run, name="emulator-http", daemon=True)
+        self._thread = threading.Thread(target=self._serve_until_closed, name="emulator-http", daemon=True)
         self._thread.start()
         return self
 
+    def _serve_until_closed(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._closing:   # closing the sockets from another thread ends the loop this way
+                raise
+
     def stop(self) -> None:
+        self._closing = True
         self._server.close()
         self.emulator.stop()
         if self._thread:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emulator.exploration import ItemStats
+from emulator.jobs.tasks.training import stats_path
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
 
@@ -16,6 +18,7 @@ class Deployed:
     model: Recommender
     events_dataset: str | None
     trained_through: int                  # the last interactions row id the training saw
+    stats: ItemStats
     item_index: dict[str, int] = field(default_factory=dict)
     user_index: dict[str, int] = field(default_factory=dict)
 
@@ -31,8 +34,11 @@ class Serving:
         found = self._models.get(version_arn)
         if found is None:
             internal = self.env.store.internal(version_arn)
-            model = registry.load(self.env.settings.models_dir / internal["artifact"])
-            found = Deployed(model, internal.get("eventsDataset"), internal.get("trainedThrough", 0),
+            artifact = self.env.settings.models_dir / internal["artifact"]
+            model = registry.load(artifact)
+            with np.load(stats_path(artifact), allow_pickle=False) as saved:
+                stats = ItemStats(saved["interactions"], saved["age_days"])
+            found = Deployed(model, internal.get("eventsDataset"), internal.get("trainedThrough", 0), stats,
                              {item: index for index, item in enumerate(model.item_ids)},
                              {user: index for index, user in enumerate(model.user_ids)})
             with self._lock:

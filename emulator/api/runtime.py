@@ -4,6 +4,7 @@ import uuid
 
 import numpy as np
 
+from emulator import exploration
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.jobs import lifecycle
@@ -31,6 +32,9 @@ def get_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None,
         raise InvalidInputException(f"numResults must be at most {MAX_RESULTS}.")
     deployed = ctx.env.serving.deployed(version["solutionVersionArn"])
     scores = ctx.env.serving.scores(version["solutionVersionArn"], user_id)
+    if catalogue.recipe_name(version["recipeArn"]) in exploration.EXPLORING_RECIPES:
+        weight, cut_off = exploration.settings(campaign.get("campaignConfig"))
+        scores = exploration.explore(scores, deployed.stats, weight, cut_off, f"{campaign_arn}|{user_id}")
     return {"itemList": _top(scores, count, deployed.model.item_ids, deployed.model.returns_scores),
             "recommendationId": f"RID-{uuid.uuid4()}"}
 

@@ -4,10 +4,14 @@ import concurrent.futures
 import dataclasses
 import logging
 import multiprocessing
+import pathlib
 import sqlite3
 import threading
 import time
 
+import numpy as np
+
+from emulator.exploration import ItemStats
 from emulator.jobs import TaskFailed
 from emulator.recipes import metrics, registry
 from emulator.recipes.base import TrainingBudget
@@ -52,6 +56,7 @@ def drop_solution_versions(arn: str, env) -> None:
         artifact = env.store.internal(version["solutionVersionArn"]).get("artifact")
         if artifact:
             (env.settings.models_dir / artifact).unlink(missing_ok=True)
+            stats_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
         env.store.remove(version["solutionVersionArn"])
 
 
@@ -83,7 +88,15 @@ def run_training(request: TrainingRequest) -> dict:
     model.build_user_states(data)
     scores = metrics.evaluate(model, test_users, data.n_items)
     model.save(request.artifact)
+    stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
+    np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
     return {"metrics": scores}
+
+
+def stats_path(artifact) -> pathlib.Path:
+    """Where the item statistics that exploration needs are kept, beside the model."""
+    artifact = pathlib.Path(artifact)
+    return artifact.with_name(artifact.stem + "-items.npz")
 
 
 def _load(request: TrainingRequest) -> Interactions:

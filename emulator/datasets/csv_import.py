@@ -1,0 +1,115 @@
+"""Bulk CSV against a dataset schema: header by name, typed columns, failures a user can act on.
+spec: personalize-behavior.md §5.1"""
+
+import csv
+import io
+
+from emulator.datasets.schemas import DatasetSchema, Field
+
+ID_FIELDS = {"USER_ID", "ITEM_ID", "ACTION_ID"}
+MAX_ID, MAX_CATEGORICAL, MAX_TEXT = 256, 1000, 20_000
+
+
+class ImportFailed(Exception):
+    """The import job fails with this message as its failureReason."""
+
+
+def read_csv(data: bytes, schema: DatasetSchema) -> dict[str, list]:
+    """Column name -> typed values in row order, for every schema field (absent nullable ones: all None)."""
+    prefix = f"Failed to create a data import job for {schema.dataset_type.title().replace('_', ' ')} dataset. "
+    reader = csv.reader(io.StringIO(_text(data, prefix)))
+    header = [name.strip() for name in next(reader, [])]
+    _check_header(header, schema, prefix)
+    converters = [_converter(schema.field(name)) for name in header]
+    columns: list[list] = [[] for _ in header]
+    for row_number, row in enumerate(reader, start=1):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ImportFailed(f"{prefix}Row {row_number} (line {row_number + 1}) has {len(row)} fields; "
+                               f"the header has {len(header)}.")
+        for position, (convert, cell) in enumerate(zip(converters, row)):
+            try:
+                columns[position].append(convert(cell))
+            except ValueError as problem:
+                raise ImportFailed(f"{prefix}Row {row_number} (line {row_number + 1}), column "
+                                   f"{header[position]}: {problem}") from None
+    if not columns or not columns[0]:
+        raise ImportFailed(f"{prefix}The file has no data rows.")
+    result = dict(zip(header, columns))
+    for field in schema.fields:
+        result.setdefault(field.name, [None] * len(columns[0]))
+    return result
+
+
+def read_user_ids(data: bytes) -> list[str]:
+    """The USER_ID column of a data deletion job's input."""
+    prefix = "Failed to create a data deletion job. "
+    reader = csv.reader(io.StringIO(_text(data, prefix)))
+    header = [name.strip() for name in next(reader, [])]
+    if header != ["USER_ID"]:
+        raise ImportFailed(f"{prefix}The file must have the single column USER_ID, not {header}.")
+    ids = [row[0] for row in reader if row and row[0]]
+    if not ids:
+        raise ImportFailed(f"{prefix}The file has no user ids.")
+    return ids
+
+
+def _text(data: bytes, prefix: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{prefix}The file is not UTF-8 text.") from None
+
+
+def _check_header(header: list[str], schema: DatasetSchema, prefix: str) -> None:
+    if not header or header == [""]:
+        raise ImportFailed(f"{prefix}The file is empty; it needs a header row of column names.")
+    unknown = [name for name in header if schema.field(name) is None]
+    if unknown:
+        raise ImportFailed(f"{prefix}Input CSV has columns that are not in the schema: [{', '.join(unknown)}]")
+    missing = [field.name for field in schema.fields if not field.nullable and field.name not in header]
+    if missing:
+        raise ImportFailed(f"{prefix}Input CSV is missing the following columns: [{', '.join(missing)}]")
+    doubled = {name for name in header if header.count(name) > 1}
+    if doubled:
+        raise ImportFailed(f"{prefix}Input CSV repeats the columns: [{', '.join(sorted(doubled))}]")
+
+
+def _converter(field: Field):
+    """A function cell -> value for one column, chosen once per column."""
+    parse = {"string": str, "int": _integer, "long": _integer, "float": _number, "double": _number,
+             "boolean": _boolean}[field.type]
+    limit = MAX_ID if field.name in ID_FIELDS else MAX_CATEGORICAL if field.categorical else None
+
+    def convert(cell: str):
+        if cell == "":
+            if field.nullable:
+                return None
+            raise ValueError("the value is empty, and the field is not nullable")
+        if limit is not None and len(cell) > limit:
+            raise ValueError(f"the value is {len(cell)} characters long; at most {limit} are allowed")
+        if field.textual:
+            return cell[:MAX_TEXT]
+        try:
+            return parse(cell)
+        except ValueError:
+            raise ValueError(f"{cell[:50]!r} is not a valid {field.type}") from None
+    return convert
+
+
+def _integer(cell: str) -> int:
+    return int(cell)
+
+
+def _number(cell: str) -> float:
+    value = float(cell)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(cell)
+    return value
+
+
+def _boolean(cell: str) -> bool:
+    if cell not in ("true", "false"):
+        raise ValueError(cell)
+    return cell == "true"

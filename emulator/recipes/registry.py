@@ -1,0 +1,29 @@
+"""Recipe name -> model class; building and loading models."""
+
+import pathlib
+
+import numpy as np
+
+from emulator.recipes.base import Recommender, TrainingBudget
+from emulator.recipes.hrnn import SessionGRU
+from emulator.recipes.popularity import Popularity
+
+MODELS: dict[str, type[Recommender]] = {
+    "aws-popularity-count": Popularity,
+    "aws-user-personalization": SessionGRU,
+    "aws-hrnn": SessionGRU,   # the legacy recipe: the same model, its own defaults from the catalogue
+}
+
+
+def supported(recipe_name: str) -> bool:
+    return recipe_name in MODELS
+
+
+def build(recipe_name: str, hyperparameters: dict[str, str], seed: int = 0,
+          budget: TrainingBudget | None = None) -> Recommender:
+    return MODELS[recipe_name](hyperparameters, seed=seed, budget=budget)
+
+
+def load(path: pathlib.Path | str) -> Recommender:
+    with np.load(path, allow_pickle=False) as saved:
+        return MODELS[str(saved["recipe"])].load_state(saved)

@@ -1,0 +1,106 @@
+"""Campaigns serving a user-personalization model: exploration settings and request rules."""
+
+import pytest
+
+from tests import synthetic
+
+UP = "arn:aws:personalize:::recipe/aws-user-personalization"
+
+
+@pytest.fixture(scope="module")
+def trained_version(personalize, aws_client, wait_for):
+    """One trained user-personalization version, shared by the tests of this module."""
+    import uuid
+    suffix = uuid.uuid4().hex[:6]
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket=f"campaigns-{suffix}")
+    s3.put_object(Bucket=f"campaigns-{suffix}", Key="i.csv", Body=synthetic.to_csv(synthetic.two_tastes(seed=1)))
+    schema = personalize.create_schema(name=f"c-{suffix}", schema=synthetic.INTERACTIONS_SCHEMA)["schemaArn"]
+    group = personalize.create_dataset_group(name=f"c-{suffix}")["datasetGroupArn"]
+    wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
+    dataset = personalize.create_dataset(name=f"c-{suffix}", schemaArn=schema, datasetGroupArn=group,
+                                         datasetType="Interactions")["datasetArn"]
+    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
+    job = personalize.create_dataset_import_job(jobName=f"c-{suffix}", datasetArn=dataset,
+                                                dataSource={"dataLocation": f"s3://campaigns-{suffix}/i.csv"})
+    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    solution = personalize.create_solution(name=f"c-{suffix}", datasetGroupArn=group, recipeArn=UP)["solutionArn"]
+    wait_for(lambda: personalize.describe_solution(solutionArn=solution))
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
+    return version
+
+
+@pytest.fixture
+def campaign(personalize, trained_version, wait_for, unique_name):
+    def deploy(**config) -> str:
+        arn = personalize.create_campaign(name=unique_name("c"), solutionVersionArn=trained_version,
+                                          **({"campaignConfig": config} if config else {}))["campaignArn"]
+        wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
+        return arn
+    return deploy
+
+
+def ranking(runtime, campaign_arn: str, user: str) -> list[str]:
+    return [item["itemId"] for item in runtime.get_recommendations(campaignArn=campaign_arn, userId=user)["itemList"]]
+
+
+def test_campaign_echoes_its_configuration(personalize, campaign, trained_version):
+    arn = campaign(itemExplorationConfig={"explorationWeight": "0.5", "explorationItemAgeCutOff": "7"})
+    described = personalize.describe_campaign(campaignArn=arn)["campaign"]
+    assert described["campaignConfig"]["itemExplorationConfig"]["explorationWeight"] == "0.5"
+    assert described["minProvisionedTPS"] == 1 and described["solutionVersionArn"] == trained_version
+    assert "latestCampaignUpdate" not in described
+
+
+def test_without_exploration_results_are_the_same_on_every_call(personalize_runtime, campaign):
+    arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
+    assert ranking(personalize_runtime, arn, "user2") == ranking(personalize_runtime, arn, "user2")
+
+
+def test_full_exploration_changes_the_ranking_and_stays_stable_per_user(personalize_runtime, campaign):
+    exploit = campaign(itemExplorationConfig={"explorationWeight": "0"})
+    explore = campaign(itemExplorationConfig={"explorationWeight": "1", "explorationItemAgeCutOff": "3650"})
+    assert ranking(personalize_runtime, explore, "user2") != ranking(personalize_runtime, exploit, "user2")
+    assert ranking(personalize_runtime, explore, "user2") == ranking(personalize_runtime, explore, "user2")
+
+
+def test_num_results_is_honoured_up_to_the_maximum(personalize_runtime, campaign):
+    arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
+    assert len(personalize_runtime.get_recommendations(campaignArn=arn, userId="user2", numResults=7)["itemList"]) == 7
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+        personalize_runtime.get_recommendations(campaignArn=arn, userId="user2", numResults=501)
+
+
+def test_user_personalization_needs_a_user_id(personalize_runtime, campaign):
+    arn = campaign()
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
+        personalize_runtime.get_recommendations(campaignArn=arn)
+    assert "userId" in caught.value.response["Error"]["Message"]
+
+
+def test_anonymous_session_events_count_for_that_session_id(personalize, personalize_events, personalize_runtime,
+                                                           campaign, trained_version, wait_for, unique_name):
+    arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
+    group = personalize.describe_solution_version(solutionVersionArn=trained_version)["solutionVersion"][
+        "datasetGroupArn"]
+    trackers = personalize.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
+    tracker_arn = trackers[0]["eventTrackerArn"] if trackers else personalize.create_event_tracker(
+        name=unique_name("t"), datasetGroupArn=group)["eventTrackerArn"]
+    tracker = wait_for(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker_arn))
+    visitor = unique_name("visitor")
+    cold = ranking(personalize_runtime, arn, visitor)
+    personalize_events.put_events(trackingId=tracker["trackingId"], sessionId=visitor,
+                                  eventList=[{"eventType": "click", "itemId": f"a{i}", "sentAt": 1_800_000_000 + i}
+                                             for i in range(5)])
+    warm = ranking(personalize_runtime, arn, visitor)
+    assert warm != cold and sum(item.startswith("a") for item in warm[:10]) >= 8
+
+
+def test_deleted_campaign_stops_answering(personalize, personalize_runtime, campaign, wait_for):
+    arn = campaign()
+    personalize.delete_campaign(campaignArn=arn)
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+        wait_for(lambda: personalize.describe_campaign(campaignArn=arn), "GONE", timeout=10)
+    with pytest.raises(personalize_runtime.exceptions.ResourceNotFoundException):
+        personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")

@@ -1,0 +1,41 @@
+"""Small generated datasets with known structure, so tests can tell a working model from a broken one."""
+
+import io
+import json
+
+import numpy as np
+
+INTERACTIONS_SCHEMA = json.dumps({
+    "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
+    "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
+               {"name": "TIMESTAMP", "type": "long"}],
+    "version": "1.0"})
+
+START = 1_700_000_000
+
+
+def two_tastes(users: int = 60, items: int = 100, per_user: int = 30, seed: int = 0) -> list[tuple[str, str, int]]:
+    """Half the users walk through items of group A ("a0".."a49"), half through group B, each step
+    usually to the next item of their group. Returns (USER_ID, ITEM_ID, TIMESTAMP) rows."""
+    rng = np.random.default_rng(seed)
+    half = items // 2
+    rows = []
+    for user in range(users):
+        group = "a" if user < users // 2 else "b"
+        position = int(rng.integers(half))
+        for step in range(per_user):
+            position = (position + 1) % half if rng.random() < 0.8 else int(rng.integers(half))
+            rows.append((f"user{user}", f"{group}{position}", START + user * 10_000 + step * 60))
+    return rows
+
+
+def group_of(item_id: str) -> str:
+    return item_id[0]
+
+
+def to_csv(rows: list[tuple], header: tuple[str, ...] = ("USER_ID", "ITEM_ID", "TIMESTAMP")) -> bytes:
+    out = io.StringIO()
+    out.write(",".join(header) + "\n")
+    for row in rows:
+        out.write(",".join(str(value) for value in row) + "\n")
+    return out.getvalue().encode()
