@@ -3,6 +3,7 @@
 import argparse
 import logging
 import pathlib
+import signal
 import sys
 
 from emulator.settings import DEFAULT_PORT, Settings
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from emulator.server import Server
     server = Server(settings)
     print(f"Personalize emulator on {server.endpoint} (data: {settings.data_dir})", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # stop cleanly: trainings end, state is committed
     try:
         server.run()
     except KeyboardInterrupt:

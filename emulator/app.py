@@ -2,6 +2,7 @@
 
 import logging
 import os
+import threading
 import uuid
 
 from flask import Flask, request
@@ -38,6 +39,7 @@ class Emulator:
         self.s3 = ObjectSource(settings)
         self.serving = Serving(self)
         self.worker = Worker(self.queue, self, settings.worker_threads)
+        self.training_slots = threading.Semaphore(settings.training_processes)   # trainings queue behind these
         self.flask = _personalize_app(self)
         self.wsgi = make_gate(self.flask.wsgi_app, _moto_app())
 

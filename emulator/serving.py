@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emulator.exploration import ItemStats
-from emulator.jobs.tasks.training import stats_path
+from emulator.jobs.trainer import stats_path
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
 
@@ -76,11 +76,14 @@ class Serving:
         if deployed.events_dataset is None:
             return state
         # spec: recipes-and-models.md §2.5: events of an anonymous session count for the id it used
+        # two selects, not one OR, so that each can use its index
         rows = self.env.db.execute(
-            "SELECT item_id FROM interactions WHERE dataset = ? AND id > ? AND"
-            " (user_id = ? OR (user_id IS NULL AND session_id = ?)) ORDER BY timestamp, id",
-            (deployed.events_dataset, deployed.trained_through, user_id, user_id))
-        for (item_id,) in rows:
+            "SELECT item_id, timestamp, id FROM interactions WHERE dataset = ? AND user_id = ? AND id > ?"
+            " UNION ALL SELECT item_id, timestamp, id FROM interactions WHERE dataset = ? AND session_id = ?"
+            " AND user_id IS NULL AND id > ? ORDER BY 2, 3",
+            (deployed.events_dataset, user_id, deployed.trained_through,
+             deployed.events_dataset, user_id, deployed.trained_through))
+        for item_id, _, _ in rows:
             index = deployed.item_index.get(item_id)
             if index is not None:
                 state = model.advance(state, index)

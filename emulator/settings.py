@@ -22,7 +22,8 @@ class Settings:
     account_id: str = field(default_factory=lambda: os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT))
     default_region: str = "us-east-1"        # for unsigned requests, as moto does
     status_seconds: float = 0.2              # the least time a resource shows each transient status
-    worker_threads: int = 4                  # lifecycle jobs that run at once (training queues behind one process)
+    worker_threads: int = 4                  # lifecycle jobs that run at once
+    training_processes: int = 1              # trainings that run at once, each in its own process
     server_threads: int = 8
     s3_endpoint_url: str | None = None       # read import data from another S3 (LocalStack, MinIO) instead of ours
     strict_responses: bool = False           # check every response against its output shape (tests)

@@ -26,6 +26,7 @@ MIGRATIONS = [
         fields TEXT, source TEXT NOT NULL, job TEXT);
     CREATE INDEX interactions_by_dataset ON interactions (dataset, source, job);
     CREATE INDEX interactions_by_user ON interactions (dataset, user_id, id);
+    CREATE INDEX interactions_by_session ON interactions (dataset, session_id, id);
     CREATE TABLE records (
         dataset TEXT NOT NULL, record_id TEXT NOT NULL, fields TEXT NOT NULL,
         source TEXT NOT NULL, job TEXT, PRIMARY KEY (dataset, record_id));

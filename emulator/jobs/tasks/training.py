@@ -1,30 +1,22 @@
-"""Training a solution version: in a worker process, so torch cannot starve the API."""
+"""Training a solution version: the server side, which hands the work to a training process."""
 
-import concurrent.futures
 import dataclasses
-import logging
-import multiprocessing
-import pathlib
-import sqlite3
+import json
+import subprocess
+import sys
 import threading
 import time
+import zlib
 
-import numpy as np
-
-from emulator.exploration import ItemStats
 from emulator.jobs import TaskFailed
-from emulator.recipes import metrics, registry
-from emulator.recipes.base import TrainingBudget
-from emulator.recipes.data import Interactions
+from emulator.jobs.trainer import TrainingRequest, stats_path
+from emulator.recipes import registry
 from emulator.store.arns import name_of
 from service_model import recipes as catalogue
 
-log = logging.getLogger("emulator.training")
 
-MIN_INTERACTIONS, MIN_ACTIVE_USERS = 1000, 25   # spec: personalize-behavior.md §6
-
-_pool: concurrent.futures.ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
 
 
 def train(arn: str, env) -> None:
@@ -40,9 +32,11 @@ def train(arn: str, env) -> None:
     artifact = f"{name_of(version['solutionArn'])}-{name_of(arn)}.npz"
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               version.get("eventType"), str(env.settings.models_dir / artifact),
-                              seed=int(name_of(arn), 16), budget=env.settings.training)
+                              seed=int(name_of(arn), 16), split_seed=zlib.crc32(group.encode()),
+                              budget=dataclasses.asdict(env.settings.training))
     started = time.monotonic()
-    outcome = _worker_pool().submit(run_training, request).result()
+    with env.training_slots:
+        outcome = _run_in_process(request)
     if "failure" in outcome:
         raise TaskFailed(outcome["failure"])
     env.store.set_internal(arn, artifact=artifact, metrics=outcome["metrics"], eventsDataset=dataset,
@@ -60,73 +54,24 @@ def drop_solution_versions(arn: str, env) -> None:
         env.store.remove(version["solutionVersionArn"])
 
 
-@dataclasses.dataclass
-class TrainingRequest:
-    database: str
-    dataset: str
-    trained_through: int
-    recipe: str
-    hyperparameters: dict
-    event_type: str | None
-    artifact: str
-    seed: int
-    budget: TrainingBudget
-
-
-def run_training(request: TrainingRequest) -> dict:
-    """In the training process: load the data, check the minimums, fit, evaluate on held-out users, save."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    data = _load(request)
-    if data.n_interactions < MIN_INTERACTIONS:
-        suffix = f" after filtering by event type: {request.event_type}" if request.event_type else ""
-        return {"failure": f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions{suffix}."}
-    if data.users_with_at_least(2) < MIN_ACTIVE_USERS:
-        return {"failure": "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."}
-    train_data, test_users = data.split(seed=request.seed)
-    model = registry.build(request.recipe, request.hyperparameters, seed=request.seed, budget=request.budget)
-    model.fit(train_data, log=lambda line: log.info("%s: %s", name_of(request.artifact), line))
-    model.build_user_states(data)
-    scores = metrics.evaluate(model, test_users, data.n_items)
-    model.save(request.artifact)
-    stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
-    np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
-    return {"metrics": scores}
-
-
-def stats_path(artifact) -> pathlib.Path:
-    """Where the item statistics that exploration needs are kept, beside the model."""
-    artifact = pathlib.Path(artifact)
-    return artifact.with_name(artifact.stem + "-items.npz")
-
-
-def _load(request: TrainingRequest) -> Interactions:
-    conn = sqlite3.connect(f"file:{request.database}?mode=ro", uri=True)
+def _run_in_process(request: TrainingRequest) -> dict:
+    """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there."""
+    process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    with _running_lock:
+        _running.add(process)
     try:
-        sql = ("SELECT user_id, item_id, timestamp FROM interactions WHERE dataset = ? AND id <= ?"
-               " AND user_id IS NOT NULL AND item_id IS NOT NULL")
-        params: list = [request.dataset, request.trained_through]
-        if request.event_type:
-            sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
-        rows = conn.execute(sql + " ORDER BY timestamp, id", params).fetchall()
+        output, _ = process.communicate(json.dumps(dataclasses.asdict(request)))
     finally:
-        conn.close()
-    users, items, stamps = zip(*rows) if rows else ((), (), ())
-    return Interactions.from_columns(users, items, stamps)
-
-
-def _worker_pool() -> concurrent.futures.ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            # spawn: a fresh interpreter, no inherited threads or locks from the server
-            _pool = concurrent.futures.ProcessPoolExecutor(max_workers=1,
-                                                           mp_context=multiprocessing.get_context("spawn"))
-        return _pool
+        with _running_lock:
+            _running.discard(process)
+    if process.returncode != 0:
+        raise RuntimeError(f"the training process exited with status {process.returncode}")
+    return json.loads(output)
 
 
 def shutdown() -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+    """Stop trainings in progress; their jobs run again at the next start."""
+    with _running_lock:
+        for process in _running:
+            process.terminate()

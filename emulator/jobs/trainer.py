@@ -1,0 +1,82 @@
+"""The training process: `python -m emulator.jobs.trainer` reads a TrainingRequest as JSON on stdin, trains,
+evaluates, saves the model, and writes the outcome as JSON on stdout. Its own process, so torch cannot
+starve the API and a crash stays here."""
+
+import dataclasses
+import json
+import logging
+import pathlib
+import sqlite3
+import sys
+
+import numpy as np
+
+from emulator.exploration import ItemStats
+from emulator.recipes import metrics, registry
+from emulator.recipes.base import TrainingBudget
+from emulator.recipes.data import Interactions
+from emulator.store.arns import name_of
+
+log = logging.getLogger("emulator.training")
+
+MIN_INTERACTIONS, MIN_ACTIVE_USERS = 1000, 25   # spec: personalize-behavior.md §6
+
+
+@dataclasses.dataclass
+class TrainingRequest:
+    database: str
+    dataset: str
+    trained_through: int
+    recipe: str
+    hyperparameters: dict
+    event_type: str | None
+    artifact: str
+    seed: int          # the model's initialisation
+    split_seed: int    # the held-out users: the same for every solution of a dataset group, so metrics compare
+    budget: dict
+
+
+def run_training(request: TrainingRequest) -> dict:
+    """In the training process: load the data, check the minimums, fit, evaluate on held-out users, save."""
+    data = _load(request)
+    if data.n_interactions < MIN_INTERACTIONS:
+        suffix = f" after filtering by event type: {request.event_type}" if request.event_type else ""
+        return {"failure": f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions{suffix}."}
+    if data.users_with_at_least(2) < MIN_ACTIVE_USERS:
+        return {"failure": "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."}
+    train_data, test_users = data.split(seed=request.split_seed)
+    model = registry.build(request.recipe, request.hyperparameters, seed=request.seed,
+                           budget=TrainingBudget(**request.budget))
+    model.fit(train_data, log=lambda line: log.info("%s: %s", name_of(request.artifact), line))
+    model.build_user_states(data)
+    scores = metrics.evaluate(model, test_users, data.n_items)
+    model.save(request.artifact)
+    stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
+    np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
+    return {"metrics": scores}
+
+
+def stats_path(artifact) -> pathlib.Path:
+    """Where the item statistics that exploration needs are kept, beside the model."""
+    artifact = pathlib.Path(artifact)
+    return artifact.with_name(artifact.stem + "-items.npz")
+
+
+def _load(request: TrainingRequest) -> Interactions:
+    conn = sqlite3.connect(f"file:{request.database}?mode=ro", uri=True)
+    try:
+        sql = ("SELECT user_id, item_id, timestamp FROM interactions WHERE dataset = ? AND id <= ?"
+               " AND user_id IS NOT NULL AND item_id IS NOT NULL")
+        params: list = [request.dataset, request.trained_through]
+        if request.event_type:
+            sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
+        rows = conn.execute(sql + " ORDER BY timestamp, id", params).fetchall()
+    finally:
+        conn.close()
+    users, items, stamps = zip(*rows) if rows else ((), (), ())
+    return Interactions.from_columns(users, items, stamps)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    print(json.dumps(run_training(TrainingRequest(**json.loads(sys.stdin.read())))))
