@@ -8,7 +8,7 @@ import numpy as np
 
 
 @dataclass
-class TestUser:
+class HeldOutUser:
     user: int
     history: np.ndarray    # item indices, time ordered
     relevant: np.ndarray   # distinct item indices of the newest interactions
@@ -60,7 +60,7 @@ class Interactions:
         return Interactions(self.user_ids, self.item_ids, self.user_index[keep], self.item_index[keep],
                             self.timestamp[keep])
 
-    def split(self, seed: int, test_fraction: float = 0.1) -> tuple["Interactions", list[TestUser]]:
+    def split(self, seed: int, test_fraction: float = 0.1) -> tuple["Interactions", list[HeldOutUser]]:
         """spec: recipes-and-models.md §3.1: a share of the users with >= 2 interactions is held out; for
         each, the newest ceil(10 %) interactions are relevant, the rest is the history fed to the model."""
         counts = np.bincount(self.user_index, minlength=self.n_users)
@@ -75,5 +75,5 @@ class Interactions:
         for user in chosen.tolist():
             items = sequences[user]
             newest = max(1, math.ceil(0.1 * len(items)))
-            tests.append(TestUser(user, items[:-newest], np.unique(items[-newest:])))
+            tests.append(HeldOutUser(user, items[:-newest], np.unique(items[-newest:])))
         return self.subset(~held_out), tests

@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from emulator.recipes.base import Recommender
-from emulator.recipes.data import Interactions, TestUser
+from emulator.recipes.data import Interactions, HeldOutUser
 from emulator.recipes.metrics import ranking_metrics, top_k
 
 STATE_WINDOW = 4   # a user's state is rebuilt from the last STATE_WINDOW * bptt events (spec §2.4)
@@ -119,7 +119,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _validation_split(train: Interactions, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[TestUser]]:
+def _validation_split(train: Interactions, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[HeldOutUser]]:
     """(items, timestamps) of each training user, time ordered, and 5 % of them held out for validation."""
     rest, validation = train.split(seed=seed + 1, test_fraction=0.05)
     order = np.argsort(rest.user_index, kind="stable")
@@ -190,7 +190,7 @@ def _epoch(model: SequenceModel, optimizer, batches, bptt: int, rng: np.random.G
 
 
 @torch.no_grad()
-def _validate(model: SequenceModel, validation: list[TestUser]) -> float:
+def _validate(model: SequenceModel, validation: list[HeldOutUser]) -> float:
     """Mean NDCG@25 of the validation users, their histories run through the model in one batch."""
     model.eval()
     usable = [test for test in validation if len(test.history)]
