@@ -39,6 +39,7 @@ class ObjectSource:
 
     def _external(self, bucket: str, key: str) -> list[tuple[str, bytes]]:
         import boto3
+        from botocore.exceptions import BotoCoreError
         client = boto3.client("s3", endpoint_url=self.settings.s3_endpoint_url,
                               region_name=self.settings.default_region)
         try:
@@ -51,5 +52,5 @@ class ObjectSource:
             return [(name, client.get_object(Bucket=bucket, Key=name)["Body"].read()) for name in names]
         except client.exceptions.NoSuchKey:
             return []
-        except client.exceptions.ClientError as error:
-            raise TaskFailed(f"Could not read s3://{bucket}/{key}: {error}") from None
+        except (client.exceptions.ClientError, BotoCoreError) as error:
+            raise TaskFailed(f"Could not read s3://{bucket}/{key} from {self.settings.s3_endpoint_url}: {error}") from None

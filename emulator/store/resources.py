@@ -101,6 +101,10 @@ class Store:
                               (kind, value)).fetchone()
         return _record(row) if row else None
 
+    def set_tags(self, arn: str, tags: list) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE resources SET tags = ? WHERE arn = ?", (json.dumps(tags), arn))
+
     def tags(self, arn: str) -> list:
         row = self.db.execute("SELECT tags FROM resources WHERE arn = ?", (arn,)).fetchone()
         return json.loads(row["tags"]) if row else []

@@ -1,7 +1,7 @@
 """What several resource families share: records without empty members, tags, deletion, listing."""
 
 from emulator.context import RequestContext
-from emulator.errors import ResourceInUseException, TooManyTagsException
+from emulator.errors import InvalidInputException, ResourceInUseException, TooManyTagsException
 from emulator.jobs import lifecycle
 
 MAX_TAGS = 50   # spec: personalize-behavior.md §2.7
@@ -13,8 +13,13 @@ def compact(**members) -> dict:
 
 
 def checked_tags(tags: list | None) -> list:
+    """Tags a resource may carry: at most 50, none in the reserved aws: namespace."""
     if tags and len(tags) > MAX_TAGS:
         raise TooManyTagsException(f"A resource can have at most {MAX_TAGS} tags; {len(tags)} were given.")
+    reserved = [tag["tagKey"] for tag in tags or [] if tag["tagKey"].lower().startswith("aws:")
+                or tag["tagValue"].lower().startswith("aws:")]
+    if reserved:
+        raise InvalidInputException(f"Tags may not use the reserved prefix aws: ({', '.join(reserved)}).")
     return tags or []
 
 
