@@ -1,5 +1,13 @@
 """Lifecycles that do real work: durable jobs, the worker that runs them, one task module per job kind."""
 
+import time
+
 
 class TaskFailed(Exception):
     """The job's resource ends CREATE FAILED with this message as its failureReason."""
+
+
+def dwell(env, since: float | None = None) -> None:
+    """Keep the current status visible for at least status_seconds, so polling clients can see it."""
+    spent = time.monotonic() - since if since is not None else 0.0
+    time.sleep(max(0.0, env.settings.status_seconds - spent))

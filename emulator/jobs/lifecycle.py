@@ -40,7 +40,7 @@ MOVES = {
     "event-tracker": _merge(_CREATE, _DELETE),
     "solution": _merge(_CREATE, _DELETE),
     "solution-version": _STOP,
-    "campaign": _merge(_CREATE, _DELETE),
+    "campaign": _merge(_CREATE, _DELETE, {CREATE_FAILED: {ACTIVE}}),   # a successful UpdateCampaign revives it
 }
 
 

@@ -1,7 +1,11 @@
 """Campaigns: a deployed solution version that answers GetRecommendations."""
 
+import time
+
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
+from emulator.errors import ResourceInUseException
+from emulator.jobs import lifecycle
 
 KIND = "campaign"
 
@@ -29,5 +33,28 @@ def list_campaigns(ctx: RequestContext, *, solution_arn: str | None = None, next
     return list_page(ctx, KIND, "campaigns", next_token, max_results, parent=solution_arn)
 
 
+def update_campaign(ctx: RequestContext, *, campaign_arn: str, solution_version_arn: str | None = None,
+                    min_provisioned_tps: int | None = None, campaign_config: dict | None = None) -> dict:
+    """Deploy another version or configuration; the campaign answers with the old one until it is ready."""
+    with ctx.store.transaction():
+        campaign = ctx.store.get(KIND, campaign_arn)
+        underway = campaign.get("latestCampaignUpdate", {}).get("status") in lifecycle.TRANSIENT
+        if campaign["status"] not in lifecycle.SETTLED or underway:
+            raise ResourceInUseException(f"Campaign {campaign_arn} is being created, updated or deleted.")
+        target = solution_version_arn or campaign["solutionVersionArn"]
+        require_active(ctx.store.get("solution-version", target), "solutionVersionArn")
+        now = time.time()
+        update = compact(solutionVersionArn=target,
+                         minProvisionedTPS=min_provisioned_tps or campaign["minProvisionedTPS"],
+                         campaignConfig=campaign.get("campaignConfig") if campaign_config is None else campaign_config,
+                         status=lifecycle.CREATE_PENDING, creationDateTime=now, lastUpdatedDateTime=now)
+        ctx.store.update(campaign_arn, latestCampaignUpdate=update)
+        ctx.jobs.enqueue("update_campaign", campaign_arn)
+    return {"campaignArn": campaign_arn}
+
+
 def delete_campaign(ctx: RequestContext, *, campaign_arn: str) -> None:
+    campaign = ctx.store.get(KIND, campaign_arn)
+    if campaign.get("latestCampaignUpdate", {}).get("status") in lifecycle.TRANSIENT:
+        raise ResourceInUseException(f"Campaign {campaign_arn} is being updated.")
     begin_delete(ctx, KIND, campaign_arn)

@@ -5,7 +5,7 @@ A task is safe to run twice: after a restart it picks up from the status the res
 import logging
 import time
 
-from emulator.jobs import TaskFailed, lifecycle
+from emulator.jobs import TaskFailed, dwell, lifecycle
 from emulator.jobs.tasks import campaigns, imports, training
 from emulator.store.arns import kind_of
 
@@ -28,7 +28,7 @@ CLEANUP = {
 def create(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
     if store.status(arn) == lifecycle.CREATE_PENDING:
-        _dwell(env)
+        dwell(env)
         store.set_status(arn, lifecycle.CREATE_IN_PROGRESS)
     if store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
         return   # stopped or deleted meanwhile
@@ -50,28 +50,23 @@ def create(arn: str, env) -> None:
 def delete(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
     if store.status(arn) == lifecycle.DELETE_PENDING:
-        _dwell(env)
+        dwell(env)
         store.set_status(arn, lifecycle.DELETE_IN_PROGRESS)
     if store.status(arn) != lifecycle.DELETE_IN_PROGRESS:
         return
     if kind in CLEANUP:
         CLEANUP[kind](arn, env)
-    _dwell(env)
+    dwell(env)
     store.remove(arn)
 
 
 def _settle(env, arn: str, status: str, started: float, reason: str | None = None) -> None:
-    _dwell(env, since=started)
+    dwell(env, since=started)
     if env.store.status(arn) == lifecycle.CREATE_IN_PROGRESS:
         env.store.set_status(arn, status, reason)
         if status == lifecycle.ACTIVE:
             env.on_active(arn)
 
 
-def _dwell(env, since: float | None = None) -> None:
-    """Keep the current status visible for at least status_seconds, so polling clients can see it."""
-    spent = time.monotonic() - since if since is not None else 0.0
-    time.sleep(max(0.0, env.settings.status_seconds - spent))
 
-
-TASKS = {"create": create, "delete": delete}
+TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update}
