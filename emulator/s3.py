@@ -53,4 +53,5 @@ class ObjectSource:
         except client.exceptions.NoSuchKey:
             return []
         except (client.exceptions.ClientError, BotoCoreError) as error:
-            raise TaskFailed(f"Could not read s3://{bucket}/{key} from {self.settings.s3_endpoint_url}: {error}") from None
+            raise TaskFailed(
+                f"Could not read s3://{bucket}/{key} from {self.settings.s3_endpoint_url}: {error}") from None

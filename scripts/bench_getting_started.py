@@ -123,7 +123,8 @@ def run(endpoint: str, body: bytes, users: list[str], requests: int) -> None:
         versions[label] = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
         seconds = wait_active(lambda: personalize.describe_solution_version(solutionVersionArn=versions[label]))
         metrics[label] = personalize.get_solution_metrics(solutionVersionArn=versions[label])["metrics"]
-        print(f"training {label}: ACTIVE in {seconds:.1f} s" + (" (target <= 60 s)" if label == "user-personalization" else ""))
+        target = " (target <= 60 s)" if label == "user-personalization" else ""
+        print(f"training {label}: ACTIVE in {seconds:.1f} s{target}")
     print(f"\n{'metric':46} {'user-personalization':>21} {'popularity-count':>17}")
     for key in sorted(metrics["popularity-count"]):
         print(f"{key:46} {metrics['user-personalization'][key]:21.4f} {metrics['popularity-count'][key]:17.4f}")
@@ -131,7 +132,8 @@ def run(endpoint: str, body: bytes, users: list[str], requests: int) -> None:
              / max(metrics["popularity-count"]["normalized_discounted_cumulative_gain_at_10"], 1e-9))
     print(f"NDCG@10 ratio user-personalization / popularity-count: {ratio:.2f} (target >= 1.2)")
 
-    campaign = personalize.create_campaign(name="ml", solutionVersionArn=versions["user-personalization"])["campaignArn"]
+    campaign = personalize.create_campaign(name="ml",
+                                           solutionVersionArn=versions["user-personalization"])["campaignArn"]
     wait_active(lambda: personalize.describe_campaign(campaignArn=campaign))
     floor = latencies(lambda: personalize.list_recipes(), requests)
     counter = iter(range(10**9))

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests import synthetic
+from tests import steps, synthetic
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 
@@ -70,21 +70,10 @@ def server(tmp_path):
 def test_everything_acknowledged_survives_a_restart(server):
     personalize, s3 = server.client("personalize"), server.client("s3")
     runtime, events = server.client("personalize-runtime"), server.client("personalize-events")
-    s3.create_bucket(Bucket="restart")
-    s3.put_object(Bucket="restart", Key="i.csv", Body=synthetic.to_csv(synthetic.two_tastes()))
-    schema = personalize.create_schema(name="s", schema=synthetic.INTERACTIONS_SCHEMA)["schemaArn"]
-    group = personalize.create_dataset_group(name="g")["datasetGroupArn"]
-    settle(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    dataset = personalize.create_dataset(name="d", schemaArn=schema, datasetGroupArn=group,
-                                         datasetType="INTERACTIONS")["datasetArn"]
-    settle(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName="j", datasetArn=dataset,
-                                                dataSource={"dataLocation": "s3://restart/i.csv"})
-    settle(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
-    solution = personalize.create_solution(name="up", datasetGroupArn=group, recipeArn=UP)["solutionArn"]
-    settle(lambda: personalize.describe_solution(solutionArn=solution))
-    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    settle(lambda: personalize.describe_solution_version(solutionVersionArn=version))
+    loaded = steps.loaded_group(personalize, s3, settle, "restart", synthetic.two_tastes())
+    group = loaded["group"]
+    version = steps.trained_version(personalize, settle, group, UP, "up")
+    solution = version.rsplit("/", 1)[0]
     campaign = personalize.create_campaign(
         name="c", solutionVersionArn=version,
         campaignConfig={"itemExplorationConfig": {"explorationWeight": "0"}})["campaignArn"]

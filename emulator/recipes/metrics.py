@@ -29,7 +29,8 @@ def ranking_metrics(recommended: np.ndarray, relevant: np.ndarray) -> dict[str, 
     return result
 
 
-def evaluate(model: Recommender, test_users: list[HeldOutUser], n_catalogue_items: int, k: int = 25) -> dict[str, float]:
+def evaluate(model: Recommender, test_users: list[HeldOutUser], n_catalogue_items: int,
+             k: int = 25) -> dict[str, float]:
     """The eight metric keys, averaged over test users through the serving path, rounded to 4 decimals.
     History items stay in the lists: the service does not remove them unless a filter says so."""
     totals: dict[str, float] = {}

@@ -1,8 +1,10 @@
 """Campaigns serving a user-personalization model: exploration settings and request rules."""
 
+import uuid
+
 import pytest
 
-from tests import synthetic
+from tests import steps, synthetic
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 
@@ -10,25 +12,11 @@ UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 @pytest.fixture(scope="module")
 def trained_version(personalize, aws_client, wait_for):
     """One trained user-personalization version, shared by the tests of this module."""
-    import uuid
-    suffix = uuid.uuid4().hex[:6]
-    s3 = aws_client("s3")
-    s3.create_bucket(Bucket=f"campaigns-{suffix}")
-    s3.put_object(Bucket=f"campaigns-{suffix}", Key="i.csv", Body=synthetic.to_csv(synthetic.two_tastes(seed=1)))
-    schema = personalize.create_schema(name=f"c-{suffix}", schema=synthetic.INTERACTIONS_SCHEMA)["schemaArn"]
-    group = personalize.create_dataset_group(name=f"c-{suffix}")["datasetGroupArn"]
-    wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    dataset = personalize.create_dataset(name=f"c-{suffix}", schemaArn=schema, datasetGroupArn=group,
-                                         datasetType="Interactions")["datasetArn"]
-    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName=f"c-{suffix}", datasetArn=dataset,
-                                                dataSource={"dataLocation": f"s3://campaigns-{suffix}/i.csv"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
-    solution = personalize.create_solution(name=f"c-{suffix}", datasetGroupArn=group, recipeArn=UP)["solutionArn"]
-    wait_for(lambda: personalize.describe_solution(solutionArn=solution))
-    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
-    return version
+    name = f"campaigns-{uuid.uuid4().hex[:6]}"
+    loaded = steps.loaded_group(personalize, aws_client("s3"), lambda describe: wait_for(describe, timeout=300), name,
+                                synthetic.two_tastes(seed=1))
+    return steps.trained_version(personalize, lambda describe: wait_for(describe, timeout=300), loaded["group"], UP,
+                                 name)
 
 
 @pytest.fixture

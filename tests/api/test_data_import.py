@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests import synthetic
+from tests import steps, synthetic
 
 ROWS = synthetic.two_tastes(users=40, per_user=30)
 
@@ -94,7 +94,8 @@ def test_a_folder_prefix_imports_every_csv_in_it(personalize, s3, bucket, datase
     wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
     job = personalize.create_dataset_import_job(jobName=unique_name("folder"), datasetArn=dataset,
                                                 dataSource={"dataLocation": f"s3://{bucket}/{folder}/"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    imported = wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    assert imported["status"] == "ACTIVE" and imported["dataSource"]["dataLocation"].endswith(f"{folder}/")
 
 
 def test_import_reads_from_another_s3_endpoint_when_configured(tmp_path, personalize_endpoint, s3, bucket,
@@ -104,20 +105,13 @@ def test_import_reads_from_another_s3_endpoint_when_configured(tmp_path, persona
 
     from emulator.server import Server
     from emulator.settings import Settings
-    s3.put_object(Bucket=bucket, Key="elsewhere.csv", Body=synthetic.to_csv(ROWS))
     other = Server(Settings(port=0, data_dir=tmp_path, s3_endpoint_url=personalize_endpoint,
                             status_seconds=0.05, strict_responses=True)).start_in_thread()
     try:
         client = boto3.client("personalize", endpoint_url=other.endpoint, region_name="us-east-1",
                               aws_access_key_id="test", aws_secret_access_key="test")
-        schema = client.create_schema(name="s", schema=synthetic.INTERACTIONS_SCHEMA)["schemaArn"]
-        group = client.create_dataset_group(name="g")["datasetGroupArn"]
-        wait_for(lambda: client.describe_dataset_group(datasetGroupArn=group))
-        dataset = client.create_dataset(name="d", schemaArn=schema, datasetGroupArn=group,
-                                        datasetType="Interactions")["datasetArn"]
-        wait_for(lambda: client.describe_dataset(datasetArn=dataset))
-        job = client.create_dataset_import_job(jobName="j", datasetArn=dataset,
-                                               dataSource={"dataLocation": f"s3://{bucket}/elsewhere.csv"})
-        wait_for(lambda: client.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+        loaded = steps.loaded_group(client, s3, wait_for, "elsewhere", ROWS, bucket=bucket)
+        assert loaded["job"]["status"] == "ACTIVE"
+        assert loaded["job"]["dataSource"]["dataLocation"] == f"s3://{bucket}/elsewhere.csv"
     finally:
         other.stop()

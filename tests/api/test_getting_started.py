@@ -41,7 +41,8 @@ def journey(personalize, aws_client, wait_for):
     job = personalize.create_dataset_import_job(
         jobName=f"import-{suffix}", datasetArn=dataset, roleArn=role,
         dataSource={"dataLocation": f"s3://{bucket}/interactions.csv"})["datasetImportJobArn"]
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job), seen=seen.setdefault("import", []))
+    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job),
+             seen=seen.setdefault("import", []))
 
     versions = {}
     for recipe in (USER_PERSONALIZATION, POPULARITY):
@@ -89,7 +90,8 @@ def test_list_recipes_includes_both_recipes_used(personalize):
 def test_solution_metrics_are_computed_on_held_out_users(personalize, journey, recipe):
     metrics = personalize.get_solution_metrics(solutionVersionArn=journey["versions"][recipe])["metrics"]
     assert set(metrics) == {"coverage", "mean_reciprocal_rank_at_25", "normalized_discounted_cumulative_gain_at_5",
-                            "normalized_discounted_cumulative_gain_at_10", "normalized_discounted_cumulative_gain_at_25",
+                            "normalized_discounted_cumulative_gain_at_10",
+                            "normalized_discounted_cumulative_gain_at_25",
                             "precision_at_5", "precision_at_10", "precision_at_25"}
     assert all(0.0 <= value <= 1.0 for value in metrics.values())
     assert metrics["coverage"] > 0

@@ -42,7 +42,8 @@ def test_too_few_active_users_fail_training_with_the_documented_reason(personali
     import_interactions(dataset_group, synthetic.two_tastes(users=20, per_user=50))
     version = personalize.create_solution_version(solutionArn=solution())["solutionVersionArn"]
     failed = wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), "CREATE FAILED")
-    assert failed["failureReason"] == "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."
+    assert failed["failureReason"] == (
+        "Create failed. Dataset has fewer than 25 users with at least 2 interactions each.")
 
 
 def test_training_with_no_interactions_dataset_fails_asynchronously(personalize, solution, wait_for):

@@ -47,7 +47,8 @@ def delete_dataset(ctx: RequestContext, *, dataset_arn: str) -> None:
     running = [job for job in ctx.store.children(dataset_arn, "dataset-import-job")
                if job["status"] in lifecycle.TRANSIENT]
     if running:
-        raise ResourceInUseException(f"{dataset_arn} has an import job in progress: {running[0]['datasetImportJobArn']}.")
+        raise ResourceInUseException(
+            f"{dataset_arn} has an import job in progress: {running[0]['datasetImportJobArn']}.")
     begin_delete(ctx, KIND, dataset_arn)
 
 

@@ -16,7 +16,8 @@ def tag_resource(ctx: RequestContext, *, resource_arn: str, tags: list[dict]) ->
 
 def untag_resource(ctx: RequestContext, *, resource_arn: str, tag_keys: list[str]) -> dict:
     if len(tag_keys) > MAX_TAGS:
-        raise TooManyTagKeysException(f"At most {MAX_TAGS} tag keys can be removed at once; {len(tag_keys)} were given.")
+        raise TooManyTagKeysException(
+            f"At most {MAX_TAGS} tag keys can be removed at once; {len(tag_keys)} were given.")
     with ctx.store.transaction():
         remaining = [tag for tag in _taggable(ctx, resource_arn) if tag["tagKey"] not in set(tag_keys)]
         ctx.store.set_tags(resource_arn, remaining)
