@@ -64,6 +64,13 @@ class Serving:
                 self._states[key] = state
         return deployed.model.item_scores(state)
 
+    def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:
+        """Scores of a related-items model for a query item; an unknown item gets the model's fallback."""
+        deployed = self.deployed(version_arn)
+        model, state = deployed.model, deployed.model.initial_state(None)
+        index = deployed.item_index.get(item_id)
+        return model.item_scores(state if index is None else model.advance(state, index))
+
     def events_arrived(self, user_id: str) -> None:
         """PutEvents for this user (or anonymous session id): rebuild their states on the next request."""
         with self._lock:

@@ -8,6 +8,7 @@ from emulator import exploration
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.jobs import lifecycle
+from emulator.recipes.metrics import top_k
 from service_model import recipes as catalogue
 
 DEFAULT_RESULTS, MAX_RESULTS = 25, 500   # spec: personalize-behavior.md §8.1
@@ -22,17 +23,24 @@ def get_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None,
         raise ResourceNotFoundException(f"Recommender {recommender_arn} does not exist.")
     campaign = _active_campaign(ctx, campaign_arn)
     version = ctx.store.get("solution-version", campaign["solutionVersionArn"])
-    recipe_type = catalogue.recipe(version["recipeArn"])["recipeType"]
-    if recipe_type != "USER_PERSONALIZATION":
-        raise InvalidInputException(f"GetRecommendations does not serve {recipe_type} campaigns.")
-    if user_id is None and _needs_user(version["recipeArn"]):
-        raise InvalidInputException("userId is required for a USER_PERSONALIZATION campaign.")
+    recipe = catalogue.recipe_name(version["recipeArn"])
     count = num_results or DEFAULT_RESULTS
     if count > MAX_RESULTS:
         raise InvalidInputException(f"numResults must be at most {MAX_RESULTS}.")
-    deployed = ctx.env.serving.deployed(version["solutionVersionArn"])
-    scores = ctx.env.serving.scores(version["solutionVersionArn"], user_id)
-    if catalogue.recipe_name(version["recipeArn"]) in exploration.EXPLORING_RECIPES:
+    serving = ctx.env.serving
+    deployed = serving.deployed(version["solutionVersionArn"])
+    recipe_type = catalogue.recipe(version["recipeArn"])["recipeType"]
+    if recipe_type == "RELATED_ITEMS":
+        if item_id is None:
+            raise InvalidInputException(f"itemId is required for a RELATED_ITEMS campaign ({recipe}).")
+        scores = serving.related_scores(version["solutionVersionArn"], item_id)
+    elif recipe_type == "USER_PERSONALIZATION":
+        if user_id is None and recipe != "aws-popularity-count":
+            raise InvalidInputException(f"userId is required for a USER_PERSONALIZATION campaign ({recipe}).")
+        scores = serving.scores(version["solutionVersionArn"], user_id)
+    else:
+        raise InvalidInputException(f"GetRecommendations does not serve {recipe_type} campaigns ({recipe}).")
+    if recipe in exploration.EXPLORING_RECIPES:
         weight, cut_off = exploration.settings(campaign.get("campaignConfig"))
         scores = exploration.explore(scores, deployed.stats, weight, cut_off, f"{campaign_arn}|{user_id}")
     return {"itemList": _top(scores, count, deployed.model.item_ids, deployed.model.returns_scores),
@@ -46,15 +54,10 @@ def _active_campaign(ctx: RequestContext, campaign_arn: str) -> dict:
     return campaign
 
 
-def _needs_user(recipe_arn: str) -> bool:
-    return catalogue.recipe_name(recipe_arn) != "aws-popularity-count"
-
-
 def _top(scores: np.ndarray, count: int, item_ids: np.ndarray, with_scores: bool) -> list[dict]:
-    """The best `count` items, best first; ties keep catalogue order, so results are deterministic."""
-    count = min(count, scores.size)
-    best = np.argpartition(-scores, count - 1)[:count] if count < scores.size else np.arange(scores.size)
-    best = best[np.lexsort((best, -scores[best]))]
+    """The best `count` items, best first; ties keep catalogue order, so results are deterministic.
+    Items scored -inf (a related-items query itself) are never returned."""
+    best = top_k(scores, min(count, int(np.isfinite(scores).sum())))
     if not with_scores:
         return [{"itemId": str(item_ids[i])} for i in best]
     # spec: personalize-behavior.md §8.1: a softmax over the whole catalogue, 7 decimals

@@ -11,6 +11,8 @@ CUTOFFS = (5, 10, 25)
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best scores, best first; equal scores in index order."""
     k = min(k, scores.size)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
     candidates = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
     return candidates[np.lexsort((candidates, -scores[candidates]))]
 

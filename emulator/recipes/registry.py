@@ -7,11 +7,13 @@ import numpy as np
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.hrnn import SessionGRU
 from emulator.recipes.popularity import Popularity
+from emulator.recipes.sims import Sims
 
 MODELS: dict[str, type[Recommender]] = {
     "aws-popularity-count": Popularity,
     "aws-user-personalization": SessionGRU,
     "aws-hrnn": SessionGRU,   # the legacy recipe: the same model, its own defaults from the catalogue
+    "aws-sims": Sims,
 }
 
 

@@ -128,3 +128,22 @@ def test_updating_to_a_missing_version_is_not_found(personalize, campaign, train
     arn = campaign()
     with pytest.raises(personalize.exceptions.ResourceNotFoundException):
         personalize.update_campaign(campaignArn=arn, solutionVersionArn=trained_version[:-8] + "00000000")
+
+
+def test_sims_campaign_answers_an_item_with_its_co_occurring_items(personalize, personalize_runtime, aws_client,
+                                                                   wait_for, unique_name):
+    name = unique_name("sims")
+    loaded = steps.loaded_group(personalize, aws_client("s3"), wait_for, name, synthetic.two_tastes(seed=3))
+    version = steps.trained_version(personalize, wait_for, loaded["group"],
+                                    "arn:aws:personalize:::recipe/aws-sims", name)
+    arn = personalize.create_campaign(name=name, solutionVersionArn=version)["campaignArn"]
+    wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
+    related = personalize_runtime.get_recommendations(campaignArn=arn, itemId="b7")["itemList"]
+    ids = [item["itemId"] for item in related]
+    assert len(ids) == 25 and "b7" not in ids and all("score" not in item for item in related)
+    assert sum(item.startswith("b") for item in ids[:10]) == 10 and "b8" in ids[:5]
+    unknown = personalize_runtime.get_recommendations(campaignArn=arn, itemId="never-seen")["itemList"]
+    assert len(unknown) == 25
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
+        personalize_runtime.get_recommendations(campaignArn=arn, userId="user1")
+    assert "itemId" in caught.value.response["Error"]["Message"]

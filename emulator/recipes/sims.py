@@ -1,0 +1,94 @@
+"""aws-sims: items that co-occur in users' histories, with a popularity discount.
+spec: recipes-and-models.md §5.7. The query of a state is the last item it saw."""
+
+from collections.abc import Callable
+
+import numpy as np
+
+from emulator.recipes.base import Recommender
+from emulator.recipes.data import Interactions
+
+NEIGHBOURS = 500           # kept per item
+MAX_USER_ITEMS = 500       # a user's most recent distinct items that count (caps the quadratic cost)
+USER_BLOCK = 4096          # users per dense block when counting co-occurrences
+NO_QUERY = np.full(1, -1, dtype=np.int64)
+
+
+class Sims(Recommender):
+    recipe = "aws-sims"
+    returns_scores = False   # spec: personalize-behavior.md §8.1: no score for SIMS
+    DEFAULTS = {"popularity_discount_factor": "0.5", "min_cointeraction_count": "3",
+                "min_user_history_length_percentile": "0.005", "max_user_history_length_percentile": "0.995",
+                "min_item_interaction_count_percentile": "0.01", "max_item_interaction_count_percentile": "0.9"}
+
+    def fit(self, train: Interactions, log: Callable[[str], None] = lambda message: None) -> None:
+        users, items = self._pairs(train)
+        co_counts = _co_counts(users, items, train.n_items)
+        reach = np.bincount(items, minlength=train.n_items).astype(np.float64)
+        # similarity of candidate j to query i: C_ij / n_j^beta, where C_ij reaches the minimum
+        beta = self.hyperparameter("popularity_discount_factor", float)
+        similarity = co_counts / np.maximum(reach, 1.0) ** beta
+        similarity[co_counts < max(self.hyperparameter("min_cointeraction_count", int), 1)] = 0.0
+        np.fill_diagonal(similarity, 0.0)
+        keep = min(NEIGHBOURS, max(train.n_items - 1, 1))
+        order = np.argsort(-similarity, axis=1, kind="stable")[:, :keep]
+        self.state["neighbours"] = order.astype(np.int32)
+        self.state["similarity"] = np.take_along_axis(similarity, order, axis=1).astype(np.float32)
+        all_reach = np.bincount(train.item_index, minlength=train.n_items).astype(np.float64)
+        self.state["popularity"] = all_reach / max(all_reach.max(initial=0.0), 1.0)
+        self._remember_ids(train)
+        log(f"{int((self.state['similarity'] > 0).sum())} item pairs over {train.n_items} items")
+
+    def initial_state(self, user: int | None) -> np.ndarray:
+        return NO_QUERY
+
+    def advance(self, state: np.ndarray, item: int) -> np.ndarray:
+        return np.full(1, item, dtype=np.int64)
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        """Neighbours of the query item first, by similarity; then the rest by popularity (the fallback
+        for unknown or little-seen items); never the query itself."""
+        scores = self.state["popularity"] - 2.0
+        query = int(state[0])
+        if query >= 0:
+            found = self.state["similarity"][query] > 0
+            scores = scores.copy()
+            scores[self.state["neighbours"][query][found]] = 1.0 + self.state["similarity"][query][found]
+            scores[query] = -np.inf
+        return scores
+
+    def _pairs(self, train: Interactions) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct (user, item) pairs after the featurization percentiles; each user's newest items."""
+        order = np.arange(train.n_interactions)[::-1]   # newest first, so unique keeps the latest
+        pairs, first = np.unique(np.stack([train.user_index[order], train.item_index[order]]), axis=1,
+                                 return_index=True)
+        users, items, recency = pairs[0], pairs[1], first
+        per_user = np.bincount(users, minlength=train.n_users)
+        per_item = np.bincount(items, minlength=train.n_items)
+        keep = _within(per_user[users], per_user[per_user > 0], self, "user_history_length")
+        keep &= _within(per_item[items], per_item[per_item > 0], self, "item_interaction_count")
+        users, items, recency = users[keep], items[keep], recency[keep]
+        rank = np.lexsort((recency, users))                   # per user, newest first
+        position = np.arange(rank.size) - np.searchsorted(users[rank], users[rank])
+        chosen = rank[position < MAX_USER_ITEMS]
+        return users[chosen], items[chosen]
+
+
+def _within(values: np.ndarray, population: np.ndarray, model: Sims, name: str) -> np.ndarray:
+    low = np.quantile(population, model.hyperparameter(f"min_{name}_percentile", float)) if population.size else 0
+    high = np.quantile(population, model.hyperparameter(f"max_{name}_percentile", float)) if population.size else 0
+    return (values >= low) & (values <= high)
+
+
+def _co_counts(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
+    """C = XᵀX for the binary user x item matrix X, accumulated over dense blocks of users."""
+    counts = np.zeros((n_items, n_items), dtype=np.float32)
+    if users.size == 0:
+        return counts
+    remap = np.unique(users, return_inverse=True)[1]
+    for start in range(0, remap.max() + 1, USER_BLOCK):
+        rows = (remap >= start) & (remap < start + USER_BLOCK)
+        block = np.zeros((USER_BLOCK, n_items), dtype=np.float32)
+        block[remap[rows] - start, items[rows]] = 1.0
+        counts += block.T @ block
+    return counts
