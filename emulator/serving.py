@@ -1,6 +1,7 @@
 """Answering from trained models: loaded models by solution version, and each user's current state
 (the trained state advanced through the events streamed since training)."""
 
+import json
 import threading
 from dataclasses import dataclass, field
 
@@ -70,6 +71,18 @@ class Serving:
         model, state = deployed.model, deployed.model.initial_state(None)
         index = deployed.item_index.get(item_id)
         return model.item_scores(state if index is None else model.advance(state, index))
+
+    def item_metadata(self, group_arn: str, item_ids: list[str], columns: list[str]) -> dict[str, dict]:
+        """item id -> {column: value as a string} from the group's Items dataset."""
+        dataset = group_arn.replace(":dataset-group/", ":dataset/") + "/ITEMS"
+        marks = ",".join("?" * len(item_ids))
+        rows = self.env.db.execute(
+            f"SELECT record_id, fields FROM records WHERE dataset = ? AND record_id IN ({marks})", (dataset, *item_ids))
+        found = {}
+        for item_id, fields in rows:
+            values = json.loads(fields)
+            found[item_id] = {column: str(values[column]) for column in columns if values.get(column) is not None}
+        return found
 
     def events_arrived(self, user_id: str) -> None:
         """PutEvents for this user (or anonymous session id): rebuild their states on the next request."""

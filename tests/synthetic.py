@@ -39,3 +39,17 @@ def to_csv(rows: list[tuple], header: tuple[str, ...] = ("USER_ID", "ITEM_ID", "
     for row in rows:
         out.write(",".join(str(value) for value in row) + "\n")
     return out.getvalue().encode()
+
+
+ITEMS_SCHEMA = json.dumps({
+    "type": "record", "name": "Items", "namespace": "com.amazonaws.personalize.schema",
+    "fields": [{"name": "ITEM_ID", "type": "string"}, {"name": "GENRE", "type": "string", "categorical": True},
+               {"name": "PRICE", "type": ["null", "float"]}],
+    "version": "1.0"})
+
+
+def items_of_two_tastes(items: int = 100) -> list[tuple[str, str, str]]:
+    """(ITEM_ID, GENRE, PRICE) for the items of two_tastes: group a is "comedy", group b "drama"."""
+    half = items // 2
+    return ([(f"a{n}", "comedy", f"{n}.5") for n in range(half)]
+            + [(f"b{n}", "drama", "") for n in range(half)])

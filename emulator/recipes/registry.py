@@ -13,6 +13,7 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-popularity-count": Popularity,
     "aws-user-personalization": SessionGRU,
     "aws-hrnn": SessionGRU,   # the legacy recipe: the same model, its own defaults from the catalogue
+    "aws-personalized-ranking": SessionGRU,   # the same model, its scores limited to the input list
     "aws-sims": Sims,
 }
 

@@ -147,3 +147,54 @@ def test_sims_campaign_answers_an_item_with_its_co_occurring_items(personalize, 
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user1")
     assert "itemId" in caught.value.response["Error"]["Message"]
+
+
+@pytest.fixture(scope="module")
+def group_with_items(personalize, aws_client, wait_for):
+    """A group with interactions and an Items dataset (GENRE, PRICE)."""
+    name = f"items-{uuid.uuid4().hex[:6]}"
+    s3 = aws_client("s3")
+    loaded = steps.loaded_group(personalize, s3, wait_for, name, synthetic.two_tastes(seed=4))
+    s3.put_object(Bucket=f"{name}-data", Key="items.csv",
+                  Body=synthetic.to_csv(synthetic.items_of_two_tastes(), header=("ITEM_ID", "GENRE", "PRICE")))
+    schema = personalize.create_schema(name=f"{name}-items", schema=synthetic.ITEMS_SCHEMA)["schemaArn"]
+    dataset = personalize.create_dataset(name=f"{name}-items", schemaArn=schema, datasetGroupArn=loaded["group"],
+                                         datasetType="Items")["datasetArn"]
+    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
+    job = personalize.create_dataset_import_job(jobName=f"{name}-items", datasetArn=dataset,
+                                                dataSource={"dataLocation": f"s3://{name}-data/items.csv"})
+    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    return loaded["group"]
+
+
+def test_recommendations_carry_the_requested_item_metadata(personalize, personalize_runtime, group_with_items,
+                                                           wait_for, unique_name):
+    version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("meta"))
+    arn = personalize.create_campaign(name=unique_name("meta"), solutionVersionArn=version,
+                                      campaignConfig={"enableMetadataWithRecommendations": True})["campaignArn"]
+    wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
+    items = personalize_runtime.get_recommendations(campaignArn=arn, userId="user1", numResults=10,
+                                                    metadataColumns={"ITEMS": ["GENRE", "PRICE"]})["itemList"]
+    for item in items:
+        expected = "comedy" if item["itemId"].startswith("a") else "drama"
+        assert item["metadata"]["GENRE"] == expected
+        assert ("PRICE" in item["metadata"]) == item["itemId"].startswith("a")
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+        personalize_runtime.get_recommendations(campaignArn=arn, userId="user1", metadataColumns={"ITEMS": ["COLOUR"]})
+
+
+def test_personalized_ranking_orders_the_input_and_appends_unknown_items(personalize, personalize_runtime,
+                                                                        group_with_items, wait_for, unique_name):
+    version = steps.trained_version(personalize, wait_for, group_with_items,
+                                    "arn:aws:personalize:::recipe/aws-personalized-ranking", unique_name("rank"))
+    arn = personalize.create_campaign(name=unique_name("rank"), solutionVersionArn=version)["campaignArn"]
+    wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
+    ranked = personalize_runtime.get_personalized_ranking(
+        campaignArn=arn, userId="user2", inputList=["b3", "a3", "mystery", "b9", "a9"])["personalizedRanking"]
+    assert [item["itemId"] for item in ranked][-1] == "mystery" and "score" not in ranked[-1]
+    scored = ranked[:-1]
+    assert {item["itemId"] for item in scored} == {"a3", "a9", "b3", "b9"}
+    assert abs(sum(item["score"] for item in scored) - 1.0) < 1e-5
+    assert all(item["itemId"].startswith("a") for item in scored[:2])   # user2 has taste a
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+        personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")

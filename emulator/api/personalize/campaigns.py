@@ -4,7 +4,8 @@ import time
 
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
-from emulator.errors import ResourceInUseException
+from emulator.errors import InvalidInputException, ResourceInUseException
+from emulator.store.arns import name_of
 from emulator.jobs import lifecycle
 
 KIND = "campaign"
@@ -15,6 +16,10 @@ def create_campaign(ctx: RequestContext, *, name: str, solution_version_arn: str
                     tags: list | None = None) -> dict:
     version = ctx.store.get("solution-version", solution_version_arn)
     require_active(version, "solutionVersionArn")
+    if (campaign_config or {}).get("enableMetadataWithRecommendations"):
+        items = ctx.arn("dataset", name_of(version["datasetGroupArn"]), "ITEMS")
+        if ctx.store.find("dataset", items) is None:
+            raise InvalidInputException("enableMetadataWithRecommendations needs an Items dataset in the group.")
     arn = ctx.arn(KIND, name)
     record = compact(name=name, campaignArn=arn, solutionVersionArn=solution_version_arn,
                      minProvisionedTPS=min_provisioned_tps or 1, campaignConfig=campaign_config)
