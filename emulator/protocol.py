@@ -28,7 +28,8 @@ def parse(operation: OperationModel, body: bytes) -> dict:
     found = validation.violations(operation.input_shape, params)
     if found:
         raise InvalidInputException(validation.message(found))
-    return params
+    # members the model does not know are ignored, as AWS does (hand-written requests may carry them)
+    return {name: value for name, value in params.items() if name in operation.input_shape.members}
 
 
 def respond(operation: OperationModel, result: dict | None, strict: bool = False) -> bytes:

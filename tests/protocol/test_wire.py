@@ -141,3 +141,9 @@ def test_pagination_hands_out_tokens_and_rejects_foreign_ones(personalize, uniqu
     assert not {s["schemaArn"] for s in first["schemas"]} & {s["schemaArn"] for s in second["schemas"]}
     with pytest.raises(personalize.exceptions.InvalidNextTokenException):
         personalize.list_schemas(nextToken="forged")
+
+
+def test_members_the_model_does_not_know_are_ignored(personalize_endpoint):
+    body = json.dumps({"maxResults": 5, "colour": "blue"}).encode()
+    status, _, answer = raw(personalize_endpoint, "POST", "/", body, control("ListDatasetGroups"))
+    assert status == 200 and "datasetGroups" in answer
