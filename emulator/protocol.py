@@ -28,8 +28,7 @@ def parse(operation: OperationModel, body: bytes) -> dict:
     found = validation.violations(operation.input_shape, params)
     if found:
         raise InvalidInputException(validation.message(found))
-    # members the model does not know are ignored, as AWS does (hand-written requests may carry them)
-    return {name: value for name, value in params.items() if name in operation.input_shape.members}
+    return _known(operation.input_shape, params)
 
 
 def respond(operation: OperationModel, result: dict | None, strict: bool = False) -> bytes:
@@ -54,6 +53,19 @@ def error_body(service: str, error: ServiceError) -> tuple[int, dict, bytes]:
     headers = {"x-amzn-ErrorType": error.code, "Content-Type": CONTENT_TYPES[model.protocol]}
     body = json.dumps({"__type": error.code, "message": error.message}).encode()
     return status, headers, body
+
+
+def _known(shape: Shape, value):
+    """`value` without the structure members the model does not know: AWS ignores them, and so do we
+    (hand-written requests may carry them)."""
+    if shape.type_name == "structure":
+        return {name: _known(shape.members[name], member) for name, member in value.items()
+                if name in shape.members}
+    if shape.type_name == "list":
+        return [_known(shape.member, element) for element in value]
+    if shape.type_name == "map":
+        return {key: _known(shape.value, element) for key, element in value.items()}
+    return value
 
 
 def _project(shape: Shape, value, strict: bool, known: frozenset):

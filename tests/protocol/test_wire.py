@@ -147,3 +147,12 @@ def test_members_the_model_does_not_know_are_ignored(personalize_endpoint):
     body = json.dumps({"maxResults": 5, "colour": "blue"}).encode()
     status, _, answer = raw(personalize_endpoint, "POST", "/", body, control("ListDatasetGroups"))
     assert status == 200 and "datasetGroups" in answer
+
+
+def test_unknown_nested_members_are_dropped_before_they_are_stored(personalize_endpoint, personalize, unique_name):
+    name = unique_name("nested")
+    body = json.dumps({"name": name, "tags": [{"tagKey": "k", "tagValue": "v", "colour": "blue"}]}).encode()
+    status, _, answer = raw(personalize_endpoint, "POST", "/", body, control("CreateDatasetGroup"))
+    assert status == 200
+    assert personalize.list_tags_for_resource(resourceArn=answer["datasetGroupArn"])["tags"] == [
+        {"tagKey": "k", "tagValue": "v"}]
