@@ -25,12 +25,14 @@ def main(argv: list[str] | None = None) -> int:
                        help="least time each transient status stays visible (default %(default)s)")
     serve.add_argument("--training-seconds", type=float, default=defaults.training.seconds,
                        help="wall-clock budget of one training (default %(default)s)")
+    serve.add_argument("--no-quotas", dest="quotas", action="store_false",
+                       help="lift the service's quotas (5 dataset groups per region, 5 campaigns per group, ...)")
     serve.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings(host=args.host, port=args.port, data_dir=args.data_dir.expanduser(),
                         account_id=args.account_id, s3_endpoint_url=args.s3_endpoint_url,
-                        status_seconds=args.status_seconds)
+                        status_seconds=args.status_seconds, quotas=args.quotas)
     settings.training.seconds = args.training_seconds
     from emulator.server import Server
     server = Server(settings)

@@ -24,6 +24,8 @@ def pytest_addoption(parser) -> None:
                   help="check every emulator response against its output shape")
     parser.addini("personalize_emulator_status_seconds", default="0.1",
                   help="least time each transient status stays visible")
+    parser.addini("personalize_emulator_quotas", type="bool", default=True,
+                  help="enforce the service's quotas (5 dataset groups per region, ...)")
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +35,8 @@ def personalize_emulator(pytestconfig):
     with tempfile.TemporaryDirectory(prefix="personalize-emulator-") as data_dir:
         settings = Settings(port=0, data_dir=pathlib.Path(data_dir),
                             strict_responses=pytestconfig.getini("personalize_emulator_strict"),
-                            status_seconds=float(pytestconfig.getini("personalize_emulator_status_seconds")))
+                            status_seconds=float(pytestconfig.getini("personalize_emulator_status_seconds")),
+                            quotas=pytestconfig.getini("personalize_emulator_quotas"))
         server = Server(settings).start_in_thread()
         try:
             yield server

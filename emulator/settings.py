@@ -27,6 +27,7 @@ class Settings:
     server_threads: int = 8
     s3_endpoint_url: str | None = None       # read import data from another S3 (LocalStack, MinIO) instead of ours
     strict_responses: bool = False           # check every response against its output shape (tests)
+    quotas: bool = True                      # the service's quotas (5 dataset groups, ...) raise LimitExceeded
     training: TrainingBudget = field(default_factory=TrainingBudget)
 
     @property

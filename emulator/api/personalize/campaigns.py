@@ -2,6 +2,7 @@
 
 import time
 
+from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
@@ -24,6 +25,7 @@ def create_campaign(ctx: RequestContext, *, name: str, solution_version_arn: str
     record = compact(name=name, campaignArn=arn, solutionVersionArn=solution_version_arn,
                      minProvisionedTPS=min_provisioned_tps or 1, campaignConfig=campaign_config)
     with ctx.store.transaction():
+        quotas.check(ctx, KIND, group=version["datasetGroupArn"])
         ctx.create(KIND, record, "campaignArn", parent=version["solutionArn"], tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
     return {"campaignArn": arn}

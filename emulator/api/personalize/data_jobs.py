@@ -2,11 +2,11 @@
 
 from emulator.api.personalize.common import checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
-from emulator.errors import InvalidInputException, LimitExceededException
+from emulator.api.personalize import quotas
+from emulator.errors import InvalidInputException
 from emulator.jobs import lifecycle
 
 KIND = "dataset-import-job"
-MAX_RUNNING_IMPORTS = 5   # spec: personalize-behavior.md §2.6
 
 
 def create_dataset_import_job(ctx: RequestContext, *, job_name: str, dataset_arn: str, data_source: dict,
@@ -27,10 +27,7 @@ def create_dataset_import_job(ctx: RequestContext, *, job_name: str, dataset_arn
                      roleArn=role_arn, importMode=import_mode,
                      publishAttributionMetricsToS3=publish_attribution_metrics_to_s3)
     with ctx.store.transaction():
-        running = ctx.all(KIND, where="status IN (?, ?)",
-                          params=(lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS))
-        if len(running) >= MAX_RUNNING_IMPORTS:
-            raise LimitExceededException("More than 5 resources with PENDING or IN_PROGRESS status.")
+        quotas.check(ctx, KIND)
         ctx.create(KIND, record, "datasetImportJobArn", parent=dataset_arn, tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
     return {"datasetImportJobArn": arn}

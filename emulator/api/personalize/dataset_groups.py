@@ -1,5 +1,6 @@
 """Dataset groups: the container of datasets, solutions, campaigns and trackers."""
 
+from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException
@@ -15,6 +16,7 @@ def create_dataset_group(ctx: RequestContext, *, name: str, role_arn: str | None
     arn = ctx.arn(KIND, name)
     record = compact(name=name, datasetGroupArn=arn, roleArn=role_arn, kmsKeyArn=kms_key_arn, domain=domain)
     with ctx.store.transaction():
+        quotas.check(ctx, KIND)
         ctx.create(KIND, record, "datasetGroupArn", tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
     return compact(datasetGroupArn=arn, domain=domain)

@@ -1,5 +1,6 @@
 """Solutions (a recipe and its configuration) and their versions (trained models), with their metrics."""
 
+from emulator.api.personalize import quotas
 from emulator.api.personalize.common import (begin_delete, checked_tags, compact, list_page, live,
                                              require_active)
 from emulator.context import RequestContext
@@ -34,6 +35,7 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
                      performIncrementalUpdate=perform_incremental_update, eventType=event_type,
                      solutionConfig=solution_config or None)
     with ctx.store.transaction():
+        quotas.check(ctx, KIND, group=dataset_group_arn)
         ctx.create(KIND, record, "solutionArn", parent=dataset_group_arn, tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
     return {"solutionArn": arn}
@@ -78,6 +80,7 @@ def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str
                      datasetGroupArn=solution["datasetGroupArn"], solutionConfig=solution.get("solutionConfig"),
                      trainingMode=training_mode, trainingType="MANUAL")
     with ctx.store.transaction():
+        quotas.check(ctx, VERSION)
         ctx.create(VERSION, record, "solutionVersionArn", parent=solution_arn, tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
     return {"solutionVersionArn": arn}
