@@ -79,6 +79,14 @@ class Store:
             conn.execute("UPDATE resources SET status = ?, body = ?, updated = ? WHERE arn = ?",
                          (status, json.dumps(body), time.time(), arn))
 
+    def move(self, arn: str, expected: str, status: str, failure_reason: str | None = None) -> bool:
+        """Move to `status` only if the resource is still `expected` (a stop or delete may have come first)."""
+        with self.db.transaction():
+            if self.status(arn) != expected:
+                return False
+            self.set_status(arn, status, failure_reason)
+            return True
+
     def status(self, arn: str) -> str | None:
         row = self.db.execute("SELECT status FROM resources WHERE arn = ?", (arn,)).fetchone()
         return row["status"] if row else None

@@ -97,3 +97,23 @@ def test_event_tracker_arn_ends_in_an_id_and_tracking_id_is_a_uuid(personalize, 
     tail = created["eventTrackerArn"].rsplit("/", 1)[1]
     assert len(tail) == 8 and int(tail, 16) >= 0
     assert len(created["trackingId"]) == 36 and created["trackingId"].count("-") == 4
+
+
+def test_stopping_a_training_version_goes_through_stopping_to_stopped(personalize, dataset_group, solution,
+                                                                      import_interactions, wait_for):
+    import_interactions(dataset_group, synthetic.two_tastes())
+    version = personalize.create_solution_version(solutionArn=solution(UP))["solutionVersionArn"]
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), "CREATE IN_PROGRESS")
+    personalize.stop_solution_version_creation(solutionVersionArn=version)
+    seen = []
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), "CREATE STOPPED", seen=seen)
+    assert seen[0] in ("CREATE STOPPING", "CREATE STOPPED")
+    with pytest.raises(personalize.exceptions.ResourceInUseException):
+        personalize.stop_solution_version_creation(solutionVersionArn=version)
+
+
+def test_a_pending_version_stops_at_once(personalize, solution):
+    version = personalize.create_solution_version(solutionArn=solution())["solutionVersionArn"]
+    personalize.stop_solution_version_creation(solutionVersionArn=version)
+    assert personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"][
+        "status"] == "CREATE STOPPED"

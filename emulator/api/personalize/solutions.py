@@ -6,6 +6,7 @@ from emulator.api.personalize.common import (begin_delete, checked_tags, compact
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import lifecycle
+from emulator.jobs.tasks import training
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 
@@ -95,6 +96,21 @@ def list_solution_versions(ctx: RequestContext, *, solution_arn: str | None = No
     if solution_arn:
         ctx.store.get(KIND, solution_arn)   # the only List* that models ResourceNotFoundException
     return list_page(ctx, VERSION, "solutionVersions", next_token, max_results, parent=solution_arn)
+
+
+def stop_solution_version_creation(ctx: RequestContext, *, solution_version_arn: str) -> None:
+    """CREATE PENDING -> CREATE STOPPED; CREATE IN_PROGRESS -> CREATE STOPPING -> CREATE STOPPED once the
+    training process has ended. spec: personalize-behavior.md §3.10"""
+    with ctx.store.transaction():
+        status = ctx.store.get(VERSION, solution_version_arn)["status"]
+        if status == lifecycle.CREATE_PENDING:
+            ctx.store.set_status(solution_version_arn, lifecycle.CREATE_STOPPED)
+        elif status == lifecycle.CREATE_IN_PROGRESS:
+            ctx.store.set_status(solution_version_arn, lifecycle.CREATE_STOPPING)
+        else:
+            raise ResourceInUseException(f"{solution_version_arn} is {status}; only a version being created can "
+                                         "be stopped.")
+    training.stop(solution_version_arn)
 
 
 def get_solution_metrics(ctx: RequestContext, *, solution_version_arn: str) -> dict:

@@ -29,9 +29,9 @@ def create(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
     if store.status(arn) == lifecycle.CREATE_PENDING:
         dwell(env)
-        store.set_status(arn, lifecycle.CREATE_IN_PROGRESS)
+        store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS)
     if store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
-        return   # stopped or deleted meanwhile
+        return   # stopped meanwhile
     started = time.monotonic()
     try:
         if kind in WORK:
@@ -51,7 +51,7 @@ def delete(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
     if store.status(arn) == lifecycle.DELETE_PENDING:
         dwell(env)
-        store.set_status(arn, lifecycle.DELETE_IN_PROGRESS)
+        store.move(arn, lifecycle.DELETE_PENDING, lifecycle.DELETE_IN_PROGRESS)
     if store.status(arn) != lifecycle.DELETE_IN_PROGRESS:
         return
     if kind in CLEANUP:
@@ -61,12 +61,12 @@ def delete(arn: str, env) -> None:
 
 
 def _settle(env, arn: str, status: str, started: float, reason: str | None = None) -> None:
+    """End the work: the outcome, or CREATE STOPPED when a stop arrived while it ran."""
     dwell(env, since=started)
-    if env.store.status(arn) == lifecycle.CREATE_IN_PROGRESS:
-        env.store.set_status(arn, status, reason)
-        if status == lifecycle.ACTIVE:
-            env.on_active(arn)
-
+    if env.store.move(arn, lifecycle.CREATE_STOPPING, lifecycle.CREATE_STOPPED):
+        return
+    if env.store.move(arn, lifecycle.CREATE_IN_PROGRESS, status, reason) and status == lifecycle.ACTIVE:
+        env.on_active(arn)
 
 
 TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update}

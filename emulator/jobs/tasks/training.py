@@ -8,14 +8,14 @@ import threading
 import time
 import zlib
 
-from emulator.jobs import TaskFailed
+from emulator.jobs import TaskFailed, lifecycle
 from emulator.jobs.trainer import TrainingRequest, stats_path
 from emulator.recipes import registry
 from emulator.store.arns import name_of
 from service_model import recipes as catalogue
 
 
-_running: set[subprocess.Popen] = set()
+_running: dict[str, subprocess.Popen] = {}   # solution version ARN -> its training process
 _running_lock = threading.Lock()
 
 
@@ -36,7 +36,14 @@ def train(arn: str, env) -> None:
                               budget=dataclasses.asdict(env.settings.training))
     started = time.monotonic()
     with env.training_slots:
-        outcome = _run_in_process(request)
+        if env.store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
+            return   # stopped while it waited for a slot
+        try:
+            outcome = _run_in_process(arn, request)
+        except RuntimeError:
+            if env.store.status(arn) == lifecycle.CREATE_STOPPING:
+                return   # the stop ended the process; the create task records CREATE STOPPED
+            raise
     if "failure" in outcome:
         raise TaskFailed(outcome["failure"])
     env.store.set_internal(arn, artifact=artifact, metrics=outcome["metrics"], eventsDataset=dataset,
@@ -54,17 +61,25 @@ def drop_solution_versions(arn: str, env) -> None:
         env.store.remove(version["solutionVersionArn"])
 
 
-def _run_in_process(request: TrainingRequest) -> dict:
+def stop(arn: str) -> None:
+    """StopSolutionVersionCreation: end the training process now."""
+    with _running_lock:
+        process = _running.get(arn)
+    if process is not None:
+        process.terminate()
+
+
+def _run_in_process(arn: str, request: TrainingRequest) -> dict:
     """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there."""
     process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True)
     with _running_lock:
-        _running.add(process)
+        _running[arn] = process
     try:
         output, _ = process.communicate(json.dumps(dataclasses.asdict(request)))
     finally:
         with _running_lock:
-            _running.discard(process)
+            _running.pop(arn, None)
     if process.returncode != 0:
         raise RuntimeError(f"the training process exited with status {process.returncode}")
     return json.loads(output)
@@ -73,5 +88,5 @@ def _run_in_process(request: TrainingRequest) -> dict:
 def shutdown() -> None:
     """Stop trainings in progress; their jobs run again at the next start."""
     with _running_lock:
-        for process in _running:
+        for process in _running.values():
             process.terminate()
