@@ -1,9 +1,11 @@
-"""personalize-events: streamed interactions that reach a dataset group through its event tracker."""
+"""personalize-events: streamed interactions through a dataset group's event tracker, and records put one by one
+into its Users, Items and Actions datasets."""
 
 import json
 
 from emulator.context import RequestContext
-from emulator.errors import InvalidInputException
+from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
+from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import lifecycle
 from emulator.store.arns import name_of
 
@@ -29,6 +31,9 @@ def put_events(ctx: RequestContext, *, tracking_id: str, session_id: str, event_
 
 def _row(dataset: str, user_id: str | None, session_id: str, event: dict) -> tuple:
     properties = _properties(event.get("properties"))
+    forbidden = sorted(key for key in properties if key.lower() in FORBIDDEN_PROPERTIES)
+    if forbidden:
+        raise InvalidInputException(f"properties may not contain the reserved keys {', '.join(forbidden)}.")
     item_id = event.get("itemId") or properties.pop("itemId", None)
     value = event.get("eventValue", properties.pop("eventValue", None))
     extra = {key: event[key] for key in ("eventId", "recommendationId", "impression") if key in event}
@@ -46,7 +51,73 @@ def _properties(text: str | None) -> dict:
         raise InvalidInputException("Error parsing properties json") from None
     if not isinstance(properties, dict):
         raise InvalidInputException("Error parsing properties json: properties must be a JSON object.")
-    forbidden = sorted(key for key in properties if key.lower() in FORBIDDEN_PROPERTIES)
-    if forbidden:
-        raise InvalidInputException(f"properties may not contain the reserved keys {', '.join(forbidden)}.")
     return properties
+
+
+def put_users(ctx: RequestContext, *, dataset_arn: str, users: list[dict]) -> None:
+    _put_records(ctx, dataset_arn, "USERS", [(user["userId"], user.get("properties")) for user in users])
+
+
+def put_items(ctx: RequestContext, *, dataset_arn: str, items: list[dict]) -> None:
+    _put_records(ctx, dataset_arn, "ITEMS", [(item["itemId"], item.get("properties")) for item in items])
+
+
+def put_actions(ctx: RequestContext, *, dataset_arn: str, actions: list[dict]) -> None:
+    _put_records(ctx, dataset_arn, "ACTIONS", [(action["actionId"], action.get("properties")) for action in actions])
+
+
+def _put_records(ctx: RequestContext, dataset_arn: str, dataset_type: str, records: list[tuple]) -> None:
+    """Upsert records by id into a dataset, their properties checked against its schema.
+    spec: personalize-behavior.md §7.2"""
+    dataset = ctx.store.get("dataset", dataset_arn)
+    if dataset["datasetType"] != dataset_type:
+        raise InvalidInputException(f"{dataset_arn} is a {dataset['datasetType']} dataset, not {dataset_type}.")
+    if dataset["status"] != lifecycle.ACTIVE:
+        raise ResourceInUseException(f"{dataset_arn} is {dataset['status']}; records can be put once it is ACTIVE.")
+    schema = parse_schema(ctx.store.get("schema", dataset["schemaArn"])["schema"])
+    id_field = {"USERS": "USER_ID", "ITEMS": "ITEM_ID", "ACTIONS": "ACTION_ID"}[dataset_type]
+    rows = [(dataset_arn, record_id, json.dumps({id_field: record_id, **_typed(schema, _properties(text), id_field)}))
+            for record_id, text in records]
+    with ctx.store.transaction() as conn:
+        conn.executemany("INSERT OR REPLACE INTO records (dataset, record_id, fields, source) VALUES (?, ?, ?, 'put')",
+                         rows)
+
+
+def _typed(schema: DatasetSchema, properties: dict, id_field: str) -> dict:
+    """Properties in camelCase -> schema fields with values of the field's type."""
+    by_camel = {_camel(field.name): field for field in schema.fields if field.name != id_field}
+    unknown = sorted(set(properties) - set(by_camel))
+    if unknown:
+        raise InvalidInputException(f"properties has keys that are not fields of the schema: {', '.join(unknown)} "
+                                    f"(known: {', '.join(sorted(by_camel))}).")
+    typed = {}
+    for camel, field in by_camel.items():
+        value = properties.get(camel)
+        if value is None:
+            if not field.nullable:
+                raise InvalidInputException(f"properties must give {camel} ({field.name}); it is not nullable.")
+            continue
+        typed[field.name] = _convert(field, value, camel)
+    return typed
+
+
+def _convert(field: Field, value, camel: str):
+    try:
+        if field.type in ("int", "long"):
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError(value)
+            return int(number)
+        if field.type in ("float", "double"):
+            return float(value)
+        if field.type == "boolean":
+            return value if isinstance(value, bool) else {"true": True, "false": False}[str(value)]
+    except (ValueError, KeyError, TypeError):
+        raise InvalidInputException(f"properties.{camel} must be a {field.type}, not {value!r}.") from None
+    return str(value)
+
+
+def _camel(name: str) -> str:
+    """CREATION_TIMESTAMP -> creationTimestamp, the key PutItems and PutUsers properties use."""
+    head, *rest = name.lower().split("_")
+    return head + "".join(word.capitalize() for word in rest)

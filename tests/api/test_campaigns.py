@@ -1,5 +1,6 @@
 """Campaigns serving a user-personalization model: exploration settings and request rules."""
 
+import json
 import uuid
 
 import pytest
@@ -198,3 +199,39 @@ def test_personalized_ranking_orders_the_input_and_appends_unknown_items(persona
     assert all(item["itemId"].startswith("a") for item in scored[:2])   # user2 has taste a
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")
+
+
+def test_put_items_replaces_metadata_served_with_recommendations(personalize, personalize_events, personalize_runtime,
+                                                                 group_with_items, wait_for, unique_name):
+    items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
+                 if d["datasetType"] == "ITEMS")["datasetArn"]
+    personalize_events.put_items(datasetArn=items, items=[
+        {"itemId": "a1", "properties": json.dumps({"genre": "musical", "price": "12.5"})},
+        {"itemId": "brand-new", "properties": json.dumps({"genre": "western"})}])
+    version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("put"))
+    arn = personalize.create_campaign(name=unique_name("put"), solutionVersionArn=version,
+                                      campaignConfig={"enableMetadataWithRecommendations": True})["campaignArn"]
+    wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
+    ranked = personalize_runtime.get_recommendations(campaignArn=arn, userId="user1", numResults=50,
+                                                     metadataColumns={"ITEMS": ["GENRE", "PRICE"]})["itemList"]
+    a1 = next(item for item in ranked if item["itemId"] == "a1")
+    assert a1["metadata"] == {"GENRE": "musical", "PRICE": "12.5"}
+
+
+@pytest.mark.parametrize("properties,words", [
+    ('{"colour": "red"}', "colour"), ('{"genre": "x", "price": "cheap"}', "float"), ("not json", "parsing"),
+    ("{}", "genre")])
+def test_put_items_checks_properties_against_the_schema(personalize, personalize_events, group_with_items,
+                                                        properties, words):
+    items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
+                 if d["datasetType"] == "ITEMS")["datasetArn"]
+    with pytest.raises(personalize_events.exceptions.InvalidInputException) as caught:
+        personalize_events.put_items(datasetArn=items, items=[{"itemId": "x1", "properties": properties}])
+    assert words in caught.value.response["Error"]["Message"]
+
+
+def test_put_users_into_an_items_dataset_is_invalid_input(personalize, personalize_events, group_with_items):
+    items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
+                 if d["datasetType"] == "ITEMS")["datasetArn"]
+    with pytest.raises(personalize_events.exceptions.InvalidInputException):
+        personalize_events.put_users(datasetArn=items, users=[{"userId": "u1", "properties": "{}"}])
