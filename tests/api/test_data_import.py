@@ -1,5 +1,7 @@
 """Datasets and dataset import jobs: CSV from S3 checked against the schema, FULL and INCREMENTAL."""
 
+import json
+
 import pytest
 
 from tests import steps, synthetic
@@ -115,3 +117,30 @@ def test_import_reads_from_another_s3_endpoint_when_configured(tmp_path, persona
         assert loaded["job"]["dataSource"]["dataLocation"] == f"s3://{bucket}/elsewhere.csv"
     finally:
         other.stop()
+
+
+def test_update_dataset_swaps_the_schema_through_the_update_statuses(personalize, dataset_group, interactions_schema,
+                                                                     unique_name, wait_for):
+    dataset = personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
+                                         datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
+    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
+    wider = json.loads(synthetic.INTERACTIONS_SCHEMA)
+    wider["fields"].append({"name": "DEVICE", "type": ["null", "string"], "categorical": True})
+    schema = personalize.create_schema(name=unique_name("wider"), schema=json.dumps(wider))["schemaArn"]
+    personalize.update_dataset(datasetArn=dataset, schemaArn=schema)
+    seen = []
+    updated = wait_for(lambda: personalize.describe_dataset(datasetArn=dataset), seen=seen)
+    assert seen[0] in ("UPDATE PENDING", "UPDATE IN_PROGRESS")
+    assert updated["schemaArn"] == schema and updated["latestDatasetUpdate"]["status"] == "ACTIVE"
+
+
+def test_update_dataset_to_another_type_is_invalid_input(personalize, dataset_group, interactions_schema,
+                                                         unique_name, wait_for):
+    dataset = personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
+                                         datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
+    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
+    users = personalize.create_schema(name=unique_name("users"), schema=json.dumps({
+        "type": "record", "name": "Users", "fields": [{"name": "USER_ID", "type": "string"},
+                                                      {"name": "AGE", "type": "int"}]}))["schemaArn"]
+    with pytest.raises(personalize.exceptions.InvalidInputException):
+        personalize.update_dataset(datasetArn=dataset, schemaArn=users)

@@ -1,8 +1,10 @@
 """Datasets: one per type in a dataset group, each bound to a schema."""
 
+import time
+
 from emulator.api.personalize.common import begin_delete, checked_tags, list_page, require_active
 from emulator.context import RequestContext
-from emulator.datasets.schemas import DATASET_TYPES, parse_schema
+from emulator.datasets.schemas import DATASET_TYPES, is_compatible_update, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import lifecycle
 from emulator.store.arns import name_of
@@ -41,6 +43,25 @@ def describe_dataset(ctx: RequestContext, *, dataset_arn: str) -> dict:
 def list_datasets(ctx: RequestContext, *, dataset_group_arn: str | None = None, next_token: str | None = None,
                   max_results: int | None = None) -> dict:
     return list_page(ctx, KIND, "datasets", next_token, max_results, parent=dataset_group_arn)
+
+
+def update_dataset(ctx: RequestContext, *, dataset_arn: str, schema_arn: str) -> dict:
+    """Replace the dataset's schema: same type, required fields kept. spec: personalize-behavior.md §3.3"""
+    with ctx.store.transaction():
+        dataset = ctx.store.get(KIND, dataset_arn)
+        require_active(dataset, "datasetArn")
+        current = parse_schema(ctx.store.get("schema", dataset["schemaArn"])["schema"])
+        replacement = ctx.store.get("schema", schema_arn)
+        reason = is_compatible_update(current, parse_schema(replacement["schema"], replacement.get("domain")))
+        if reason:
+            raise InvalidInputException(reason)
+        now = time.time()
+        ctx.store.update(dataset_arn, latestDatasetUpdate={
+            "schemaArn": schema_arn, "status": lifecycle.CREATE_PENDING, "creationDateTime": now,
+            "lastUpdatedDateTime": now})
+        ctx.store.set_status(dataset_arn, lifecycle.UPDATE_PENDING)
+        ctx.jobs.enqueue("update_dataset", dataset_arn)
+    return {"datasetArn": dataset_arn}
 
 
 def delete_dataset(ctx: RequestContext, *, dataset_arn: str) -> None:

@@ -69,4 +69,28 @@ def _settle(env, arn: str, status: str, started: float, reason: str | None = Non
         env.on_active(arn)
 
 
-TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update}
+def update_dataset(arn: str, env) -> None:
+    """UpdateDataset's schema swap: UPDATE PENDING -> UPDATE IN_PROGRESS -> ACTIVE, with latestDatasetUpdate
+    following CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE. spec: personalize-behavior.md §2.4"""
+    store = env.store
+    if store.status(arn) == lifecycle.UPDATE_PENDING:
+        dwell(env)
+        with store.transaction():
+            store.move(arn, lifecycle.UPDATE_PENDING, lifecycle.UPDATE_IN_PROGRESS)
+            _mark_update(store, arn, lifecycle.CREATE_IN_PROGRESS)
+    if store.status(arn) != lifecycle.UPDATE_IN_PROGRESS:
+        return
+    dwell(env)
+    with store.transaction():
+        schema = store.get("dataset", arn)["latestDatasetUpdate"]["schemaArn"]
+        store.update(arn, schemaArn=schema)
+        _mark_update(store, arn, lifecycle.ACTIVE)
+        store.move(arn, lifecycle.UPDATE_IN_PROGRESS, lifecycle.ACTIVE)
+
+
+def _mark_update(store, arn: str, status: str) -> None:
+    update = store.get("dataset", arn)["latestDatasetUpdate"]
+    store.update(arn, latestDatasetUpdate={**update, "status": status, "lastUpdatedDateTime": time.time()})
+
+
+TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update, "update_dataset": update_dataset}
