@@ -17,30 +17,38 @@ class TrainingBudget:
     """Emulator settings, never recipe hyperparameters. spec: recipes-and-models.md §2.8"""
     max_epochs: int = 10
     seconds: float = 240.0
-    threads: int = 2
+    threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
+
+
+def no_log(message: str) -> None:
+    pass
 
 
 class Recommender(abc.ABC):
-    """A trained model. Campaigns, batch jobs and metrics rely on nothing else."""
+    """A trained model. Campaigns, batch jobs and metrics rely on nothing else. Models see item and user
+    indices only; `item_ids` and `user_ids` map them back. Serving is numpy only."""
 
     recipe: ClassVar[str]
     returns_scores: ClassVar[bool] = True
     DEFAULTS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, hyperparameters: dict[str, str], seed: int = 0, budget: TrainingBudget | None = None) -> None:
-        self.hyperparameters = {**self.DEFAULTS, **{k: str(v) for k, v in hyperparameters.items()}}
+        # values arrive as AWS strings ("149", "true"); unknown names are kept, so they are echoed back
+        given = {str(name): str(value) for name, value in (hyperparameters or {}).items()}
+        self.hyperparameters = {**self.DEFAULTS, **given}
         self.seed, self.budget = seed, budget or TrainingBudget()
-        self.state: dict[str, np.ndarray] = {}
+        self.state: dict[str, np.ndarray] = {}   # all that save() keeps
 
     @abc.abstractmethod
-    def fit(self, train: Interactions, log: Callable[[str], None] = lambda message: None) -> None: ...
+    def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
+        """Learn from the training users; `log` gets one line per epoch."""
 
     def build_user_states(self, full: Interactions) -> None:
-        """Remember each user's state from their whole history (models that have user states)."""
+        """After fit: remember each user's state from their whole history (models that have user states)."""
 
     @abc.abstractmethod
     def initial_state(self, user: int | None) -> np.ndarray:
-        """The state of a known user index, or of a user the model never saw (None)."""
+        """The stored state of a known user index, or the state of a user the model never saw (None)."""
 
     @abc.abstractmethod
     def advance(self, state: np.ndarray, item: int) -> np.ndarray:
@@ -48,7 +56,7 @@ class Recommender(abc.ABC):
 
     @abc.abstractmethod
     def item_scores(self, state: np.ndarray) -> np.ndarray:
-        """Scores of every catalogue item for a state, shape (n_items,); higher is better."""
+        """(n_items,) float64 scores of every catalogue item for a state; higher is better."""
 
     @property
     def item_ids(self) -> np.ndarray:
@@ -59,24 +67,26 @@ class Recommender(abc.ABC):
         return self.state["user_ids"]
 
     def _remember_ids(self, data: Interactions) -> None:
+        # unicode arrays, not object ones: np.savez without pickle cannot store objects
         self.state["item_ids"] = np.asarray(data.item_ids, dtype=str)
         self.state["user_ids"] = np.asarray(data.user_ids, dtype=str)
 
     def hyperparameter(self, name: str, kind: type):
         value = self.hyperparameters[name]
-        return value.lower() == "true" if kind is bool else kind(value)
+        return value.strip().lower() == "true" if kind is bool else kind(value)
 
     def save(self, path: pathlib.Path | str) -> None:
-        with open(path, "wb") as out:   # a file object: np.savez would otherwise append .npz
-            np.savez(out, **self.state, recipe=self.recipe, hyperparameters=json.dumps(self.hyperparameters),
-                     seed=self.seed)
+        with open(path, "wb") as out:   # a file object: np.savez would otherwise append .npz to the name
+            np.savez(out, **self.state, recipe=np.str_(self.recipe),
+                     hyperparameters=np.str_(json.dumps(self.hyperparameters)), seed=np.int64(self.seed))
 
     @classmethod
-    def load_state(cls, saved) -> "Recommender":
-        model = cls(json.loads(str(saved["hyperparameters"])), seed=int(saved["seed"]))
-        model.state = {key: saved[key] for key in saved.files if key not in ("recipe", "hyperparameters", "seed")}
+    def load(cls, path: pathlib.Path | str) -> "Recommender":
+        with np.load(path, allow_pickle=False) as saved:
+            model = cls(json.loads(str(saved["hyperparameters"])), seed=int(saved["seed"]))
+            model.state = {key: saved[key] for key in saved.files if key not in ("recipe", "hyperparameters", "seed")}
         model.prepare()
         return model
 
     def prepare(self) -> None:
-        """Derive serving caches from the loaded state."""
+        """Derive serving caches from `state` (after fit and after load)."""

@@ -1,25 +1,35 @@
 """The session-aware GRU of aws-user-personalization (and the legacy aws-hrnn): a GRU over each user's
 time-ordered items, tied item embeddings, a per-item bias, full-softmax cross-entropy on the next item.
-spec: recipes-and-models.md §2.4 and §5.1. Serving runs the same cell in numpy."""
+spec: recipes-and-models.md §2.4, §5.1, §5.12. Training is torch; serving runs the same cell in numpy."""
 
+import heapq
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from emulator.recipes.base import Recommender
-from emulator.recipes.data import Interactions, HeldOutUser
-from emulator.recipes.metrics import ranking_metrics, top_k
+from emulator.recipes import metrics
+from emulator.recipes.base import Recommender, no_log
+from emulator.recipes.data import Interactions, TestUser
 
-STATE_WINDOW = 4   # a user's state is rebuilt from the last STATE_WINDOW * bptt events (spec §2.4)
-TRAIN_WINDOW = 8   # training reads at most the last TRAIN_WINDOW * bptt events of a user
-MIN_UPDATES = 100  # optimizer steps per epoch at least
-PATIENCE = 2       # epochs without a better validation score before training stops (small validation sets are noisy)
+DEFAULTS = {"hidden_dimension": "149", "bptt": "32", "recency_mask": "true",
+            "min_user_history_length_percentile": "0.0", "max_user_history_length_percentile": "0.99"}
+STATE_WINDOW = 4          # a user's state is rebuilt from their last STATE_WINDOW * bptt events (spec §2.4)
+MAX_LANES = 128           # user-parallel lanes of a batch (spec §2.4) ...
+MIN_LANES = 16            # ... fewer on small data, down to this ...
+MIN_UPDATES = 200         # ... so that an epoch makes about this many optimizer steps (several passes if need be)
+VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
+PATIENCE = 1              # epochs without a better validation NDCG@25 before training stops (spec §2.4)
+PAD = -1                  # target of a padding step
 
 
 class SequenceModel(nn.Module):
+    """Item embeddings (input and output, tied), one GRU layer, a linear map from the state into item space,
+    and a per-item bias that starts at log-popularity."""
+
     def __init__(self, n_items: int, width: int, item_bias: torch.Tensor) -> None:
         super().__init__()
         self.items = nn.Embedding(n_items, width)
@@ -29,81 +39,100 @@ class SequenceModel(nn.Module):
         self.bias = nn.Parameter(item_bias.clone())
         self.dropout = nn.Dropout(0.2)
 
-    def forward(self, items: torch.Tensor, hidden: torch.Tensor | None = None):
-        """items (batch, steps) -> logits (batch, steps, n_items) and the last hidden state."""
-        outputs, hidden = self.gru(self.dropout(self.items(items)), hidden)
-        return self.logits(self.dropout(outputs)), hidden
+    def encode(self, items: torch.Tensor, hidden: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """items (lanes, steps) -> GRU outputs (lanes, steps, width) and the last hidden state (1, lanes, width)."""
+        return self.gru(self.dropout(self.items(items)), hidden)
 
     def logits(self, outputs: torch.Tensor) -> torch.Tensor:
-        return self.out(outputs) @ self.items.weight.T + self.bias
+        """outputs (..., width) -> logits (..., n_items)."""
+        return self.out(self.dropout(outputs)) @ self.items.weight.T + self.bias
+
+    def forward(self, items: torch.Tensor, hidden: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        outputs, hidden = self.encode(items, hidden)
+        return self.logits(outputs), hidden
 
 
 class SessionGRU(Recommender):
     recipe = "aws-user-personalization"
-    DEFAULTS = {"hidden_dimension": "149", "bptt": "32", "recency_mask": "true"}
+    DEFAULTS = DEFAULTS
 
-    def fit(self, train: Interactions, log: Callable[[str], None] = lambda message: None) -> None:
+    def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         torch.manual_seed(self.seed)
         torch.set_num_threads(self.budget.threads)
+        rng = np.random.default_rng(self.seed)
         width, bptt = self.hyperparameter("hidden_dimension", int), self.hyperparameter("bptt", int)
         recency = self.hyperparameter("recency_mask", bool)
-        sequences, validation = _validation_split(train, self.seed)
-        weights = _recency_weights(train) if recency else None
-        model = SequenceModel(train.n_items, width, _log_popularity(train, recent_only=recency))
+        self._remember_ids(train)
+        kept = train.with_history_lengths_within(self.hyperparameter("min_user_history_length_percentile", float),
+                                                 self.hyperparameter("max_user_history_length_percentile", float))
+        rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
+        windows = Windows(rest, bptt, _recency_weights(rest) if recency else None)
+        model = SequenceModel(train.n_items, width, _log_popularity(rest, recent_only=recency))
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if width >= 200 else 2e-3)
-        batches = _batches(sequences, weights, bptt * TRAIN_WINDOW)
-        started, best, best_state, stale = time.monotonic(), -1.0, None, 0
-        for epoch in range(1, self.budget.max_epochs + 1):
-            loss = _epoch(model, optimizer, batches, bptt, np.random.default_rng(self.seed + epoch))
-            quality = _validate(model, validation)
+        started = time.monotonic()
+        deadline = started + self.budget.seconds
+        best, best_state, stale = -1.0, dict(self.state), 0
+        for epoch in range(1, max(self.budget.max_epochs, 1) + 1):
+            loss = windows.epoch(model, optimizer, rng, deadline)
+            self._export(model)
+            quality = self._validate(validation, train.n_items)
             log(f"epoch {epoch}: loss {loss:.4f}, validation NDCG@25 {quality:.4f}, "
                 f"{time.monotonic() - started:.1f} s")
             if quality > best:
-                best, best_state, stale = quality, {k: v.clone() for k, v in model.state_dict().items()}, 0
+                best, best_state, stale = quality, dict(self.state), 0
             else:
                 stale += 1
-            if stale == PATIENCE:
+            if stale >= PATIENCE:
                 break
-            if time.monotonic() - started > self.budget.seconds:
-                log("training stopped at its time budget")
+            if time.monotonic() >= deadline:
+                log(f"training stopped at its time budget of {self.budget.seconds:g} s")
                 break
-        model.load_state_dict(best_state)
-        self._export(model)
-        self._remember_ids(train)
+        self.state = best_state
 
     def build_user_states(self, full: Interactions) -> None:
+        """Every user's state after their last STATE_WINDOW * bptt events, all users in one numpy batch."""
         window = STATE_WINDOW * self.hyperparameter("bptt", int)
-        states = np.zeros((full.n_users, self.state["out_weight"].shape[0]), dtype=np.float32)
-        for user, items in full.sequences().items():
-            state = self.initial_state(None)
-            for item in items[-window:]:
-                state = self.advance(state, int(item))
-            states[user] = state
+        users, rows = full.user_rows()
+        lengths = np.array([min(len(row), window) for row in rows], dtype=np.int64)
+        steps = int(lengths.max(initial=0))
+        items = np.zeros((len(rows), steps), dtype=np.int64)
+        for lane, row in enumerate(rows):   # right-aligned, so every history ends at the last step
+            items[lane, steps - lengths[lane]:] = full.item_index[row[-window:]]
+        hidden = np.zeros((len(rows), self.width), dtype=np.float32)
+        for step in range(steps):
+            active = (steps - lengths <= step)[:, None]
+            hidden = np.where(active, self._step(hidden, items[:, step]), hidden)
+        states = np.zeros((full.n_users, self.width), dtype=np.float32)
+        states[users] = hidden
         self.state["user_states"] = states
+
+    @property
+    def width(self) -> int:
+        return self.state["weight_hh"].shape[1]
 
     def initial_state(self, user: int | None) -> np.ndarray:
         states = self.state.get("user_states")
-        if user is not None and states is not None and user < len(states):
-            return states[user]
-        return np.zeros(self.state["out_weight"].shape[0], dtype=np.float32)
+        if user is not None and states is not None and 0 <= user < len(states):
+            return states[user].copy()
+        return np.zeros(self.width, dtype=np.float32)   # spec §2.7: a cold user starts from h0 = 0
 
     def advance(self, state: np.ndarray, item: int) -> np.ndarray:
-        """torch's GRU cell, gates in its order (reset, update, new)."""
-        width = state.shape[0]
-        x = self._input_gates[item]
-        h = self.state["weight_hh"] @ state + self.state["bias_hh"]
-        reset = _sigmoid(x[:width] + h[:width])
-        update = _sigmoid(x[width:2 * width] + h[width:2 * width])
-        new = np.tanh(x[2 * width:] + reset * h[2 * width:])
-        return ((1.0 - update) * new + update * state).astype(np.float32)
+        return self._step(state[None, :], np.array([item]))[0]
 
     def item_scores(self, state: np.ndarray) -> np.ndarray:
         query = self.state["out_weight"] @ state + self.state["out_bias"]
         return (self.state["item_embeddings"] @ query + self.state["item_bias"]).astype(np.float64)
 
-    def prepare(self) -> None:
-        # every item's input-gate pre-activations, once: an event then costs one hidden-size matmul
-        self._input_gates = self.state["item_embeddings"] @ self.state["weight_ih"].T + self.state["bias_ih"]
+    def _step(self, hidden: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """torch's GRU cell on (batch, width) states: gates in its order (reset, update, new) and its formula,
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h."""
+        s, width = self.state, hidden.shape[1]
+        x = s["item_embeddings"][items] @ s["weight_ih"].T + s["bias_ih"]
+        h = hidden @ s["weight_hh"].T + s["bias_hh"]
+        reset = _sigmoid(x[:, :width] + h[:, :width])
+        update = _sigmoid(x[:, width:2 * width] + h[:, width:2 * width])
+        new = np.tanh(x[:, 2 * width:] + reset * h[:, 2 * width:])
+        return ((1.0 - update) * new + update * hidden).astype(np.float32)
 
     def _export(self, model: SequenceModel) -> None:
         def array(tensor: torch.Tensor) -> np.ndarray:
@@ -112,98 +141,116 @@ class SessionGRU(Recommender):
                           weight_ih=array(model.gru.weight_ih_l0), weight_hh=array(model.gru.weight_hh_l0),
                           bias_ih=array(model.gru.bias_ih_l0), bias_hh=array(model.gru.bias_hh_l0),
                           out_weight=array(model.out.weight), out_bias=array(model.out.bias))
-        self.prepare()
+
+    def _validate(self, validation: list[TestUser], n_items: int) -> float:
+        """NDCG@25 of the validation users through the serving path, as GetSolutionMetrics computes it."""
+        if not validation:
+            return 0.0
+        return metrics.evaluate(self, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
+
+
+class HierarchicalRNN(SessionGRU):
+    """The legacy aws-hrnn: the same model without metadata, narrower by default. spec §5.12"""
+    recipe = "aws-hrnn"
+    DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS, "hidden_dimension": "43"}
+
+
+class Windows:
+    """The training users' next-item steps cut into windows of bptt steps, built once as tensors; each epoch
+    deals users out to parallel lanes (GRU4Rec's user-parallel mini-batches, spec §2.4)."""
+
+    def __init__(self, data: Interactions, bptt: int, weigh: Callable[[np.ndarray], np.ndarray] | None) -> None:
+        order = np.argsort(data.user_index, kind="stable")   # by user, time order kept within each
+        users = data.user_index[order]
+        last = np.r_[users[1:] != users[:-1], True]           # each user's last event predicts nothing
+        first = np.r_[True, users[1:] != users[:-1]]
+        step = np.flatnonzero(~last)
+        start = np.maximum.accumulate(np.where(first, np.arange(users.size), 0))
+        position = step - start[step]                         # step number within its user
+        lengths = np.bincount(users[step], minlength=data.n_users)
+        lengths = lengths[lengths > 0]
+        windows_per_user = -(-lengths // bptt)
+        self.first_window = np.r_[0, np.cumsum(windows_per_user)[:-1]]
+        self.windows_per_user = windows_per_user
+        total = int(windows_per_user.sum())
+        user_number = np.cumsum(first)[step] - 1
+        user_number = np.unique(user_number, return_inverse=True)[1]   # among users that have steps
+        slot = (self.first_window[user_number] + position // bptt) * bptt + position % bptt
+        inputs = np.zeros((total + 1) * bptt, dtype=np.int64)   # one extra blank window for idle lanes
+        targets = np.full((total + 1) * bptt, PAD, dtype=np.int64)
+        weights = np.zeros((total + 1) * bptt, dtype=np.float32)
+        inputs[slot], targets[slot] = data.item_index[order[step]], data.item_index[order[step + 1]]
+        weights[slot] = weigh(data.timestamp[order[step + 1]]) if weigh else 1.0
+        self.inputs, self.targets, self.weights = (torch.from_numpy(a.reshape(total + 1, bptt))
+                                                   for a in (inputs, targets, weights))
+        self.blank = total
+        self.lanes = int(np.clip(total // MIN_UPDATES, MIN_LANES, MAX_LANES))
+
+    def schedule(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """(rounds, lanes) window numbers and reset flags: users in random order, each taking the lane that
+        frees first; a lane's state is zeroed when a new user takes it. Small data: passes until MIN_UPDATES."""
+        users = len(self.windows_per_user)
+        passes = max(1, -(-MIN_UPDATES * self.lanes // max(int(self.windows_per_user.sum()), 1)))
+        free = [(0, lane) for lane in range(self.lanes)]
+        placed = []
+        for user in np.concatenate([rng.permutation(users) for _ in range(passes)]).tolist():
+            begin, lane = heapq.heappop(free)
+            placed.append((begin, lane, user))
+            heapq.heappush(free, (begin + int(self.windows_per_user[user]), lane))
+        rounds = max(end for end, _ in free)
+        windows = np.full((rounds, self.lanes), self.blank, dtype=np.int64)
+        reset = np.ones((rounds, self.lanes), dtype=bool)
+        for begin, lane, user in placed:
+            count = int(self.windows_per_user[user])
+            windows[begin:begin + count, lane] = self.first_window[user] + np.arange(count)
+            reset[begin + 1:begin + count, lane] = False
+        return windows, reset
+
+    def epoch(self, model: SequenceModel, optimizer: torch.optim.Optimizer, rng: np.random.Generator,
+              deadline: float) -> float:
+        """One schedule (one pass over every window, more on small data), one optimizer step per round of
+        windows; stops early at the deadline. Returns the mean weighted cross-entropy."""
+        model.train()
+        windows, reset = self.schedule(rng)
+        hidden = torch.zeros(1, self.lanes, model.gru.hidden_size)
+        total, mass = 0.0, 0.0
+        for chosen, fresh in zip(torch.from_numpy(windows), torch.from_numpy(reset)):
+            hidden = hidden * (~fresh).float()[None, :, None]   # detached: truncated BPTT
+            outputs, hidden = model.encode(self.inputs[chosen], hidden)
+            hidden = hidden.detach()
+            targets, weights = self.targets[chosen], self.weights[chosen]
+            valid = targets != PAD
+            if not valid.any():
+                continue
+            losses = nn.functional.cross_entropy(model.logits(outputs[valid]), targets[valid], reduction="none")
+            weight = weights[valid]
+            loss = (losses * weight).sum() / weight.sum().clamp(min=1e-6)
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            optimizer.step()
+            total, mass = total + float(loss.detach()) * float(weight.sum()), mass + float(weight.sum())
+            if time.monotonic() >= deadline:
+                break
+        return total / max(mass, 1e-6)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _validation_split(train: Interactions, seed: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[HeldOutUser]]:
-    """(items, timestamps) of each training user, time ordered, and 5 % of them held out for validation."""
-    rest, validation = train.split(seed=seed + 1, test_fraction=0.05)
-    order = np.argsort(rest.user_index, kind="stable")
-    _, starts = np.unique(rest.user_index[order], return_index=True)
-    rows = np.split(order, starts[1:])
-    return [(rest.item_index[r], rest.timestamp[r]) for r in rows], validation
-
-
-def _recency_weights(train: Interactions):
-    """Target weight by event age: max(0.1, 0.5^((T - t) / tau)), tau a quarter of the span (spec §2.4)."""
-    latest, span = train.timestamp.max(initial=0), max(int(np.ptp(train.timestamp)) if len(train.timestamp) else 1, 1)
-    tau = span / 4
+def _recency_weights(train: Interactions) -> Callable[[np.ndarray], np.ndarray]:
+    """spec §2.4 recency_mask: target weight max(0.1, 0.5^((T - t) / tau)), tau a quarter of the time span."""
+    latest = int(train.timestamp.max(initial=0))
+    tau = max(float(np.ptp(train.timestamp)) if train.n_interactions else 0.0, 1.0) / 4
     return lambda stamps: np.maximum(0.1, 0.5 ** ((latest - stamps) / tau)).astype(np.float32)
 
 
 def _log_popularity(train: Interactions, recent_only: bool) -> torch.Tensor:
+    """Smoothed log-frequency of each item; with recent_only, of the most recent quarter of the data."""
     stamps, items = train.timestamp, train.item_index
-    if recent_only and len(stamps):
+    if recent_only and stamps.size:
         recent = stamps >= stamps.max() - np.ptp(stamps) / 4
         stamps, items = stamps[recent], items[recent]
     counts = np.bincount(items, minlength=train.n_items).astype(np.float32)
     return torch.from_numpy(np.log(counts + 1.0) - np.log(counts.sum() + train.n_items))
-
-
-def _batches(sequences, weights, max_length: int, lanes: int = 32):
-    """Users sorted by length into batches of padded (inputs, targets, weights) tensors."""
-    usable = [(items[-(max_length + 1):], stamps[-(max_length + 1):]) for items, stamps in sequences if len(items) >= 2]
-    usable.sort(key=lambda pair: len(pair[0]))
-    batches = []
-    for start in range(0, len(usable), lanes):
-        group = usable[start:start + lanes]
-        steps = max(len(items) for items, _ in group) - 1
-        inputs = np.zeros((len(group), steps), dtype=np.int64)
-        targets = np.full((len(group), steps), -100, dtype=np.int64)   # -100: ignored by the loss
-        weight = np.zeros((len(group), steps), dtype=np.float32)
-        for lane, (items, stamps) in enumerate(group):
-            n = len(items) - 1
-            inputs[lane, :n], targets[lane, :n] = items[:-1], items[1:]
-            weight[lane, :n] = weights(stamps[1:]) if weights else 1.0
-        batches.append((torch.from_numpy(inputs), torch.from_numpy(targets), torch.from_numpy(weight)))
-    return batches
-
-
-def _epoch(model: SequenceModel, optimizer, batches, bptt: int, rng: np.random.Generator) -> float:
-    """One pass (several on small data, so an epoch makes at least MIN_UPDATES optimizer steps); each batch
-    runs in windows of bptt steps, the hidden state carried over but detached."""
-    model.train()
-    total, count = 0.0, 0.0
-    windows = sum(-(-inputs.shape[1] // bptt) for inputs, _, _ in batches)
-    passes = max(1, -(-MIN_UPDATES // max(windows, 1)))
-    for index in np.concatenate([rng.permutation(len(batches)) for _ in range(passes)]):
-        inputs, targets, weights = batches[index]
-        hidden = None
-        for begin in range(0, inputs.shape[1], bptt):
-            window = slice(begin, begin + bptt)
-            logits, hidden = model(inputs[:, window], hidden)
-            hidden = hidden.detach()
-            losses = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets[:, window].reshape(-1),
-                                                 reduction="none", ignore_index=-100)
-            mass = weights[:, window].reshape(-1)
-            loss = (losses * mass).sum() / mass.sum().clamp(min=1e-6)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            total, count = total + float((losses * mass).sum().detach()), count + float(mass.sum())
-    return total / max(count, 1e-6)
-
-
-@torch.no_grad()
-def _validate(model: SequenceModel, validation: list[HeldOutUser]) -> float:
-    """Mean NDCG@25 of the validation users, their histories run through the model in one batch."""
-    model.eval()
-    usable = [test for test in validation if len(test.history)]
-    if not usable:
-        return 0.0
-    steps = max(len(test.history) for test in usable)
-    inputs = torch.zeros((len(usable), steps), dtype=torch.long)
-    lengths = torch.tensor([len(test.history) for test in usable])
-    for lane, test in enumerate(usable):
-        inputs[lane, :len(test.history)] = torch.from_numpy(test.history.astype(np.int64))
-    outputs, _ = model.gru(model.items(inputs))
-    last = outputs[torch.arange(len(usable)), lengths - 1]
-    scores = model.logits(last).numpy()
-    values = [ranking_metrics(top_k(row, 25), test.relevant)["normalized_discounted_cumulative_gain_at_25"]
-              for row, test in zip(scores, usable)]
-    return float(np.mean(values))

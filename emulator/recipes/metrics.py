@@ -3,9 +3,11 @@
 import numpy as np
 
 from emulator.recipes.base import Recommender
-from emulator.recipes.data import HeldOutUser
+from emulator.recipes.data import TestUser
 
 CUTOFFS = (5, 10, 25)
+KEYS = ("coverage", "mean_reciprocal_rank_at_25",
+        *(f"normalized_discounted_cumulative_gain_at_{k}" for k in CUTOFFS), *(f"precision_at_{k}" for k in CUTOFFS))
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -14,38 +16,44 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     candidates = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
-    return candidates[np.lexsort((candidates, -scores[candidates]))]
+    # argpartition may cut a tie at the k-th score arbitrarily: take every item tied with it
+    if k < scores.size:
+        candidates = np.union1d(candidates, np.flatnonzero(scores == scores[candidates].min()))
+    return candidates[np.lexsort((candidates, -scores[candidates]))][:k]
 
 
 def ranking_metrics(recommended: np.ndarray, relevant: np.ndarray) -> dict[str, float]:
     """The per-user metrics of one recommended list (best first) against the relevant items."""
-    hits = np.isin(recommended, relevant).astype(float)
+    hits = np.zeros(max(CUTOFFS))
+    hits[:min(len(recommended), hits.size)] = np.isin(recommended[:hits.size], relevant)
     discounts = 1.0 / np.log2(np.arange(2, hits.size + 2))
     result = {}
     for k in CUTOFFS:
         ideal = discounts[:min(len(relevant), k)].sum()
-        result[f"normalized_discounted_cumulative_gain_at_{k}"] = float((hits[:k] * discounts[:k]).sum() / ideal)
+        dcg = (hits[:k] * discounts[:k]).sum()
+        result[f"normalized_discounted_cumulative_gain_at_{k}"] = float(dcg / ideal) if ideal else 0.0
         result[f"precision_at_{k}"] = float(hits[:k].sum() / k)
     first = np.flatnonzero(hits[:25])
     result["mean_reciprocal_rank_at_25"] = 1.0 / float(first[0] + 1) if first.size else 0.0
     return result
 
 
-def evaluate(model: Recommender, test_users: list[HeldOutUser], n_catalogue_items: int,
+def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: int,
              k: int = 25) -> dict[str, float]:
     """The eight metric keys, averaged over test users through the serving path, rounded to 4 decimals.
-    History items stay in the lists: the service does not remove them unless a filter says so."""
-    totals: dict[str, float] = {}
-    shown = set()
+    History items stay in the lists: the service does not remove them unless a filter says so
+    (spec: recipes-and-models.md §3.1)."""
+    totals = dict.fromkeys(KEYS, 0.0)
+    shown: set[int] = set()
     for test in test_users:
         state = model.initial_state(None)
-        for item in test.history:
-            state = model.advance(state, int(item))
+        for item in test.history.tolist():
+            state = model.advance(state, item)
         recommended = top_k(model.item_scores(state), k)
         shown.update(recommended.tolist())
         for key, value in ranking_metrics(recommended, test.relevant).items():
-            totals[key] = totals.get(key, 0.0) + value
+            totals[key] += value
     count = max(len(test_users), 1)
     result = {key: round(value / count, 4) for key, value in totals.items()}
     result["coverage"] = round(len(shown) / max(n_catalogue_items, 1), 4)
-    return dict(sorted(result.items()))
+    return result

@@ -5,15 +5,15 @@ import pathlib
 import numpy as np
 
 from emulator.recipes.base import Recommender, TrainingBudget
-from emulator.recipes.hrnn import SessionGRU
+from emulator.recipes.hrnn import HierarchicalRNN, SessionGRU
 from emulator.recipes.popularity import Popularity
 from emulator.recipes.sims import Sims
 
 MODELS: dict[str, type[Recommender]] = {
     "aws-popularity-count": Popularity,
     "aws-user-personalization": SessionGRU,
-    "aws-hrnn": SessionGRU,   # the legacy recipe: the same model, its own defaults from the catalogue
-    "aws-personalized-ranking": SessionGRU,   # the same model, its scores limited to the input list
+    "aws-hrnn": HierarchicalRNN,
+    "aws-personalized-ranking": SessionGRU,   # the same model, its scores limited to the input list (spec §5.3)
     "aws-sims": Sims,
 }
 
@@ -28,5 +28,7 @@ def build(recipe_name: str, hyperparameters: dict[str, str], seed: int = 0,
 
 
 def load(path: pathlib.Path | str) -> Recommender:
+    """The model saved at `path`, of the recipe named in the file."""
     with np.load(path, allow_pickle=False) as saved:
-        return MODELS[str(saved["recipe"])].load_state(saved)
+        recipe = str(saved["recipe"])
+    return MODELS[recipe].load(path)

@@ -1,0 +1,228 @@
+"""aws-popularity-count and the session GRU (aws-user-personalization, aws-hrnn) on small generated data."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from emulator.recipes import metrics, registry
+from emulator.recipes.base import TrainingBudget
+from emulator.recipes.data import Interactions
+from emulator.recipes.hrnn import SequenceModel, Windows
+from emulator.recipes.popularity import Popularity
+
+SMALL = {"hidden_dimension": "24", "bptt": "8", "recency_mask": "false"}
+FAST = TrainingBudget(max_epochs=4, seconds=60, threads=1)
+GROUP = 12   # items per taste
+
+
+def two_tastes(users: int = 60, per_user: int = 24, seed: int = 0) -> Interactions:
+    """Half the users walk through items a0..a11, half through b0..b11, usually to the next item of their group."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(users):
+        group, position = "ab"[user % 2], int(rng.integers(GROUP))
+        for step in range(per_user):
+            position = (position + 1) % GROUP if rng.random() < 0.8 else int(rng.integers(GROUP))
+            rows.append((f"user{user}", f"{group}{position}", 1_700_000_000 + user * 1_000 + step * 10))
+    return Interactions.from_columns(*zip(*rows))
+
+
+def indices(data: Interactions, item_ids: list[str]) -> list[int]:
+    lookup = {item: index for index, item in enumerate(data.item_ids)}
+    return [lookup[item] for item in item_ids]
+
+
+def torch_twin(model) -> SequenceModel:
+    """A torch SequenceModel holding the numpy model's weights."""
+    n_items, width = model.state["item_embeddings"].shape
+    twin = SequenceModel(n_items, width, torch.zeros(n_items))
+    with torch.no_grad():
+        twin.items.weight.copy_(torch.from_numpy(model.state["item_embeddings"]))
+        twin.bias.copy_(torch.from_numpy(model.state["item_bias"]))
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(twin.gru, f"{name}_l0").copy_(torch.from_numpy(model.state[name]))
+        twin.out.weight.copy_(torch.from_numpy(model.state["out_weight"]))
+        twin.out.bias.copy_(torch.from_numpy(model.state["out_bias"]))
+    return twin.eval()
+
+
+@pytest.fixture(scope="module")
+def two_tastes_split():
+    data = two_tastes(users=80, seed=5)
+    train, tests = data.split(seed=1)
+    return data, train, tests
+
+
+@pytest.fixture(scope="module")
+def trained_gru(two_tastes_split):
+    data, train, _ = two_tastes_split
+    model = registry.build("aws-user-personalization", SMALL, seed=3, budget=FAST)
+    lines = []
+    model.fit(train, log=lines.append)
+    model.build_user_states(data)
+    return model, lines
+
+
+def test_popularity_ranks_items_by_distinct_users_then_total_count_then_index():
+    # x: 1 user, 5 events; y: 2 users; z: 2 users, 3 events; w and v: 1 user, 1 event each
+    users = ["u1"] * 5 + ["u2", "u3"] + ["u4", "u5", "u5"] + ["u6", "u7"]
+    items = ["x"] * 5 + ["y", "y"] + ["z", "z", "z"] + ["w", "v"]
+    data = Interactions.from_columns(users, items, range(len(users)))
+    model = registry.build("aws-popularity-count", {})
+    model.fit(data)
+    ranked = metrics.top_k(model.item_scores(model.initial_state(None)), 5)
+    assert list(data.item_ids[ranked]) == ["z", "y", "x", "v", "w"]
+    assert np.floor(model.item_scores(model.initial_state(None))).tolist() == [1, 1, 1, 2, 2]   # v w x y z
+
+
+def test_popularity_is_the_same_for_every_user_and_ignores_events():
+    data = two_tastes(users=10)
+    model = Popularity({})
+    model.fit(data)
+    before = model.item_scores(model.initial_state(3))
+    after = model.item_scores(model.advance(model.advance(model.initial_state(None), 0), 5))
+    assert np.array_equal(before, after) and before.dtype == np.float64
+    assert not model.returns_scores
+
+
+def test_gru_logs_one_line_per_epoch_with_loss_validation_and_seconds(trained_gru):
+    _, lines = trained_gru
+    assert 1 <= len(lines) <= FAST.max_epochs
+    assert all("loss" in line and "validation NDCG@25" in line and line.endswith(" s") for line in lines)
+
+
+def test_gru_recommends_the_taste_of_the_recent_history(trained_gru, two_tastes_split):
+    model, _ = trained_gru
+    data = two_tastes_split[0]
+    for group in "ab":
+        state = model.initial_state(None)
+        for item in indices(data, [f"{group}{n}" for n in range(4)]):
+            state = model.advance(state, item)
+        top = data.item_ids[metrics.top_k(model.item_scores(state), 10)]
+        assert sum(item.startswith(group) for item in top) >= 9, top
+
+
+def test_gru_ranks_the_next_item_of_the_walk_first(trained_gru, two_tastes_split):
+    model, _ = trained_gru
+    data = two_tastes_split[0]
+    hits = 0
+    for group in "ab":
+        for start in range(GROUP):
+            state = model.initial_state(None)
+            for item in indices(data, [f"{group}{(start + n) % GROUP}" for n in range(4)]):
+                state = model.advance(state, item)
+            hits += data.item_ids[metrics.top_k(model.item_scores(state), 1)[0]] == f"{group}{(start + 4) % GROUP}"
+    assert hits >= 18   # of 24
+
+
+def test_gru_beats_popularity_on_held_out_users(trained_gru, two_tastes_split):
+    model, _ = trained_gru
+    data, train, tests = two_tastes_split
+    popularity = registry.build("aws-popularity-count", {})
+    popularity.fit(train)
+    gru_ndcg = metrics.evaluate(model, tests, data.n_items)["normalized_discounted_cumulative_gain_at_10"]
+    popular_ndcg = metrics.evaluate(popularity, tests, data.n_items)["normalized_discounted_cumulative_gain_at_10"]
+    assert gru_ndcg > 2 * popular_ndcg
+
+
+def test_numpy_serving_path_gives_the_torch_models_logits(trained_gru):
+    model, _ = trained_gru
+    history = [3, 17, 5, 8, 8, 20]
+    with torch.no_grad():
+        logits, hidden = torch_twin(model)(torch.tensor([history]))
+    state = model.initial_state(None)
+    for step, item in enumerate(history):
+        state = model.advance(state, item)
+        assert np.allclose(model.item_scores(state), logits[0, step].numpy(), atol=1e-5)
+    assert np.allclose(state, hidden[0, 0].numpy(), atol=1e-6)
+
+
+def test_user_states_are_the_users_events_run_through_advance(trained_gru, two_tastes_split):
+    model, _ = trained_gru
+    data = two_tastes_split[0]
+    sequences = data.sequences()
+    for user in (0, 7, 41):
+        state = model.initial_state(None)
+        for item in sequences[user][-4 * 8:].tolist():   # the last 4 * bptt events
+            state = model.advance(state, item)
+        assert np.allclose(model.initial_state(user), state, atol=1e-6)
+
+
+def test_a_cold_user_starts_from_the_zero_state(trained_gru):
+    model, _ = trained_gru
+    assert not model.initial_state(None).any()
+    assert not model.initial_state(10_000).any()   # an index the model never saw
+
+
+def test_saved_model_loads_with_identical_scores_ids_and_no_pickle(trained_gru, two_tastes_split, tmp_path):
+    model, _ = trained_gru
+    data = two_tastes_split[0]
+    model.save(tmp_path / "model")
+    loaded = registry.load(tmp_path / "model")
+    assert type(loaded) is type(model) and loaded.hyperparameters == model.hyperparameters
+    state = loaded.advance(loaded.initial_state(7), 2)
+    assert np.array_equal(loaded.item_scores(state), model.item_scores(model.advance(model.initial_state(7), 2)))
+    assert list(loaded.item_ids) == list(data.item_ids) and list(loaded.user_ids) == list(data.user_ids)
+    with np.load(tmp_path / "model", allow_pickle=False) as saved:
+        assert all(saved[key].dtype != object for key in saved.files)
+
+
+def test_saved_popularity_model_loads_as_popularity(tmp_path):
+    model = registry.build("aws-popularity-count", {})
+    model.fit(two_tastes(users=6))
+    model.save(tmp_path / "popular.npz")
+    loaded = registry.load(tmp_path / "popular.npz")
+    assert isinstance(loaded, Popularity)
+    assert np.array_equal(loaded.item_scores(loaded.initial_state(None)), model.item_scores(model.initial_state(None)))
+
+
+def test_same_data_and_seed_give_the_same_model():
+    data = two_tastes(users=30, seed=8)
+    budget = TrainingBudget(max_epochs=1, threads=1)
+    scores = []
+    for seed in (11, 11, 12):
+        model = registry.build("aws-user-personalization", SMALL, seed=seed, budget=budget)
+        model.fit(data)
+        scores.append(model.item_scores(model.advance(model.initial_state(None), 0)))
+    assert np.array_equal(scores[0], scores[1]) and not np.array_equal(scores[0], scores[2])
+
+
+def test_training_stops_at_its_time_budget():
+    lines = []
+    model = registry.build("aws-user-personalization", SMALL, budget=TrainingBudget(max_epochs=5, seconds=0.0))
+    model.fit(two_tastes(users=20), log=lines.append)
+    assert len(lines) == 2 and "time budget" in lines[-1]
+    assert model.item_scores(model.initial_state(None)).shape == (2 * GROUP,)
+
+
+def test_windows_cover_every_next_item_step_once_per_pass_resetting_at_each_new_user():
+    data = two_tastes(users=6, per_user=11)
+    windows = Windows(data, bptt=4, weigh=None)
+    chosen, reset = windows.schedule(np.random.default_rng(0))
+    sequences = data.sequences()
+    expected = sorted((int(a), int(b)) for items in sequences.values() for a, b in itertools.pairwise(items))
+    steps = sorted((int(a), int(b)) for window in chosen.ravel().tolist()
+                   for a, b in zip(windows.inputs[window].tolist(), windows.targets[window].tolist()) if b >= 0)
+    passes = len(steps) // len(expected)
+    assert passes >= 1 and steps == sorted(expected * passes)
+    assert reset[0].all()
+    for lane in range(windows.lanes):   # a lane keeps its state only inside one user's consecutive windows
+        for before, after, fresh in zip(chosen[:-1, lane], chosen[1:, lane], reset[1:, lane]):
+            new_user = after != before + 1 or after in windows.first_window or after == windows.blank
+            assert fresh == new_user
+
+
+def test_hyperparameters_arrive_as_strings_with_recipe_defaults_for_the_missing_ones():
+    personalization = registry.build("aws-user-personalization", {"bptt": 16, "extra": "kept"})
+    assert personalization.hyperparameters == {
+        "hidden_dimension": "149", "bptt": "16", "recency_mask": "true", "extra": "kept",
+        "min_user_history_length_percentile": "0.0", "max_user_history_length_percentile": "0.99"}
+    assert registry.build("aws-hrnn", {}).hyperparameters["hidden_dimension"] == "43"
+    assert registry.build("aws-hrnn", {}).recipe == "aws-hrnn"
+
+
+def test_registry_knows_the_recipes_it_can_train():
+    assert registry.supported("aws-user-personalization") and registry.supported("aws-popularity-count")
+    assert not registry.supported("aws-no-such-recipe")
