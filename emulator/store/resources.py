@@ -127,6 +127,10 @@ class Store:
             sql, params = sql + " AND kind = ?", params + [kind]
         return [_record(row) for row in self.db.execute(sql + " ORDER BY created DESC", params)]
 
+    def child_arns(self, parent: str) -> list[str]:
+        return [row["arn"] for row in self.db.execute("SELECT arn FROM resources WHERE parent = ? ORDER BY created",
+                                                      (parent,))]
+
     def all(self, kind: str, account: str, region: str, parent: str | None = None,
             where: str = "", params: tuple = ()) -> list[dict]:
         """Every resource of a kind in an account and region, newest first."""

@@ -30,15 +30,14 @@ def require_active(record: dict, arn_key: str) -> None:
             f"{record[arn_key]} is {record.get('status')}; it must be ACTIVE for this request.")
 
 
-def begin_delete(ctx: RequestContext, kind: str, arn: str, blocked_by: list[dict] = ()) -> None:
+def begin_delete(ctx: RequestContext, kind: str, arn: str, blocked_by: list[str] = ()) -> None:
     """Move a resource to DELETE PENDING and queue its deletion, unless it is busy or still needed."""
     with ctx.store.transaction():
         record = ctx.store.get(kind, arn)
         if not lifecycle.deletable(record.get("status")):
             raise ResourceInUseException(f"{arn} is {record['status']} and cannot be deleted now.")
         if blocked_by:
-            names = ", ".join(_arn_of(child) for child in blocked_by[:5])
-            raise ResourceInUseException(f"{arn} is still used by: {names}. Delete those first.")
+            raise ResourceInUseException(f"{arn} is still used by: {', '.join(blocked_by[:5])}. Delete those first.")
         ctx.store.set_status(arn, lifecycle.DELETE_PENDING)
         ctx.jobs.enqueue("delete", arn)
 
@@ -55,7 +54,3 @@ def list_page(ctx: RequestContext, kind: str, result_key: str, next_token, max_r
     return ctx.store.page(ctx.all(kind, parent=parent), result_key, next_token, max_results,
                           fingerprint=[kind, parent])
 
-
-def _arn_of(record: dict) -> str:
-    return next(value for key, value in record.items() if key.endswith("Arn") and key != "datasetGroupArn"
-                and isinstance(value, str) and value.startswith("arn:"))

@@ -33,4 +33,4 @@ def list_dataset_groups(ctx: RequestContext, *, next_token: str | None = None,
 
 def delete_dataset_group(ctx: RequestContext, *, dataset_group_arn: str) -> None:
     # spec: personalize-behavior.md §3.1 and §14: every child must be gone first
-    begin_delete(ctx, KIND, dataset_group_arn, blocked_by=ctx.store.children(dataset_group_arn))
+    begin_delete(ctx, KIND, dataset_group_arn, blocked_by=ctx.store.child_arns(dataset_group_arn))

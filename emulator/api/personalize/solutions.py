@@ -61,7 +61,8 @@ def delete_solution(ctx: RequestContext, *, solution_arn: str) -> None:
     training = [v for v in ctx.store.children(solution_arn, VERSION) if v["status"] in lifecycle.TRANSIENT]
     if training:
         raise ResourceInUseException(f"{training[0]['solutionVersionArn']} is still {training[0]['status']}.")
-    begin_delete(ctx, KIND, solution_arn, blocked_by=live(ctx.store.children(solution_arn, "campaign")))
+    campaigns = live(ctx.store.children(solution_arn, "campaign"))
+    begin_delete(ctx, KIND, solution_arn, blocked_by=[campaign["campaignArn"] for campaign in campaigns])
 
 
 def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str | None = None,
