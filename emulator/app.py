@@ -52,9 +52,6 @@ class Emulator:
         from emulator.jobs.tasks import training
         training.shutdown()
 
-    def on_active(self, arn: str) -> None:
-        """A resource just became ACTIVE (hook for campaigns that follow their solution)."""
-
 
 def create_app(settings: Settings) -> Emulator:
     return Emulator(settings)

@@ -65,8 +65,7 @@ def _settle(env, arn: str, status: str, started: float, reason: str | None = Non
     dwell(env, since=started)
     if env.store.move(arn, lifecycle.CREATE_STOPPING, lifecycle.CREATE_STOPPED):
         return
-    if env.store.move(arn, lifecycle.CREATE_IN_PROGRESS, status, reason) and status == lifecycle.ACTIVE:
-        env.on_active(arn)
+    env.store.move(arn, lifecycle.CREATE_IN_PROGRESS, status, reason)
 
 
 def update_dataset(arn: str, env) -> None:
