@@ -205,17 +205,21 @@ def test_put_items_replaces_metadata_served_with_recommendations(personalize, pe
                                                                  group_with_items, wait_for, unique_name):
     items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
                  if d["datasetType"] == "ITEMS")["datasetArn"]
-    personalize_events.put_items(datasetArn=items, items=[
-        {"itemId": "a1", "properties": json.dumps({"genre": "musical", "price": "12.5"})},
-        {"itemId": "brand-new", "properties": json.dumps({"genre": "western"})}])
     version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("put"))
     arn = personalize.create_campaign(name=unique_name("put"), solutionVersionArn=version,
                                       campaignConfig={"enableMetadataWithRecommendations": True})["campaignArn"]
     wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
-    ranked = personalize_runtime.get_recommendations(campaignArn=arn, userId="user1", numResults=50,
-                                                     metadataColumns={"ITEMS": ["GENRE", "PRICE"]})["itemList"]
-    a1 = next(item for item in ranked if item["itemId"] == "a1")
-    assert a1["metadata"] == {"GENRE": "musical", "PRICE": "12.5"}
+
+    def first():
+        return personalize_runtime.get_recommendations(campaignArn=arn, userId="user1", numResults=5,
+                                                       metadataColumns={"ITEMS": ["GENRE", "PRICE"]})["itemList"][0]
+    before = first()
+    personalize_events.put_items(datasetArn=items, items=[
+        {"itemId": before["itemId"], "properties": json.dumps({"genre": "musical", "price": "12.5"})},
+        {"itemId": "brand-new", "properties": json.dumps({"genre": "western"})}])
+    after = first()
+    assert after["itemId"] == before["itemId"]
+    assert after["metadata"] == {"GENRE": "musical", "PRICE": "12.5"} != before["metadata"]
 
 
 @pytest.mark.parametrize("properties,words", [
