@@ -11,6 +11,7 @@ from emulator.exploration import ItemStats
 from emulator.jobs.trainer import stats_path
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
+from emulator.store.arns import dataset_arn
 
 
 @dataclass
@@ -74,7 +75,7 @@ class Serving:
 
     def item_metadata(self, group_arn: str, item_ids: list[str], columns: list[str]) -> dict[str, dict]:
         """item id -> {column: value as a string} from the group's Items dataset."""
-        dataset = group_arn.replace(":dataset-group/", ":dataset/") + "/ITEMS"
+        dataset = dataset_arn(group_arn, "ITEMS")
         marks = ",".join("?" * len(item_ids))
         rows = self.env.db.execute(
             f"SELECT record_id, fields FROM records WHERE dataset = ? AND record_id IN ({marks})", (dataset, *item_ids))

@@ -7,8 +7,9 @@ from emulator.context import RequestContext
 from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import lifecycle
-from emulator.store.arns import name_of
+from emulator.store.arns import dataset_arn
 
+MAX_SENT_AT = 100_000_000_000   # epoch seconds in the year 5138: anything later is a unit mistake (milliseconds)
 FORBIDDEN_PROPERTIES = {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
 
 
@@ -18,7 +19,7 @@ def put_events(ctx: RequestContext, *, tracking_id: str, session_id: str, event_
     if tracker is None or tracker["status"] != lifecycle.ACTIVE:
         raise InvalidInputException(f"No ACTIVE event tracker has the trackingId {tracking_id}.")
     group = tracker["datasetGroupArn"]
-    dataset = ctx.arn("dataset", name_of(group), "INTERACTIONS")
+    dataset = dataset_arn(group, "INTERACTIONS")
     if ctx.store.find("dataset", dataset) is None:
         raise InvalidInputException(f"Dataset group {group} has no Interactions dataset to receive events.")
     rows = [_row(dataset, user_id, session_id, event) for event in event_list]
@@ -36,10 +37,12 @@ def _row(dataset: str, user_id: str | None, session_id: str, event: dict) -> tup
         raise InvalidInputException(f"properties may not contain the reserved keys {', '.join(forbidden)}.")
     item_id = event.get("itemId") or properties.pop("itemId", None)
     value = event.get("eventValue", properties.pop("eventValue", None))
+    if not 0 <= event["sentAt"] < MAX_SENT_AT:
+        raise InvalidInputException(f"sentAt {event['sentAt']} is not a time in epoch seconds.")
     extra = {key: event[key] for key in ("eventId", "recommendationId", "impression") if key in event}
     extra.update(properties)
-    return (dataset, user_id, item_id, int(event["sentAt"]), event["eventType"], value, session_id,
-            json.dumps(extra) if extra else None)
+    return (dataset, user_id, None if item_id is None else str(item_id), int(event["sentAt"]), event["eventType"],
+            value, session_id, json.dumps(extra) if extra else None)
 
 
 def _properties(text: str | None) -> dict:

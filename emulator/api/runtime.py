@@ -12,6 +12,7 @@ from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.jobs import lifecycle
 from emulator.recipes.metrics import top_k
 from emulator.serving import Deployed
+from emulator.store.arns import dataset_arn
 from service_model import recipes as catalogue
 
 DEFAULT_RESULTS, MAX_RESULTS = 25, 500   # spec: personalize-behavior.md §8.1
@@ -129,7 +130,7 @@ def _add_metadata(ctx: RequestContext, target: Target, items: list[dict], metada
 
 
 def _items_schema(ctx: RequestContext, group: str):
-    dataset = ctx.store.find("dataset", group.replace(":dataset-group/", ":dataset/") + "/ITEMS")
+    dataset = ctx.store.find("dataset", dataset_arn(group, "ITEMS"))
     if dataset is None:
         raise InvalidInputException(f"Dataset group {group} has no Items dataset to take metadata from.")
     return parse_schema(ctx.store.get("schema", dataset["schemaArn"])["schema"])

@@ -99,7 +99,10 @@ def _converter(field: Field):
 
 
 def _integer(cell: str) -> int:
-    return int(cell)
+    value = int(cell)
+    if not -2**63 <= value < 2**63:   # Avro int and long are at most 64 bits
+        raise ValueError(cell)
+    return value
 
 
 def _number(cell: str) -> float:

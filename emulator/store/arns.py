@@ -26,5 +26,10 @@ def kind_of(resource_arn: str) -> str | None:
     return kind
 
 
+def dataset_arn(group_arn: str, dataset_type: str) -> str:
+    """The ARN of a group's dataset of a type: 'dataset/<group name>/<TYPE>' in the group's region and account."""
+    return group_arn.replace(":dataset-group/", ":dataset/", 1) + "/" + dataset_type
+
+
 def name_of(resource_arn: str) -> str:
     return resource_arn.rsplit("/", 1)[-1]

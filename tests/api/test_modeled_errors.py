@@ -61,3 +61,17 @@ def test_deleting_twice_while_the_first_delete_runs_is_in_use(personalize, datas
     personalize.delete_dataset_group(datasetGroupArn=dataset_group)
     with pytest.raises(personalize.exceptions.ResourceInUseException):
         personalize.delete_dataset_group(datasetGroupArn=dataset_group)
+
+
+def test_an_event_time_far_beyond_epoch_seconds_is_invalid_input_not_a_crash(
+        personalize, personalize_endpoint, dataset_group, interactions_schema, unique_name, wait_for):
+    from tests.protocol.test_wire import SIGNED, raw
+    personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema, datasetGroupArn=dataset_group,
+                               datasetType="Interactions")
+    tracker = personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=dataset_group)
+    wait_for(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]))
+    body = json.dumps({"trackingId": tracker["trackingId"], "sessionId": "s",
+                       "eventList": [{"eventType": "click", "itemId": "i", "sentAt": 1e30}]}).encode()
+    status, _, answer = raw(personalize_endpoint, "POST", "/events", body,
+                            {"Authorization": SIGNED, "Content-Type": "application/json"})
+    assert status == 400 and answer["__type"] == "InvalidInputException" and "sentAt" in answer["message"]

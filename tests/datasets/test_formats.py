@@ -106,3 +106,9 @@ def test_deletion_input_is_a_single_user_id_column():
     assert read_user_ids(b"USER_ID\nu1\nu2\n") == ["u1", "u2"]
     with pytest.raises(ImportFailed):
         read_user_ids(b"USER_ID,ITEM_ID\nu1,i\n")
+
+
+def test_a_timestamp_beyond_64_bits_fails_the_import_by_row():
+    with pytest.raises(ImportFailed) as caught:
+        read_csv(b"USER_ID,ITEM_ID,TIMESTAMP\nu,i," + b"9" * 30 + b"\n", parse_schema(INTERACTIONS))
+    assert "Row 1 (line 2), column TIMESTAMP" in str(caught.value)

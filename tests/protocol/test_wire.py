@@ -156,3 +156,4 @@ def test_unknown_nested_members_are_dropped_before_they_are_stored(personalize_e
     assert status == 200
     assert personalize.list_tags_for_resource(resourceArn=answer["datasetGroupArn"])["tags"] == [
         {"tagKey": "k", "tagValue": "v"}]
+

@@ -6,7 +6,7 @@ from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.store.arns import name_of
+from emulator.store.arns import dataset_arn
 from emulator.jobs import lifecycle
 
 KIND = "campaign"
@@ -18,8 +18,7 @@ def create_campaign(ctx: RequestContext, *, name: str, solution_version_arn: str
     version = ctx.store.get("solution-version", solution_version_arn)
     require_active(version, "solutionVersionArn")
     if (campaign_config or {}).get("enableMetadataWithRecommendations"):
-        items = ctx.arn("dataset", name_of(version["datasetGroupArn"]), "ITEMS")
-        if ctx.store.find("dataset", items) is None:
+        if ctx.store.find("dataset", dataset_arn(version["datasetGroupArn"], "ITEMS")) is None:
             raise InvalidInputException("enableMetadataWithRecommendations needs an Items dataset in the group.")
     arn = ctx.arn(KIND, name)
     record = compact(name=name, campaignArn=arn, solutionVersionArn=solution_version_arn,

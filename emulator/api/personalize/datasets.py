@@ -7,7 +7,7 @@ from emulator.context import RequestContext
 from emulator.datasets.schemas import DATASET_TYPES, is_compatible_update, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import lifecycle
-from emulator.store.arns import name_of
+from emulator.store.arns import dataset_arn
 
 KIND = "dataset"
 
@@ -27,7 +27,7 @@ def create_dataset(ctx: RequestContext, *, name: str, schema_arn: str, dataset_g
             f"The schema's domain ({schema.get('domain') or 'none'}) must match the dataset group's "
             f"({group.get('domain') or 'none'}).")
     require_active(group, "datasetGroupArn")
-    arn = ctx.arn(KIND, name_of(dataset_group_arn), dataset_type)
+    arn = dataset_arn(dataset_group_arn, dataset_type)
     record = {"name": name, "datasetArn": arn, "datasetGroupArn": dataset_group_arn,
               "datasetType": dataset_type, "schemaArn": schema_arn}
     with ctx.store.transaction():
@@ -71,9 +71,4 @@ def delete_dataset(ctx: RequestContext, *, dataset_arn: str) -> None:
         raise ResourceInUseException(
             f"{dataset_arn} has an import job in progress: {running[0]['datasetImportJobArn']}.")
     begin_delete(ctx, KIND, dataset_arn)
-
-
-def dataset_of_type(ctx: RequestContext, dataset_group_arn: str, dataset_type: str) -> dict | None:
-    arn = ctx.arn(KIND, name_of(dataset_group_arn), dataset_type)
-    return ctx.store.find(KIND, arn)
 

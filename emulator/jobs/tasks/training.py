@@ -11,7 +11,7 @@ import zlib
 from emulator.jobs import TaskFailed, lifecycle
 from emulator.jobs.trainer import TrainingRequest, stats_path
 from emulator.recipes import registry
-from emulator.store.arns import name_of
+from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
 
@@ -25,7 +25,7 @@ def train(arn: str, env) -> None:
     if not registry.supported(recipe):
         raise TaskFailed(f"The emulator cannot train the recipe {recipe or '(AutoML)'} yet.")
     group = version["datasetGroupArn"]
-    dataset = f"{group.replace(':dataset-group/', ':dataset/')}/INTERACTIONS"
+    dataset = dataset_arn(group, "INTERACTIONS")
     hyperparameters = catalogue.default_hyperparameters(version["recipeArn"])
     hyperparameters.update((version.get("solutionConfig") or {}).get("algorithmHyperParameters", {}))
     trained_through = env.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
