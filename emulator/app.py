@@ -47,6 +47,16 @@ class Emulator:
         self.worker.start()
         return self
 
+    def reset(self) -> None:
+        """Drop all Personalize state. Jobs already running finish against resources that no longer exist
+        and find nothing to move."""
+        with self.db.transaction() as conn:
+            for table in ("jobs", "resources", "interactions", "records"):
+                conn.execute(f"DELETE FROM {table}")
+        self.serving.clear()
+        for artifact in self.settings.models_dir.glob("*.npz"):
+            artifact.unlink(missing_ok=True)
+
     def stop(self) -> None:
         self.worker.stop()
         from emulator.jobs.tasks import training

@@ -8,6 +8,16 @@ from service_model import SERVICES
 blueprint = Blueprint("emulator_internal", __name__, url_prefix=INTERNAL_PREFIX)
 
 
+@blueprint.post("/reset")
+def reset():
+    """Forget every resource, record, model and job, and moto's S3/IAM/STS state too: a clean slate between
+    tests that share one server."""
+    current_app.config["EMULATOR"].reset()
+    from moto.moto_api._internal.models import moto_api_backend
+    moto_api_backend.reset()
+    return jsonify(status="reset")
+
+
 @blueprint.get("/health")
 def health():
     from emulator import __version__

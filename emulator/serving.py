@@ -47,6 +47,11 @@ class Serving:
                 self._models[version_arn] = found
         return found
 
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+            self._states.clear()
+
     def forget(self, version_arn: str) -> None:
         with self._lock:
             self._models.pop(version_arn, None)

@@ -118,3 +118,16 @@ def test_work_interrupted_by_a_crash_is_resumed_at_the_next_start(tmp_path):
         assert settle(lambda: personalize.describe_dataset_group(datasetGroupArn=group), timeout=30)
     finally:
         fast.stop()
+
+
+def test_reset_forgets_every_resource_and_the_s3_data(server):
+    """In a subprocess of its own: the reset also clears moto, whose state is global to a process."""
+    import json
+    personalize, s3 = server.client("personalize"), server.client("s3")
+    personalize.create_dataset_group(name="before-reset")
+    s3.create_bucket(Bucket="before-reset")
+    request = urllib.request.Request(f"{server.endpoint}/_emulator/reset", method="POST")
+    assert json.load(urllib.request.urlopen(request))["status"] == "reset"
+    assert personalize.list_dataset_groups()["datasetGroups"] == []
+    assert s3.list_buckets()["Buckets"] == []
+    assert personalize.create_dataset_group(name="before-reset")["datasetGroupArn"].endswith("/before-reset")

@@ -35,3 +35,4 @@ def test_an_eleventh_solution_in_a_group_exceeds_the_limit(limited, wait_for):
         limited.create_solution(name="s10", datasetGroupArn=group,
                                 recipeArn="arn:aws:personalize:::recipe/aws-popularity-count")
     assert "10" in caught.value.response["Error"]["Message"]
+
