@@ -13,7 +13,7 @@ from emulator.errors import UnknownOperationException
 from emulator.jobs.queue import Queue
 from emulator.jobs.worker import Worker
 from emulator.gate import make_gate
-from emulator.s3 import ObjectSource
+from emulator.s3 import ObjectStore
 from emulator.serving import Serving
 from emulator.settings import DEFAULT_ACCOUNT, Settings
 from emulator.store.db import Database
@@ -36,7 +36,7 @@ class Emulator:
         self.db = Database(settings.database_path)
         self.store = Store(self.db)
         self.queue = Queue(self.db)
-        self.s3 = ObjectSource(settings)
+        self.s3 = ObjectStore(settings)
         self.serving = Serving(self)
         self.worker = Worker(self.queue, self, settings.worker_threads)
         self.training_slots = threading.Semaphore(settings.training_processes)   # trainings queue behind these

@@ -17,6 +17,7 @@ from botocore.config import Config
 from emulator.settings import Settings
 
 REGION = "us-east-1"
+SETTLED = ("ACTIVE", "CREATE FAILED", "CREATE STOPPED", "INACTIVE", "COMPLETED", "FAILED")   # statuses that stay
 
 
 def pytest_addoption(parser) -> None:
@@ -96,7 +97,7 @@ def wait_for() -> Callable:
                 seen.append(record.get("status"))
             if record.get("status") == status:
                 return record
-            if record.get("status") in ("CREATE FAILED", "ACTIVE") or time.monotonic() > deadline:
+            if record.get("status") in SETTLED or time.monotonic() > deadline:
                 raise AssertionError(f"expected {status}, got {record.get('status')}: "
                                      f"{record.get('failureReason', '')}")
             time.sleep(0.02)

@@ -1,8 +1,8 @@
 """Answering from trained models: loaded models by solution version, and each user's current state
 (the trained state advanced through the events streamed since training)."""
 
-import json
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,7 +11,6 @@ from emulator.exploration import ItemStats
 from emulator.jobs.trainer import stats_path
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
-from emulator.store.arns import dataset_arn
 
 
 @dataclass
@@ -25,11 +24,15 @@ class Deployed:
     user_index: dict[str, int] = field(default_factory=dict)
 
 
+ISSUED_KEPT = 100_000   # recommendation ids remembered for metric attribution (in memory: lost on restart)
+
+
 class Serving:
     def __init__(self, env) -> None:
         self.env = env
         self._models: dict[str, Deployed] = {}
         self._states: dict[tuple[str, str], np.ndarray] = {}
+        self._issued: OrderedDict[str, str] = OrderedDict()   # recommendationId -> campaign or recommender ARN
         self._lock = threading.Lock()
 
     def deployed(self, version_arn: str) -> Deployed:
@@ -51,6 +54,17 @@ class Serving:
         with self._lock:
             self._models.clear()
             self._states.clear()
+            self._issued.clear()
+
+    def issued(self, recommendation_id: str, source_arn: str) -> None:
+        """Remember who produced a recommendation id, so events that echo it are attributed."""
+        with self._lock:
+            self._issued[recommendation_id] = source_arn
+            if len(self._issued) > ISSUED_KEPT:
+                self._issued.popitem(last=False)
+
+    def source_of(self, recommendation_id: str | None) -> str | None:
+        return self._issued.get(recommendation_id) if recommendation_id else None
 
     def forget(self, version_arn: str) -> None:
         with self._lock:
@@ -77,18 +91,6 @@ class Serving:
         model, state = deployed.model, deployed.model.initial_state(None)
         index = deployed.item_index.get(item_id)
         return model.item_scores(state if index is None else model.advance(state, index))
-
-    def item_metadata(self, group_arn: str, item_ids: list[str], columns: list[str]) -> dict[str, dict]:
-        """item id -> {column: value as a string} from the group's Items dataset."""
-        dataset = dataset_arn(group_arn, "ITEMS")
-        marks = ",".join("?" * len(item_ids))
-        rows = self.env.db.execute(
-            f"SELECT record_id, fields FROM records WHERE dataset = ? AND record_id IN ({marks})", (dataset, *item_ids))
-        found = {}
-        for item_id, fields in rows:
-            values = json.loads(fields)
-            found[item_id] = {column: str(values[column]) for column in columns if values.get(column) is not None}
-        return found
 
     def events_arrived(self, user_id: str) -> None:
         """PutEvents for this user (or anonymous session id): rebuild their states on the next request."""

@@ -29,3 +29,28 @@ def trained_version(personalize, wait, group: str, recipe_arn: str, name: str) -
     version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     wait(lambda: personalize.describe_solution_version(solutionVersionArn=version))
     return version
+
+
+def add_items(personalize, s3, wait, group: str, name: str, rows: list[tuple], schema: str = synthetic.ITEMS_SCHEMA,
+              header: tuple[str, ...] = ("ITEM_ID", "GENRE", "PRICE")) -> str:
+    """An Items dataset in `group`, imported from `rows`; its ARN."""
+    bucket = f"{name}-data"
+    if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="items.csv", Body=synthetic.to_csv(rows, header=header))
+    schema_arn = personalize.create_schema(name=f"{name}-items", schema=schema)["schemaArn"]
+    dataset = personalize.create_dataset(name=f"{name}-items", schemaArn=schema_arn, datasetGroupArn=group,
+                                         datasetType="Items")["datasetArn"]
+    wait(lambda: personalize.describe_dataset(datasetArn=dataset))
+    job = personalize.create_dataset_import_job(jobName=f"{name}-items", datasetArn=dataset,
+                                                dataSource={"dataLocation": f"s3://{bucket}/items.csv"})
+    wait(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    return dataset
+
+
+def campaign(personalize, wait, version: str, name: str, **config) -> str:
+    """An ACTIVE campaign of `version`."""
+    arn = personalize.create_campaign(name=name, solutionVersionArn=version,
+                                      **({"campaignConfig": config} if config else {}))["campaignArn"]
+    wait(lambda: personalize.describe_campaign(campaignArn=arn))
+    return arn

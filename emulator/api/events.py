@@ -40,6 +40,8 @@ def _row(dataset: str, user_id: str | None, session_id: str, event: dict) -> tup
     if not 0 <= event["sentAt"] < MAX_SENT_AT:
         raise InvalidInputException(f"sentAt {event['sentAt']} is not a time in epoch seconds.")
     extra = {key: event[key] for key in ("eventId", "recommendationId", "impression") if key in event}
+    if "metricAttribution" in event:
+        extra["eventAttributionSource"] = event["metricAttribution"]["eventAttributionSource"]
     extra.update(properties)
     return (dataset, user_id, None if item_id is None else str(item_id), int(event["sentAt"]), event["eventType"],
             value, session_id, json.dumps(extra) if extra else None)

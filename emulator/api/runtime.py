@@ -1,34 +1,21 @@
-"""personalize-runtime: recommendations and rankings from ACTIVE campaigns."""
+"""personalize-runtime: recommendations, rankings and actions from ACTIVE campaigns and recommenders."""
 
 import uuid
-from dataclasses import dataclass
 
-import numpy as np
-
-from emulator import exploration
+from emulator import recommending
 from emulator.context import RequestContext
-from emulator.datasets.schemas import parse_schema
+from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.jobs import lifecycle
-from emulator.recipes.metrics import top_k
-from emulator.serving import Deployed
-from emulator.store.arns import dataset_arn
+from emulator.recipes.use_cases import USE_CASES
+from emulator.recommending import Source
 from service_model import recipes as catalogue
 
 DEFAULT_RESULTS, MAX_RESULTS = 25, 500   # spec: personalize-behavior.md §8.1
 MAX_RANKED = 500                         # spec: personalize-behavior.md §8.2
 MAX_WITH_METADATA = 50
-
-
-@dataclass
-class Target:
-    """What a campaign serves right now."""
-    campaign: dict
-    version_arn: str
-    recipe: str
-    recipe_type: str
-    deployed: Deployed
-    group: str
+DEFAULT_ACTIONS, MAX_ACTIONS = 5, 100    # spec: personalize-behavior.md §8.3
+USER_OPTIONAL = {"aws-popularity-count", "aws-trending-now"}   # POPULAR_ITEMS-like: userId only for filters
 
 
 def get_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None,
@@ -38,108 +25,114 @@ def get_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None,
                         promotions: list | None = None, metadata_columns: dict | None = None) -> dict:
     if bool(campaign_arn) == bool(recommender_arn):
         raise InvalidInputException("Give exactly one of campaignArn and recommenderArn.")
-    if recommender_arn:
-        raise ResourceNotFoundException(f"Recommender {recommender_arn} does not exist.")
-    target = _target(ctx, campaign_arn)
-    _check_options(target, filter_arn, metadata_columns, promotions)
+    source = _campaign(ctx, campaign_arn) if campaign_arn else _recommender(ctx, recommender_arn)
+    if source.recipe_type not in ("USER_PERSONALIZATION", "RELATED_ITEMS", "POPULAR_ITEMS"):
+        raise InvalidInputException(f"GetRecommendations does not serve {source.recipe_type} recipes "
+                                    f"({source.recipe}); use the operation made for them.")
+    _check_ids(source, user_id, item_id)
     count = num_results or DEFAULT_RESULTS
-    if count > MAX_RESULTS:
-        raise InvalidInputException(f"numResults must be at most {MAX_RESULTS}.")
-    serving = ctx.env.serving
-    if target.recipe_type == "RELATED_ITEMS":
-        if item_id is None:
-            raise InvalidInputException(f"itemId is required for a RELATED_ITEMS campaign ({target.recipe}).")
-        scores = serving.related_scores(target.version_arn, item_id)
-    elif target.recipe_type == "USER_PERSONALIZATION":
-        if user_id is None and target.recipe != "aws-popularity-count":
-            raise InvalidInputException(f"userId is required for a USER_PERSONALIZATION campaign ({target.recipe}).")
-        scores = serving.scores(target.version_arn, user_id)
-    else:
-        raise InvalidInputException(f"GetRecommendations does not serve {target.recipe_type} campaigns "
-                                    f"({target.recipe}); use the operation made for them.")
-    if target.recipe in exploration.EXPLORING_RECIPES:
-        weight, cut_off = exploration.settings(target.campaign.get("campaignConfig"))
-        scores = exploration.explore(scores, target.deployed.stats, weight, cut_off, f"{campaign_arn}|{user_id}")
-    best = top_k(scores, min(count, int(np.isfinite(scores).sum())))
-    item_ids = target.deployed.model.item_ids
-    if not target.deployed.model.returns_scores:
-        items = [{"itemId": str(item_ids[i])} for i in best]
-    else:
-        # spec: personalize-behavior.md §8.1: a softmax over the whole catalogue, 7 decimals
-        items = _scored(item_ids, best, _softmax(scores)[best])
-    _add_metadata(ctx, target, items, metadata_columns)
-    return {"itemList": items, "recommendationId": f"RID-{uuid.uuid4()}"}
+    limit = MAX_WITH_METADATA if metadata_columns else MAX_RESULTS
+    if count > limit:
+        raise InvalidInputException(f"numResults must be at most {limit}{' with metadataColumns' * bool(metadata_columns)}.")
+    items = recommending.recommend(ctx.env, source, user_id=user_id, item_id=item_id, count=count,
+                                   filter_arn=filter_arn, filter_values=filter_values, promotions=promotions)
+    _add_metadata(ctx, source, items, metadata_columns)
+    return {"itemList": items, "recommendationId": _issue(ctx, source)}
 
 
 def get_personalized_ranking(ctx: RequestContext, *, campaign_arn: str, input_list: list[str], user_id: str,
                              context: dict | None = None, filter_arn: str | None = None,
                              filter_values: dict | None = None, metadata_columns: dict | None = None) -> dict:
-    """The input items by the user's scores; a softmax over the known ones; unknown items last, unscored.
-    spec: personalize-behavior.md §8.2"""
-    target = _target(ctx, campaign_arn)
-    _check_options(target, filter_arn, metadata_columns)
-    if target.recipe_type != "PERSONALIZED_RANKING":
+    source = _campaign(ctx, campaign_arn)
+    if source.recipe_type != "PERSONALIZED_RANKING":
         raise InvalidInputException(f"GetPersonalizedRanking needs a PERSONALIZED_RANKING campaign; this one serves "
-                                    f"{target.recipe_type} ({target.recipe}).")
-    if not input_list or len(input_list) > MAX_RANKED:
-        raise InvalidInputException(f"inputList must hold 1 to {MAX_RANKED} item ids; it holds {len(input_list)}.")
-    index = target.deployed.item_index
-    known = list(dict.fromkeys(item for item in input_list if item in index))
-    unknown = list(dict.fromkeys(item for item in input_list if item not in index))
-    scores = ctx.env.serving.scores(target.version_arn, user_id)[[index[item] for item in known]]
-    order = top_k(scores, len(known))
-    ranked = _scored(np.asarray(known), order, _softmax(scores)[order]) + [{"itemId": item} for item in unknown]
-    _add_metadata(ctx, target, ranked, metadata_columns)
-    return {"personalizedRanking": ranked, "recommendationId": f"RID-{uuid.uuid4()}"}
+                                    f"{source.recipe_type} ({source.recipe}).")
+    limit = MAX_WITH_METADATA if metadata_columns else MAX_RANKED
+    if not input_list or len(input_list) > limit:
+        raise InvalidInputException(f"inputList must hold 1 to {limit} item ids; it holds {len(input_list)}.")
+    ranked = recommending.rank(ctx.env, source, user_id=user_id, input_list=input_list, filter_arn=filter_arn,
+                               filter_values=filter_values)
+    _add_metadata(ctx, source, ranked, metadata_columns)
+    return {"personalizedRanking": ranked, "recommendationId": _issue(ctx, source)}
 
 
-def _target(ctx: RequestContext, campaign_arn: str) -> Target:
+def get_action_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None, user_id: str | None = None,
+                               num_results: int | None = None, filter_arn: str | None = None,
+                               filter_values: dict | None = None) -> dict:
+    if not campaign_arn:
+        raise InvalidInputException("campaignArn is required.")
+    source = _campaign(ctx, campaign_arn)
+    if source.recipe_type != "PERSONALIZED_ACTIONS":
+        raise InvalidInputException(f"GetActionRecommendations needs a PERSONALIZED_ACTIONS campaign; this one "
+                                    f"serves {source.recipe_type} ({source.recipe}).")
+    if not user_id:
+        raise InvalidInputException("userId is required for action recommendations.")
+    count = num_results or DEFAULT_ACTIONS
+    if count > MAX_ACTIONS:
+        raise InvalidInputException(f"numResults must be at most {MAX_ACTIONS}.")
+    actions = recommending.actions(ctx.env, source, user_id=user_id, count=count, filter_arn=filter_arn,
+                                   filter_values=filter_values)
+    return {"actionList": actions, "recommendationId": _issue(ctx, source)}
+
+
+def _campaign(ctx: RequestContext, campaign_arn: str) -> Source:
     campaign = ctx.store.get("campaign", campaign_arn)
     if campaign["status"] != lifecycle.ACTIVE:
         raise ResourceNotFoundException(f"Campaign {campaign_arn} is {campaign['status']}, not ACTIVE.")
     version = ctx.store.get("solution-version", campaign["solutionVersionArn"])
-    return Target(campaign, version["solutionVersionArn"], catalogue.recipe_name(version["recipeArn"]),
-                  catalogue.recipe(version["recipeArn"])["recipeType"],
-                  ctx.env.serving.deployed(version["solutionVersionArn"]), version["datasetGroupArn"])
+    recipe = catalogue.recipe(version["recipeArn"])
+    return Source(campaign_arn, version["solutionVersionArn"], recipe["name"], recipe["recipeType"],
+                  version["datasetGroupArn"], campaign.get("campaignConfig") or {},
+                  ctx.env.serving.deployed(version["solutionVersionArn"]))
 
 
-def _check_options(target: Target, filter_arn: str | None, metadata_columns: dict | None,
-                   promotions: list | None = None) -> None:
-    """Options that need resources this emulator cannot create yet are refused, not silently ignored."""
-    for arn in [filter_arn] + [promotion.get("filterArn") for promotion in promotions or []]:
-        if arn:
-            raise ResourceNotFoundException(f"Filter {arn} does not exist.")
-    if metadata_columns and not (target.campaign.get("campaignConfig") or {}).get("enableMetadataWithRecommendations"):
-        raise InvalidInputException("metadataColumns needs a campaign created with "
-                                    "campaignConfig.enableMetadataWithRecommendations.")
+def _recommender(ctx: RequestContext, recommender_arn: str) -> Source:
+    recommender = ctx.store.get("recommender", recommender_arn)
+    if recommender["status"] == lifecycle.INACTIVE:
+        raise InvalidInputException(f"Recommender {recommender_arn} is stopped (INACTIVE); start it to get "
+                                    "recommendations.")
+    if recommender["status"] not in (lifecycle.ACTIVE, lifecycle.STOP_PENDING, lifecycle.STOP_IN_PROGRESS):
+        raise ResourceNotFoundException(f"Recommender {recommender_arn} is {recommender['status']}, not ACTIVE.")
+    recipe = catalogue.recipe(recommender["recipeArn"])
+    use_case = USE_CASES[recipe["name"]]
+    return Source(recommender_arn, recommender_arn, recipe["name"], recipe["recipeType"],
+                  recommender["datasetGroupArn"], recommender.get("recommenderConfig") or {},
+                  ctx.env.serving.deployed(recommender_arn), use_case.excluded)
 
 
-def _add_metadata(ctx: RequestContext, target: Target, items: list[dict], metadata_columns: dict | None) -> None:
+def _check_ids(source: Source, user_id: str | None, item_id: str | None) -> None:
+    """spec: personalize-behavior.md §8.1: which id each recipe type and use case needs."""
+    use_case = USE_CASES.get(source.recipe)
+    needs_item = use_case.needs_item if use_case else source.recipe_type == "RELATED_ITEMS"
+    needs_user = use_case.needs_user if use_case else (source.recipe_type == "USER_PERSONALIZATION"
+                                                       and source.recipe not in USER_OPTIONAL)
+    if needs_item and item_id is None:
+        raise InvalidInputException(f"itemId is required for {source.recipe_type} recipes ({source.recipe}).")
+    if needs_user and user_id is None:
+        raise InvalidInputException(f"userId is required for {source.recipe_type} recipes ({source.recipe}).")
+
+
+def _issue(ctx: RequestContext, source: Source) -> str:
+    recommendation_id = f"RID-{uuid.uuid4()}"
+    ctx.env.serving.issued(recommendation_id, source.arn)
+    return recommendation_id
+
+
+def _add_metadata(ctx: RequestContext, source: Source, items: list[dict], metadata_columns: dict | None) -> None:
     """Each item's requested Items columns, as strings. spec: personalize-behavior.md §8.1"""
     columns = (metadata_columns or {}).get("ITEMS")
-    if not columns:
+    if not metadata_columns:
         return
-    if len(items) > MAX_WITH_METADATA:
-        raise InvalidInputException(f"With metadataColumns at most {MAX_WITH_METADATA} results can be returned.")
-    unknown = set(columns) - set(_items_schema(ctx, target.group).names)
+    if not source.config.get("enableMetadataWithRecommendations"):
+        raise InvalidInputException("metadataColumns needs a campaign or recommender created with "
+                                    "enableMetadataWithRecommendations.")
+    schema = group_data.schemas(ctx.store, source.group).get("ITEMS")
+    if schema is None:
+        raise InvalidInputException(f"Dataset group {source.group} has no Items dataset to take metadata from.")
+    unknown = set(columns or ()) - set(schema.names)
     if unknown:
         raise InvalidInputException(f"The Items dataset has no columns {', '.join(sorted(unknown))}.")
-    found = ctx.env.serving.item_metadata(target.group, [item["itemId"] for item in items], columns)
+    found = group_data.records(ctx.env.db, source.group, "ITEMS", [item["itemId"] for item in items])
     for item in items:
-        item["metadata"] = found.get(item["itemId"], {})
-
-
-def _items_schema(ctx: RequestContext, group: str):
-    dataset = ctx.store.find("dataset", dataset_arn(group, "ITEMS"))
-    if dataset is None:
-        raise InvalidInputException(f"Dataset group {group} has no Items dataset to take metadata from.")
-    return parse_schema(ctx.store.get("schema", dataset["schemaArn"])["schema"])
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = np.exp(scores - scores[np.isfinite(scores)].max())
-    return shifted / shifted.sum()
-
-
-def _scored(item_ids: np.ndarray, best: np.ndarray, probabilities: np.ndarray) -> list[dict]:
-    return [{"itemId": str(item_ids[i]), "score": round(float(p), 7)} for i, p in zip(best, probabilities)]
+        values = found.get(item["itemId"], {})
+        item["metadata"] = {column: str(values[column]) for column in columns or () if values.get(column) is not None}

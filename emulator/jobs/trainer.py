@@ -11,10 +11,11 @@ import sys
 
 import numpy as np
 
+from emulator.datasets.schemas import NUMERIC, Field, parse_schema
 from emulator.exploration import ItemStats
 from emulator.recipes import metrics, registry
 from emulator.recipes.base import TrainingBudget
-from emulator.recipes.data import Interactions
+from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
 from emulator.store.arns import name_of
 
 log = logging.getLogger("emulator.training")
@@ -71,10 +72,35 @@ def _load(request: TrainingRequest) -> Interactions:
         if request.event_type:
             sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
         rows = conn.execute(sql + " ORDER BY timestamp, id", params).fetchall()
+        items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS")
     finally:
         conn.close()
-    users, items, stamps = zip(*rows) if rows else ((), (), ())
-    return Interactions.from_columns(users, items, stamps)
+    users, item_ids, stamps = zip(*rows) if rows else ((), (), ())
+    return Interactions.from_columns(users, item_ids, stamps, items=items)
+
+
+def _item_records(conn: sqlite3.Connection, dataset: str) -> Metadata | None:
+    """The group's Items records with the kind of each metadata column from the dataset's schema; None without
+    an Items dataset. spec: recipes-and-models.md §2.2 (CREATION_TIMESTAMP is no learned feature)"""
+    found = conn.execute("SELECT body FROM resources WHERE arn = ?", (dataset,)).fetchone()
+    if found is None:
+        return None
+    schema_arn = json.loads(found[0])["schemaArn"]
+    schema = parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
+                                                  (schema_arn,)).fetchone()[0])["schema"])
+    kinds = {field.name: _kind(field) for field in schema.fields
+             if _kind(field) and field.name not in ("ITEM_ID", "CREATION_TIMESTAMP")}
+    records = conn.execute("SELECT record_id, fields FROM records WHERE dataset = ?", (dataset,))
+    return Metadata.from_records({record_id: json.loads(fields) for record_id, fields in records}, kinds)
+
+
+def _kind(field: Field) -> str | None:
+    """How a model encodes an Items column; None for a plain (non-categorical) string, which only filters use."""
+    if field.textual:
+        return TEXTUAL
+    if field.categorical or field.type == "boolean":
+        return CATEGORICAL
+    return NUMERICAL if field.type in NUMERIC else None
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Interactions of one dataset group as arrays with id maps, and the held-out split of the metrics."""
+"""Interactions of one dataset group as arrays with id maps, the Items records aligned to them, and the
+held-out splits of the metrics."""
 
 import math
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,26 +20,89 @@ class TestUser:
 
 HeldOutUser = TestUser     # the earlier name, still used by some tests
 
+CATEGORICAL, NUMERICAL, TEXTUAL = "categorical", "numerical", "textual"
+VOCABULARY = 1000          # values (words for text) kept per column; the rest share one bucket. spec §2.2
+
+
+@dataclass
+class Metadata:
+    """Records of an Items (or Users) dataset. ids (n,): the record ids, one row each; columns: name -> the n
+    raw values (None where missing); kinds: name -> CATEGORICAL (a cell may hold values separated by |),
+    NUMERICAL or TEXTUAL. Inside Interactions, rows are aligned to the item indices."""
+    ids: np.ndarray
+    columns: dict[str, list]
+    kinds: dict[str, str]
+
+    @classmethod
+    def from_records(cls, records: Mapping[str, Mapping[str, object]], kinds: Mapping[str, str]) -> "Metadata":
+        """records: id -> {column: value}; only the columns named in `kinds` are kept."""
+        ids = list(records)
+        return cls(np.asarray(ids, dtype=str), {name: [records[key].get(name) for key in ids] for name in kinds},
+                   dict(kinds))
+
+    def aligned(self, ids: Sequence[str]) -> "Metadata":
+        """The same columns with one row per id of `ids`, in that order; None where an id has no record."""
+        row = {key: position for position, key in enumerate(self.ids.tolist())}
+        positions = [row.get(key) for key in _as_list(ids)]
+        columns = {name: [None if at is None else values[at] for at in positions]
+                   for name, values in self.columns.items()}
+        return Metadata(np.asarray(_as_list(ids), dtype=str), columns, dict(self.kinds))
+
+    @property
+    def present(self) -> np.ndarray:
+        """(n,) bool: rows with at least one value."""
+        found = np.zeros(len(self.ids), dtype=bool)
+        for values in self.columns.values():
+            found |= np.fromiter((value is not None and value != "" for value in values), bool, len(values))
+        return found
+
+    def encode(self) -> np.ndarray:
+        """(n, features) float32. Categorical: one-hot over the column's most frequent values plus an
+        out-of-vocabulary bucket, a multi-valued cell the mean of its values' one-hots. Numerical:
+        sign(x)·log1p(|x|) standardised, missing 0 plus a missing flag. Textual: TF-IDF over the most frequent
+        words, L2-normalised. spec: recipes-and-models.md §2.2"""
+        encoders = {CATEGORICAL: _one_hot, NUMERICAL: _numeric, TEXTUAL: _tf_idf}
+        blocks = [encoders[self.kinds[name]](values) for name, values in self.columns.items()]
+        return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(self.ids), 0), np.float32)
+
+    def matching(self, conditions: Sequence[tuple[str, str]]) -> np.ndarray:
+        """(n,) bool: the rows whose column equals the value for every (column, value) pair (AND); a
+        categorical cell matches any of its values. Names and values compare case-insensitively; numbers as
+        numbers. Raises ValueError for a column that is not a categorical or numerical one."""
+        by_name = {name.upper(): name for name, kind in self.kinds.items() if kind != TEXTUAL}
+        found = np.ones(len(self.ids), dtype=bool)
+        for column, wanted in conditions:
+            name = by_name.get(column.upper())
+            if name is None:
+                raise ValueError(f"{column} is not a categorical or numerical column of the Items dataset.")
+            match = _number_equals if self.kinds[name] == NUMERICAL else _value_in
+            found &= np.fromiter((match(cell, wanted) for cell in self.columns[name]), bool, len(self.ids))
+        return found
+
 
 class Interactions:
     """Time-ordered interactions of one dataset group, with the id maps. Rows sorted by (timestamp, input order).
     user_ids (n_users,), item_ids (n_items,): index -> external id; user_index, item_index, timestamp (n,)."""
 
     def __init__(self, user_ids: np.ndarray, item_ids: np.ndarray, user_index: np.ndarray,
-                 item_index: np.ndarray, timestamp: np.ndarray) -> None:
+                 item_index: np.ndarray, timestamp: np.ndarray, items: Metadata | None = None) -> None:
         self.user_ids, self.item_ids = user_ids, item_ids
         self.user_index, self.item_index, self.timestamp = user_index, item_index, timestamp
+        self.items = items   # the Items records, one row per item index; None without an Items dataset
 
     @classmethod
     def from_columns(cls, user_id: Sequence[str], item_id: Sequence[str], timestamp: Sequence[int],
-                     extra_items: Sequence[str] = ()) -> "Interactions":
-        """extra_items: catalogue items without interactions (an Items dataset); they get indices too."""
+                     extra_items: Sequence[str] = (), items: Metadata | None = None) -> "Interactions":
+        """extra_items: catalogue items without interactions; they get indices too, as do the ids of `items`
+        (the Items dataset), which is realigned to the item indices."""
         stamps = np.asarray(timestamp, dtype=np.int64).reshape(-1)
         order = np.argsort(stamps, kind="stable")   # stable: equal timestamps keep the input order
         user_ids, user_index = _encode(user_id)
-        item_ids, item_index = _encode([*_as_list(item_id), *_as_list(extra_items)])
+        catalogue = [*_as_list(extra_items), *(_as_list(items.ids) if items is not None else [])]
+        item_ids, item_index = _encode([*_as_list(item_id), *catalogue])
         return cls(user_ids, item_ids, user_index[order].astype(np.int32),
-                   item_index[:stamps.size][order].astype(np.int32), stamps[order])
+                   item_index[:stamps.size][order].astype(np.int32), stamps[order],
+                   items.aligned(item_ids) if items is not None else None)
 
     @property
     def n_users(self) -> int:
@@ -72,7 +138,7 @@ class Interactions:
     def subset(self, keep: np.ndarray) -> "Interactions":
         """The rows where `keep` is true, with the same id maps."""
         return Interactions(self.user_ids, self.item_ids, self.user_index[keep], self.item_index[keep],
-                            self.timestamp[keep])
+                            self.timestamp[keep], self.items)
 
     def with_history_lengths_within(self, low_percentile: float, high_percentile: float) -> "Interactions":
         """spec: recipes-and-models.md §2.1: without the users whose interaction count lies below or above
@@ -103,6 +169,18 @@ class Interactions:
             tests.append(TestUser(user, items[:-newest], np.unique(items[-newest:])))
         return self.subset(~held_out), tests
 
+    def split_each_user(self, test_fraction: float) -> tuple["Interactions", "Interactions"]:
+        """(older, newer): every user with at least two interactions gives their newest
+        max(1, round(test_fraction * n)) to `newer`. spec: recipes-and-models.md §3.1, USER_SEGMENTATION"""
+        order = np.argsort(self.user_index, kind="stable")   # by user, time order kept within each
+        users = self.user_index[order]
+        position = np.arange(order.size) - np.searchsorted(users, users)
+        counts = self.user_counts()[users]
+        newest = np.where(counts >= 2, np.maximum(1, np.floor(test_fraction * counts + 0.5)), 0)
+        is_newer = np.zeros(order.size, dtype=bool)
+        is_newer[order] = position >= counts - newest
+        return self.subset(~is_newer), self.subset(is_newer)
+
 
 def _as_list(values: Sequence) -> list:
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
@@ -120,3 +198,57 @@ def _encode(values: Sequence) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     return ids[order], rank[first]
+
+
+def _cell_values(cell) -> list[str]:
+    return [value.strip() for value in str(cell).split("|") if value.strip()] if cell is not None else []
+
+
+def _value_in(cell, wanted: str) -> bool:
+    return wanted.strip().lower() in (value.lower() for value in _cell_values(cell))
+
+
+def _number_equals(cell, wanted: str) -> bool:
+    try:
+        return cell is not None and cell != "" and float(cell) == float(wanted)
+    except ValueError:
+        return False
+
+
+def _vocabulary(documents: list[list[str]]) -> dict[str, int]:
+    """The VOCABULARY most frequent terms (by the number of documents holding them) -> column number."""
+    frequency = Counter(term for document in documents for term in set(document))
+    ranked = sorted(frequency, key=lambda term: (-frequency[term], term))[:VOCABULARY]
+    return {term: column for column, term in enumerate(ranked)}
+
+
+def _one_hot(values: list) -> np.ndarray:
+    documents = [_cell_values(cell) for cell in values]
+    vocabulary = _vocabulary(documents)
+    encoded = np.zeros((len(values), len(vocabulary) + 1), dtype=np.float32)   # last column: out of vocabulary
+    for row, document in enumerate(documents):
+        for value in document:
+            encoded[row, vocabulary.get(value, len(vocabulary))] += 1.0 / len(document)
+    return encoded
+
+
+def _numeric(values: list) -> np.ndarray:
+    missing = np.array([value is None or value == "" for value in values], dtype=bool)
+    numbers = np.array([0.0 if gone else float(value) for value, gone in zip(values, missing)])
+    numbers = np.sign(numbers) * np.log1p(np.abs(numbers))
+    known = numbers[~missing]
+    mean, spread = (known.mean(), known.std()) if known.size else (0.0, 0.0)
+    standard = np.where(missing, 0.0, (numbers - mean) / (spread if spread > 0 else 1.0))
+    return np.stack([standard, missing.astype(np.float64)], axis=1).astype(np.float32)
+
+
+def _tf_idf(values: list) -> np.ndarray:
+    documents = [re.findall(r"[a-z0-9]+", str(text).lower()) if text is not None else [] for text in values]
+    vocabulary = _vocabulary(documents)
+    counts = np.zeros((len(values), len(vocabulary)), dtype=np.float32)
+    for row, document in enumerate(documents):
+        for word in document:
+            if word in vocabulary:
+                counts[row, vocabulary[word]] += 1.0
+    weighted = counts * np.log((1.0 + len(values)) / (1.0 + (counts > 0).sum(axis=0)))[None, :]
+    return weighted / np.maximum(np.linalg.norm(weighted, axis=1, keepdims=True), 1e-12)

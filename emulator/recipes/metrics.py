@@ -1,4 +1,8 @@
-"""GetSolutionMetrics: ranking quality on held-out users. spec: recipes-and-models.md §3.2"""
+"""GetSolutionMetrics: ranking quality on held-out users, and segment quality on held-out interactions.
+spec: recipes-and-models.md §3.2, §5.10"""
+
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -8,6 +12,7 @@ from emulator.recipes.data import TestUser
 CUTOFFS = (5, 10, 25)
 KEYS = ("coverage", "mean_reciprocal_rank_at_25",
         *(f"normalized_discounted_cumulative_gain_at_{k}" for k in CUTOFFS), *(f"precision_at_{k}" for k in CUTOFFS))
+SEGMENT_KEYS = ("coverage", "hits_at_1_percent", "recall_at_1_percent")
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -42,7 +47,12 @@ def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: 
              k: int = 25) -> dict[str, float]:
     """The eight metric keys, averaged over test users through the serving path, rounded to 4 decimals.
     History items stay in the lists: the service does not remove them unless a filter says so
-    (spec: recipes-and-models.md §3.1)."""
+    (spec: recipes-and-models.md §3.1). Metrics that need what only fit sees (Trending-Now's last window,
+    the per-user 80/20 split of USER_SEGMENTATION) are measured by fit into `fit_metrics`: they are added to
+    the eight keys, or, for a segmentation model, are all of its keys."""
+    measured = dict(getattr(model, "fit_metrics", None) or {})
+    if set(SEGMENT_KEYS) <= measured.keys():
+        return measured
     totals = dict.fromkeys(KEYS, 0.0)
     shown: set[int] = set()
     for test in test_users:
@@ -56,4 +66,23 @@ def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: 
     count = max(len(test_users), 1)
     result = {key: round(value / count, 4) for key, value in totals.items()}
     result["coverage"] = round(len(shown) / max(n_catalogue_items, 1), 4)
-    return result
+    return {**result, **measured}
+
+
+def segment_metrics(affinity: Callable[[np.ndarray], np.ndarray], queries: Sequence[np.ndarray],
+                    audiences: Sequence[np.ndarray], candidates: np.ndarray) -> dict[str, float]:
+    """spec §5.10. affinity(items) -> (n_users,) scores of a query (an item, or the items of an attribute);
+    audiences[q]: the users who interacted with query q's items in the test part; candidates: the users that
+    can be in a segment. With K = ceil(1 % of the candidates) and T the K candidates of highest affinity:
+    hits_at_1_percent = mean |T ∩ A|, recall_at_1_percent = mean |T ∩ A| / min(|A|, K), coverage = share of
+    the candidates in some T. Rounded to 4 decimals."""
+    k = max(1, math.ceil(0.01 * candidates.size))
+    hits, recall, shown = 0.0, 0.0, set()
+    for items, audience in zip(queries, audiences):
+        top = candidates[top_k(affinity(items)[candidates], k)]
+        found = int(np.isin(top, audience).sum())
+        hits, recall = hits + found, recall + found / max(min(len(audience), k), 1)
+        shown.update(top.tolist())
+    count = max(len(queries), 1)
+    return {"coverage": round(len(shown) / max(candidates.size, 1), 4),
+            "hits_at_1_percent": round(hits / count, 4), "recall_at_1_percent": round(recall / count, 4)}

@@ -7,7 +7,10 @@ import numpy as np
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.hrnn import HierarchicalRNN, SessionGRU
 from emulator.recipes.popularity import Popularity
+from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity
+from emulator.recipes.similar_items import SimilarItems
 from emulator.recipes.sims import Sims
+from emulator.recipes.trending import TrendingNow
 
 MODELS: dict[str, type[Recommender]] = {
     "aws-popularity-count": Popularity,
@@ -15,6 +18,10 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-hrnn": HierarchicalRNN,
     "aws-personalized-ranking": SessionGRU,   # the same model, its scores limited to the input list (spec §5.3)
     "aws-sims": Sims,
+    "aws-similar-items": SimilarItems,
+    "aws-trending-now": TrendingNow,
+    "aws-item-affinity": ItemAffinity,
+    "aws-item-attribute-affinity": ItemAttributeAffinity,
 }
 
 

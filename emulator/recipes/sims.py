@@ -23,7 +23,7 @@ class Sims(Recommender):
 
     def fit(self, train: Interactions, log: Callable[[str], None] = lambda message: None) -> None:
         users, items = self._pairs(train)
-        co_counts = _co_counts(users, items, train.n_items)
+        co_counts = cooccurrences(users, items, train.n_items)
         reach = np.bincount(items, minlength=train.n_items).astype(np.float64)
         # similarity of candidate j to query i: C_ij / n_j^beta, where C_ij reaches the minimum
         beta = self.hyperparameter("popularity_discount_factor", float)
@@ -59,19 +59,29 @@ class Sims(Recommender):
 
     def _pairs(self, train: Interactions) -> tuple[np.ndarray, np.ndarray]:
         """Distinct (user, item) pairs after the featurization percentiles; each user's newest items."""
-        order = np.arange(train.n_interactions)[::-1]   # newest first, so unique keeps the latest
-        pairs, first = np.unique(np.stack([train.user_index[order], train.item_index[order]]), axis=1,
-                                 return_index=True)
-        users, items, recency = pairs[0], pairs[1], first
+        users, items, recency = distinct_pairs(train)
         per_user = np.bincount(users, minlength=train.n_users)
         per_item = np.bincount(items, minlength=train.n_items)
         keep = _within(per_user[users], per_user[per_user > 0], self, "user_history_length")
         keep &= _within(per_item[items], per_item[per_item > 0], self, "item_interaction_count")
-        users, items, recency = users[keep], items[keep], recency[keep]
-        rank = np.lexsort((recency, users))                   # per user, newest first
-        position = np.arange(rank.size) - np.searchsorted(users[rank], users[rank])
-        chosen = rank[position < MAX_USER_ITEMS]
-        return users[chosen], items[chosen]
+        return newest_per_user(users[keep], items[keep], recency[keep])
+
+
+def distinct_pairs(train: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(users, items, recency) of the distinct user-item pairs; recency 0 for the newest row of the data."""
+    order = np.arange(train.n_interactions)[::-1]   # newest first, so unique keeps the latest
+    pairs, first = np.unique(np.stack([train.user_index[order], train.item_index[order]]), axis=1,
+                             return_index=True)
+    return pairs[0], pairs[1], first
+
+
+def newest_per_user(users: np.ndarray, items: np.ndarray, recency: np.ndarray,
+                    cap: int = MAX_USER_ITEMS) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of each user's `cap` newest distinct items (caps the quadratic cost of co-counting)."""
+    rank = np.lexsort((recency, users))                   # per user, newest first
+    position = np.arange(rank.size) - np.searchsorted(users[rank], users[rank])
+    chosen = rank[position < cap]
+    return users[chosen], items[chosen]
 
 
 def _within(values: np.ndarray, population: np.ndarray, model: Sims, name: str) -> np.ndarray:
@@ -80,7 +90,7 @@ def _within(values: np.ndarray, population: np.ndarray, model: Sims, name: str) 
     return (values >= low) & (values <= high)
 
 
-def _co_counts(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
+def cooccurrences(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
     """C = XᵀX for the binary user x item matrix X, accumulated over dense blocks of users."""
     counts = np.zeros((n_items, n_items), dtype=np.float32)
     if users.size == 0:

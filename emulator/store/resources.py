@@ -121,6 +121,10 @@ class Store:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM resources WHERE arn = ?", (arn,))
 
+    def remove_children(self, parent: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM resources WHERE parent = ?", (parent,))
+
     def children(self, parent: str, kind: str | None = None) -> list[dict]:
         sql, params = "SELECT * FROM resources WHERE parent = ?", [parent]
         if kind:

@@ -156,15 +156,7 @@ def group_with_items(personalize, aws_client, wait_for):
     name = f"items-{uuid.uuid4().hex[:6]}"
     s3 = aws_client("s3")
     loaded = steps.loaded_group(personalize, s3, wait_for, name, synthetic.two_tastes(seed=4))
-    s3.put_object(Bucket=f"{name}-data", Key="items.csv",
-                  Body=synthetic.to_csv(synthetic.items_of_two_tastes(), header=("ITEM_ID", "GENRE", "PRICE")))
-    schema = personalize.create_schema(name=f"{name}-items", schema=synthetic.ITEMS_SCHEMA)["schemaArn"]
-    dataset = personalize.create_dataset(name=f"{name}-items", schemaArn=schema, datasetGroupArn=loaded["group"],
-                                         datasetType="Items")["datasetArn"]
-    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName=f"{name}-items", datasetArn=dataset,
-                                                dataSource={"dataLocation": f"s3://{name}-data/items.csv"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    steps.add_items(personalize, s3, wait_for, loaded["group"], name, synthetic.items_of_two_tastes())
     return loaded["group"]
 
 

@@ -1,13 +1,11 @@
 """Campaigns: a deployed solution version that answers GetRecommendations."""
 
-import time
-
 from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store.arns import dataset_arn
-from emulator.jobs import lifecycle
+from emulator.jobs import lifecycle, updates
 
 KIND = "campaign"
 
@@ -49,12 +47,9 @@ def update_campaign(ctx: RequestContext, *, campaign_arn: str, solution_version_
             raise ResourceInUseException(f"Campaign {campaign_arn} is being created, updated or deleted.")
         target = solution_version_arn or campaign["solutionVersionArn"]
         require_active(ctx.store.get("solution-version", target), "solutionVersionArn")
-        now = time.time()
-        update = compact(solutionVersionArn=target,
-                         minProvisionedTPS=min_provisioned_tps or campaign["minProvisionedTPS"],
-                         campaignConfig=campaign.get("campaignConfig") if campaign_config is None else campaign_config,
-                         status=lifecycle.CREATE_PENDING, creationDateTime=now, lastUpdatedDateTime=now)
-        ctx.store.update(campaign_arn, latestCampaignUpdate=update)
+        updates.begin(ctx.store, campaign_arn, "latestCampaignUpdate", **compact(
+            solutionVersionArn=target, minProvisionedTPS=min_provisioned_tps or campaign["minProvisionedTPS"],
+            campaignConfig=campaign.get("campaignConfig") if campaign_config is None else campaign_config))
         ctx.jobs.enqueue("update_campaign", campaign_arn)
     return {"campaignArn": campaign_arn}
 

@@ -1,4 +1,4 @@
-"""Dataset import jobs: bulk CSV from S3 into a dataset."""
+"""Jobs that move a dataset group's data: imports from S3, exports to S3, deletion of users' data."""
 
 from emulator.api.personalize.common import checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
@@ -40,3 +40,52 @@ def describe_dataset_import_job(ctx: RequestContext, *, dataset_import_job_arn: 
 def list_dataset_import_jobs(ctx: RequestContext, *, dataset_arn: str | None = None,
                              next_token: str | None = None, max_results: int | None = None) -> dict:
     return list_page(ctx, KIND, "datasetImportJobs", next_token, max_results, parent=dataset_arn)
+
+
+EXPORT, DELETION = "dataset-export-job", "data-deletion-job"
+
+
+def create_dataset_export_job(ctx: RequestContext, *, job_name: str, dataset_arn: str, role_arn: str,
+                              job_output: dict, ingestion_mode: str | None = None, tags: list | None = None) -> dict:
+    require_active(ctx.store.get("dataset", dataset_arn), "datasetArn")
+    arn = ctx.arn(EXPORT, job_name)
+    record = compact(jobName=job_name, datasetExportJobArn=arn, datasetArn=dataset_arn,
+                     ingestionMode=ingestion_mode or "PUT", roleArn=role_arn, jobOutput=job_output)
+    with ctx.store.transaction():
+        ctx.create(EXPORT, record, "datasetExportJobArn", parent=dataset_arn, tags=checked_tags(tags))
+        ctx.jobs.enqueue("create", arn)
+    return {"datasetExportJobArn": arn}
+
+
+def describe_dataset_export_job(ctx: RequestContext, *, dataset_export_job_arn: str) -> dict:
+    return {"datasetExportJob": ctx.store.get(EXPORT, dataset_export_job_arn)}
+
+
+def list_dataset_export_jobs(ctx: RequestContext, *, dataset_arn: str | None = None,
+                             next_token: str | None = None, max_results: int | None = None) -> dict:
+    return list_page(ctx, EXPORT, "datasetExportJobs", next_token, max_results, parent=dataset_arn)
+
+
+def create_data_deletion_job(ctx: RequestContext, *, job_name: str, dataset_group_arn: str, data_source: dict,
+                             role_arn: str, tags: list | None = None) -> dict:
+    require_active(ctx.store.get("dataset-group", dataset_group_arn), "datasetGroupArn")
+    if not data_source.get("dataLocation"):
+        raise InvalidInputException("Invalid Data location. dataSource.dataLocation is required.")
+    arn = ctx.arn(DELETION, job_name)
+    record = compact(jobName=job_name, dataDeletionJobArn=arn, datasetGroupArn=dataset_group_arn,
+                     dataSource=data_source, roleArn=role_arn)
+    with ctx.store.transaction():
+        quotas.check(ctx, DELETION, group=dataset_group_arn)
+        ctx.create(DELETION, record, "dataDeletionJobArn", parent=dataset_group_arn, tags=checked_tags(tags),
+                   status=lifecycle.PENDING)
+        ctx.jobs.enqueue("delete_users", arn)
+    return {"dataDeletionJobArn": arn}
+
+
+def describe_data_deletion_job(ctx: RequestContext, *, data_deletion_job_arn: str) -> dict:
+    return {"dataDeletionJob": ctx.store.get(DELETION, data_deletion_job_arn)}
+
+
+def list_data_deletion_jobs(ctx: RequestContext, *, dataset_group_arn: str | None = None,
+                            next_token: str | None = None, max_results: int | None = None) -> dict:
+    return list_page(ctx, DELETION, "dataDeletionJobs", next_token, max_results, parent=dataset_group_arn)

@@ -3,6 +3,7 @@
 from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page
 from emulator.context import RequestContext
+from emulator.jobs import lifecycle
 from emulator.errors import InvalidInputException
 
 KIND = "dataset-group"
@@ -32,5 +33,8 @@ def list_dataset_groups(ctx: RequestContext, *, next_token: str | None = None,
 
 
 def delete_dataset_group(ctx: RequestContext, *, dataset_group_arn: str) -> None:
-    # spec: personalize-behavior.md §3.1 and §14: every child must be gone first
-    begin_delete(ctx, KIND, dataset_group_arn, blocked_by=ctx.store.child_arns(dataset_group_arn))
+    # spec: personalize-behavior.md §3.1 and §14: every child must be gone first; finished deletion jobs
+    # have no Delete operation and go with the group
+    children = [arn for arn in ctx.store.child_arns(dataset_group_arn)
+                if ctx.store.status(arn) not in (lifecycle.COMPLETED, lifecycle.FAILED)]
+    begin_delete(ctx, KIND, dataset_group_arn, blocked_by=children)

@@ -5,7 +5,7 @@ from emulator.api.personalize.common import (begin_delete, checked_tags, compact
                                              require_active)
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.jobs import lifecycle
+from emulator.jobs import lifecycle, updates
 from emulator.jobs.tasks import training
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
@@ -63,6 +63,26 @@ def delete_solution(ctx: RequestContext, *, solution_arn: str) -> None:
         raise ResourceInUseException(f"{training[0]['solutionVersionArn']} is still {training[0]['status']}.")
     campaigns = live(ctx.store.children(solution_arn, "campaign"))
     begin_delete(ctx, KIND, solution_arn, blocked_by=[campaign["campaignArn"] for campaign in campaigns])
+
+
+def update_solution(ctx: RequestContext, *, solution_arn: str, perform_auto_training: bool | None = None,
+                    perform_incremental_update: bool | None = None, solution_update_config: dict | None = None) -> dict:
+    """Change automatic training; the solution keeps its settings until the update is ACTIVE.
+    spec: personalize-behavior.md §3.9"""
+    with ctx.store.transaction():
+        solution = ctx.store.get(KIND, solution_arn)
+        require_active(solution, "solutionArn")
+        if solution.get("latestSolutionUpdate", {}).get("status") in lifecycle.TRANSIENT:
+            raise ResourceInUseException(f"Solution {solution_arn} is already being updated.")
+        config = solution_update_config or {}
+        auto_training = solution.get("performAutoTraining") if perform_auto_training is None else perform_auto_training
+        if config.get("autoTrainingConfig") and not auto_training:
+            raise InvalidInputException("autoTrainingConfig needs performAutoTraining.")
+        updates.begin(ctx.store, solution_arn, "latestSolutionUpdate", **compact(
+            performAutoTraining=auto_training, performIncrementalUpdate=perform_incremental_update,
+            solutionUpdateConfig=config or None))
+        ctx.jobs.enqueue("update_solution", solution_arn)
+    return {"solutionArn": solution_arn}
 
 
 def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str | None = None,

@@ -5,8 +5,8 @@ A task is safe to run twice: after a restart it picks up from the status the res
 import logging
 import time
 
-from emulator.jobs import TaskFailed, dwell, lifecycle
-from emulator.jobs.tasks import campaigns, imports, training
+from emulator.jobs import TaskFailed, dwell, lifecycle, updates
+from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, training
 from emulator.store.arns import kind_of
 
 log = logging.getLogger("emulator.jobs")
@@ -16,12 +16,18 @@ WORK = {
     "dataset-import-job": imports.run_import,
     "solution-version": training.train,
     "campaign": campaigns.deploy,
+    "dataset-export-job": exports.export_dataset,
+    "recommender": recommenders.build,
+    "batch-inference-job": batch.infer,
+    "batch-segment-job": batch.segment,
 }
 # kind -> clean-up done while the resource is DELETE IN_PROGRESS
 CLEANUP = {
     "dataset": imports.drop_dataset_data,
     "solution": training.drop_solution_versions,
     "campaign": campaigns.undeploy,
+    "recommender": recommenders.remove,
+    "dataset-group": lambda arn, env: env.store.remove_children(arn),   # only finished jobs are left
 }
 
 
@@ -92,4 +98,39 @@ def _mark_update(store, arn: str, status: str) -> None:
     store.update(arn, latestDatasetUpdate={**update, "status": status, "lastUpdatedDateTime": time.time()})
 
 
-TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update, "update_dataset": update_dataset}
+def delete_users(arn: str, env) -> None:
+    """A data deletion job, in its own vocabulary: PENDING -> IN_PROGRESS -> COMPLETED / FAILED."""
+    store = env.store
+    if store.status(arn) == lifecycle.PENDING:
+        dwell(env)
+        store.move(arn, lifecycle.PENDING, lifecycle.IN_PROGRESS)
+    if store.status(arn) != lifecycle.IN_PROGRESS:
+        return
+    started = time.monotonic()
+    try:
+        deleted = exports.delete_users(arn, env)
+    except Exception as failure:
+        reason = str(failure) if isinstance(failure, TaskFailed) else "Internal error in the emulator."
+        if not isinstance(failure, TaskFailed):
+            log.exception("data deletion job %s failed", arn)
+        dwell(env, since=started)
+        store.move(arn, lifecycle.IN_PROGRESS, lifecycle.FAILED, reason)
+        return
+    store.update(arn, numDeleted=deleted)
+    dwell(env, since=started)
+    store.move(arn, lifecycle.IN_PROGRESS, lifecycle.COMPLETED)
+
+
+def update_solution(arn: str, env) -> None:
+    """UpdateSolution: the new automatic-training settings take effect once the update is ACTIVE."""
+    def finish(solution: dict, pending: dict) -> None:
+        config = {**(solution.get("solutionConfig") or {}), **(pending.get("solutionUpdateConfig") or {})}
+        env.store.update(arn, solutionConfig=config or None, **{
+            key: pending[key] for key in ("performAutoTraining", "performIncrementalUpdate") if key in pending})
+    updates.walk(env, arn, "latestSolutionUpdate", lambda *_: None, finish)
+
+
+TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update, "update_dataset": update_dataset,
+         "delete_users": delete_users, "stop_recommender": recommenders.stop,
+         "start_recommender": recommenders.start, "update_recommender": recommenders.update,
+         "update_solution": update_solution}

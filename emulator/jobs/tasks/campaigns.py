@@ -1,8 +1,6 @@
 """Campaign deployment: load the solution version's model so the campaign can answer; updates swap it."""
 
-import time
-
-from emulator.jobs import TaskFailed, dwell, lifecycle
+from emulator.jobs import TaskFailed, lifecycle, updates
 
 
 def deploy(arn: str, env) -> None:
@@ -13,28 +11,14 @@ def deploy(arn: str, env) -> None:
 def update(arn: str, env) -> None:
     """UpdateCampaign's work: the campaign keeps answering with its old model until the new one is ready,
     then its top-level members switch. spec: personalize-behavior.md §3.11"""
-    campaign = env.store.get("campaign", arn)
-    pending = campaign.get("latestCampaignUpdate", {})
-    if pending.get("status") == lifecycle.CREATE_PENDING:
-        dwell(env)
-        pending = _mark(env, arn, pending, lifecycle.CREATE_IN_PROGRESS)
-    if pending.get("status") != lifecycle.CREATE_IN_PROGRESS:
-        return
-    started = time.monotonic()
-    try:
-        _load(env, pending["solutionVersionArn"])
-    except TaskFailed as failure:
-        dwell(env, since=started)
-        _mark(env, arn, pending, lifecycle.CREATE_FAILED, str(failure))
-        return
-    dwell(env, since=started)
-    with env.store.transaction():
+    def finish(campaign: dict, pending: dict) -> None:
         if campaign["status"] == lifecycle.CREATE_FAILED:
             env.store.set_status(arn, lifecycle.ACTIVE)
         env.store.update(arn, failureReason=None, **{key: pending[key] for key in
                                                     ("solutionVersionArn", "minProvisionedTPS", "campaignConfig")
                                                     if key in pending})
-        _mark(env, arn, pending, lifecycle.ACTIVE)
+    updates.walk(env, arn, "latestCampaignUpdate", lambda _, pending: _load(env, pending["solutionVersionArn"]),
+                 finish)
 
 
 def undeploy(arn: str, env) -> None:
@@ -50,14 +34,6 @@ def _load(env, version_arn: str) -> None:
     if version is None or version["status"] != lifecycle.ACTIVE:
         raise TaskFailed(f"Solution version {version_arn} is not ACTIVE.")
     env.serving.deployed(version_arn)
-
-
-def _mark(env, arn: str, pending: dict, status: str, reason: str | None = None) -> dict:
-    marked = {**pending, "status": status, "lastUpdatedDateTime": time.time()}
-    if reason:
-        marked["failureReason"] = reason
-    env.store.update(arn, latestCampaignUpdate=marked)
-    return marked
 
 
 def _scope(campaign: dict) -> tuple[str, str]:

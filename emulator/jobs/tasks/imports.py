@@ -2,13 +2,13 @@
 
 import json
 
+from emulator import attribution
 from emulator.datasets.csv_import import ImportFailed, read_csv
 from emulator.datasets.schemas import parse_schema
 from emulator.jobs import TaskFailed
+from emulator.store.arns import name_of
 
 MIN_INTERACTIONS = 1000   # spec: personalize-behavior.md §5.1: per import job
-RESERVED_INTERACTION_COLUMNS = {"USER_ID": "user_id", "ITEM_ID": "item_id", "TIMESTAMP": "timestamp",
-                                "EVENT_TYPE": "event_type", "EVENT_VALUE": "event_value"}
 ID_COLUMNS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
 
 
@@ -24,9 +24,11 @@ def run_import(arn: str, env) -> None:
                          f"records; an interactions import needs at least {MIN_INTERACTIONS}.")
     full = job.get("importMode", "FULL") == "FULL"
     if schema.dataset_type in ("INTERACTIONS", "ACTION_INTERACTIONS"):
-        _store_interactions(env, dataset["datasetArn"], arn, columns, full)
+        _store_interactions(env, dataset["datasetArn"], arn, columns, full, schema.dataset_type)
     else:
         _store_records(env, dataset["datasetArn"], arn, columns, ID_COLUMNS[schema.dataset_type], full)
+    if job.get("publishAttributionMetricsToS3"):
+        attribution.publish(env, dataset["datasetGroupArn"], name_of(arn))
 
 
 def drop_dataset_data(arn: str, env) -> None:
@@ -47,10 +49,18 @@ def _read_all(env, location: str, schema) -> dict[str, list]:
     return merged
 
 
-def _store_interactions(env, dataset: str, job: str, columns: dict[str, list], full: bool) -> None:
+def interaction_fields(dataset_type: str) -> dict[str, str]:
+    """Column of the interactions table -> the schema field it holds; other fields go to its `fields` JSON."""
+    return {"user_id": "USER_ID", "item_id": "ACTION_ID" if dataset_type == "ACTION_INTERACTIONS" else "ITEM_ID",
+            "timestamp": "TIMESTAMP", "event_type": "EVENT_TYPE", "event_value": "EVENT_VALUE"}
+
+
+def _store_interactions(env, dataset: str, job: str, columns: dict[str, list], full: bool,
+                        dataset_type: str) -> None:
     count = len(next(iter(columns.values())))
-    known = {column: columns.get(column, [None] * count) for column in RESERVED_INTERACTION_COLUMNS}
-    extra_names = [name for name in columns if name not in RESERVED_INTERACTION_COLUMNS]
+    fields = interaction_fields(dataset_type)
+    known = {column: columns.get(name, [None] * count) for column, name in fields.items()}
+    extra_names = [name for name in columns if name not in fields.values()]
     extras = [json.dumps({name: columns[name][row] for name in extra_names}) if extra_names else None
               for row in range(count)]
     rows = zip([dataset] * count, *known.values(), extras, [job] * count)

@@ -20,44 +20,57 @@ _running_lock = threading.Lock()
 
 
 def train(arn: str, env) -> None:
+    """A solution version: its solution's recipe and configuration."""
     version = env.store.get("solution-version", arn)
     recipe = catalogue.recipe_name(version["recipeArn"] or "")
     if not registry.supported(recipe):
         raise TaskFailed(f"The emulator cannot train the recipe {recipe or '(AutoML)'} yet.")
-    group = version["datasetGroupArn"]
-    dataset = dataset_arn(group, "INTERACTIONS")
     hyperparameters = catalogue.default_hyperparameters(version["recipeArn"])
     hyperparameters.update((version.get("solutionConfig") or {}).get("algorithmHyperParameters", {}))
-    trained_through = env.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
     artifact = f"{name_of(version['solutionArn'])}-{name_of(arn)}.npz"
+    seconds = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
+                  seed=int(name_of(arn), 16), artifact=artifact)
+    if seconds is not None:
+        env.store.update(arn, trainingHours=round(seconds / 3600, 6))
+
+
+def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | None, group: str, seed: int,
+        artifact: str) -> float | None:
+    """Train a model of the group's interactions in a training process and keep it as `arn`'s model: the
+    artifact, its metrics and how far into the interactions it saw. The seconds it took, or None when a stop
+    ended it."""
+    dataset = dataset_arn(group, "INTERACTIONS")
+    trained_through = env.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
-                              version.get("eventType"), str(env.settings.models_dir / artifact),
-                              seed=int(name_of(arn), 16), split_seed=zlib.crc32(group.encode()),
-                              budget=dataclasses.asdict(env.settings.training))
+                              event_type, str(env.settings.models_dir / artifact), seed=seed,
+                              split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training))
     started = time.monotonic()
     with env.training_slots:
-        if env.store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
-            return   # stopped while it waited for a slot
+        if env.store.status(arn) not in (lifecycle.CREATE_IN_PROGRESS, lifecycle.ACTIVE):
+            return None   # stopped or deleted while it waited for a slot (an ACTIVE recommender retrains)
         try:
             outcome = _run_in_process(arn, request)
         except RuntimeError:
             if env.store.status(arn) == lifecycle.CREATE_STOPPING:
-                return   # the stop ended the process; the create task records CREATE STOPPED
+                return None   # the stop ended the process; the create task records CREATE STOPPED
             raise
     if "failure" in outcome:
         raise TaskFailed(outcome["failure"])
     env.store.set_internal(arn, artifact=artifact, metrics=outcome["metrics"], eventsDataset=dataset,
                            trainedThrough=trained_through)
-    env.store.update(arn, trainingHours=round((time.monotonic() - started) / 3600, 6))
+    return time.monotonic() - started
+
+
+def remove_artifact(env, artifact: str | None) -> None:
+    if artifact:
+        (env.settings.models_dir / artifact).unlink(missing_ok=True)
+        stats_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
 
 
 def drop_solution_versions(arn: str, env) -> None:
     for version in env.store.children(arn, "solution-version"):
         env.serving.forget(version["solutionVersionArn"])
-        artifact = env.store.internal(version["solutionVersionArn"]).get("artifact")
-        if artifact:
-            (env.settings.models_dir / artifact).unlink(missing_ok=True)
-            stats_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
+        remove_artifact(env, env.store.internal(version["solutionVersionArn"]).get("artifact"))
         env.store.remove(version["solutionVersionArn"])
 
 

@@ -1,0 +1,103 @@
+"""Batch inference and batch segment jobs: one output line per input line, written to
+`<output folder>/<input file name>.out`, then a `_CHECK` marker. spec: personalize-behavior.md §11"""
+
+import json
+
+from emulator import recommending, s3
+from emulator.errors import ServiceError
+from emulator.recommending import Source
+from service_model import recipes as catalogue
+
+
+def infer(arn: str, env) -> None:
+    job = env.store.get("batch-inference-job", arn)
+    source = _source(env, job["solutionVersionArn"], job.get("batchInferenceJobConfig") or {})
+    count = job["numResults"]
+
+    def answer(query: dict) -> dict:
+        values, filter_arn = query.get("filterValues"), job.get("filterArn")
+        if source.recipe_type == "PERSONALIZED_RANKING":
+            ranked = recommending.rank(env, source, user_id=_text(query, "userId"),
+                                       input_list=[str(item) for item in _list(query, "itemList")],
+                                       filter_arn=filter_arn, filter_values=values)
+            return _output(ranked)
+        if source.recipe_type == "RELATED_ITEMS":
+            user_id, item_id = query.get("userId"), _text(query, "itemId")
+        else:
+            user_id, item_id = _text(query, "userId"), None
+        items = recommending.recommend(env, source, user_id=user_id, item_id=item_id, count=count,
+                                       filter_arn=filter_arn, filter_values=values)
+        return _output(items)
+
+    _run(env, job, answer)
+
+
+def segment(arn: str, env) -> None:
+    job = env.store.get("batch-segment-job", arn)
+    source = _source(env, job["solutionVersionArn"], {})
+    model, count = source.deployed.model, job["numResults"]
+
+    def answer(query: dict) -> dict:
+        if source.recipe == "aws-item-attribute-affinity":
+            users = model.users_for_attributes(_text(query, "itemAttributes"), count)
+        else:
+            users = model.users_for_item(_text(query, "itemId"), count)
+        return {"usersList": [str(user) for user in users]}
+
+    _run(env, job, answer)
+
+
+def _source(env, version_arn: str, config: dict) -> Source:
+    version = env.store.get("solution-version", version_arn)
+    recipe = catalogue.recipe(version["recipeArn"])
+    return Source(version_arn, version_arn, recipe["name"], recipe["recipeType"], version["datasetGroupArn"],
+                  config, env.serving.deployed(version_arn))
+
+
+def _run(env, job: dict, answer) -> None:
+    """Every input file's lines through `answer`; a bad line gets an error on its output line, not a failed job."""
+    source, target = job["jobInput"]["s3DataSource"]["path"], job["jobOutput"]["s3DataDestination"]["path"]
+    for key, data in env.s3.read(source):
+        lines = []
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            if not line.strip():
+                continue
+            try:
+                query = json.loads(line)
+                if not isinstance(query, dict):
+                    raise ValueError("each line must be a JSON object")
+                lines.append({"input": query, "output": answer(query), "error": None})
+            except (ValueError, ServiceError) as problem:
+                message = problem.message if isinstance(problem, ServiceError) else str(problem)
+                lines.append({"input": _raw(line), "output": None, "error": message})
+        body = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
+        env.s3.write(s3.join(target, key.rsplit("/", 1)[-1] + ".out"), body.encode())
+    env.s3.write(s3.join(target, "_CHECK"), b"")
+
+
+def _output(items: list[dict]) -> dict:
+    output = {"recommendedItems": [item["itemId"] for item in items]}
+    if items and all("score" in item for item in items):
+        output["scores"] = [item["score"] for item in items]
+    return output
+
+
+def _text(query: dict, key: str) -> str:
+    value = query.get(key)
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value) == "":
+        raise ValueError(f"the line needs {key} as a string")
+    return str(value)
+
+
+def _list(query: dict, key: str) -> list:
+    value = query.get(key)
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"the line needs {key} as a non-empty list")
+    return value
+
+
+def _raw(line: str):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return line

@@ -1,0 +1,123 @@
+"""One answer for any source (a campaign, a recommender, or a batch job's solution version): the model's
+scores, exploration, the use case's exclusions, the filter and the promotions, turned into the items of a
+response. spec: personalize-behavior.md §8, §9.5"""
+
+import math
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from emulator import exploration, filtering
+from emulator.errors import InvalidInputException
+from emulator.recipes.metrics import top_k
+from emulator.serving import Deployed
+
+
+@dataclass
+class Source:
+    arn: str                  # the campaign or recommender that answers (a version ARN for batch jobs)
+    model_arn: str            # the solution version or recommender whose trained model answers
+    recipe: str
+    recipe_type: str
+    group: str
+    config: dict              # campaignConfig, recommenderConfig or batchInferenceJobConfig
+    deployed: Deployed
+    excluded: tuple[str, ...] = field(default=())   # event types whose items the user never gets back
+
+
+def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, count: int,
+              filter_arn: str | None = None, filter_values: dict | None = None,
+              promotions: list | None = None) -> list[dict]:
+    """[{itemId, score?, promotionName?}] best first."""
+    model, ids = source.deployed.model, source.deployed.model.item_ids
+    if source.recipe_type == "RELATED_ITEMS":
+        scores = env.serving.related_scores(source.model_arn, item_id)
+    else:
+        scores = env.serving.scores(source.model_arn, user_id)
+    if source.recipe in exploration.EXPLORING_RECIPES:
+        weight, cut_off = exploration.settings(source.config)
+        scores = exploration.explore(scores, source.deployed.stats, weight, cut_off, f"{source.arn}|{user_id}")
+    if item_id is not None and item_id in source.deployed.item_index:
+        scores = scores.copy()
+        scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself
+    data = filtering.RequestData(env, source.group, "ItemID", user_id, item_id)
+    unwanted = data.interacted(frozenset(kind.lower() for kind in source.excluded)) if source.excluded else set()
+    promotion = (promotions or [None])[0]
+    promoted_count = math.ceil(count * promotion["percentPromotedItems"] / 100) if promotion else 0
+    main = _passes(env, source, data, filter_arn, filter_values, unwanted)
+    chosen = _best(scores, ids, count - promoted_count, main)
+    promoted = []
+    if promotion:
+        taken = {str(ids[i]) for i in chosen} | unwanted
+        passes = _passes(env, source, data, promotion.get("filterArn"), promotion.get("filterValues"), taken)
+        promoted = _best(scores, ids, promoted_count, passes)
+        if len(promoted) < promoted_count:   # too few promoted items: the others fill the list
+            extra = _best(scores, ids, count - len(promoted), main)
+            chosen = [i for i in extra if i not in set(promoted)][:count - len(promoted)]
+    probabilities = _softmax(scores) if model.returns_scores else None
+    items = [_item(ids, i, probabilities) for i in chosen]
+    for position, i in zip(_spread(len(promoted), len(items) + len(promoted), f"{source.arn}|{user_id}"), promoted):
+        items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion["name"]})
+    return items
+
+
+def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn: str | None = None,
+         filter_values: dict | None = None) -> list[dict]:
+    """The input items by the user's scores, a softmax over the known ones; unknown items last, unscored.
+    spec: personalize-behavior.md §8.2"""
+    index = source.deployed.item_index
+    wanted = list(dict.fromkeys(input_list))
+    if filter_arn:
+        data = filtering.RequestData(env, source.group, "ItemID", user_id, None)
+        verdicts = _passes(env, source, data, filter_arn, filter_values, set())(wanted)
+        wanted = [item for item, ok in zip(wanted, verdicts) if ok]
+    known = [item for item in wanted if item in index]
+    scores = env.serving.scores(source.model_arn, user_id)[[index[item] for item in known]]
+    order = top_k(scores, len(known))
+    probabilities = _softmax(scores)
+    return ([{"itemId": known[i], "score": round(float(probabilities[i]), 7)} for i in order]
+            + [{"itemId": item} for item in wanted if item not in index])
+
+
+def _passes(env, source: Source, data: filtering.RequestData, filter_arn: str | None, values: dict | None,
+            unwanted: set[str]):
+    """candidates -> which pass the filter and are not unwanted."""
+    chosen = filtering.load(env.store, filter_arn, source.group) if filter_arn else None
+    if chosen is not None and chosen.uses_current_item and source.recipe_type != "RELATED_ITEMS":
+        raise InvalidInputException(f"Filter {filter_arn} uses CurrentItem, which only related-items recipes "
+                                    "provide.")
+
+    def passes(candidates: list[str]) -> list[bool]:
+        verdicts = filtering.keep(chosen, candidates, data, values) if chosen else [True] * len(candidates)
+        return [ok and candidate not in unwanted for candidate, ok in zip(candidates, verdicts)]
+    return passes
+
+
+def _best(scores: np.ndarray, ids: np.ndarray, count: int, passes) -> list[int]:
+    if count <= 0:
+        return []
+    return filtering.best_passing(scores, ids, count, passes)
+
+
+def _item(ids: np.ndarray, index: int, probabilities: np.ndarray | None) -> dict:
+    item = {"itemId": str(ids[index])}
+    if probabilities is not None:
+        item["score"] = round(float(probabilities[index]), 7)   # spec §8.1: 7 decimals
+    return item
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    """spec: personalize-behavior.md §8.1: a softmax over the whole catalogue."""
+    finite = np.isfinite(scores)
+    top = scores[finite].max() if finite.any() else 0.0
+    shifted = np.where(finite, np.exp(np.where(finite, scores, top) - top), 0.0)
+    return shifted / max(shifted.sum(), 1e-300)
+
+
+def _spread(promoted: int, total: int, seed_text: str) -> list[int]:
+    """Random but stable positions for promoted items, ascending, so they keep their score order."""
+    if promoted == 0:
+        return []
+    seed = zlib.crc32(seed_text.encode())
+    return sorted(np.random.default_rng(seed).choice(total, size=promoted, replace=False).tolist())
