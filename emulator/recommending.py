@@ -3,6 +3,7 @@ scores, exploration, the use case's exclusions, the filter and the promotions, t
 response. spec: personalize-behavior.md §8, §9.5"""
 
 import math
+import time
 import zlib
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from emulator import exploration, filtering
 from emulator.errors import InvalidInputException
 from emulator.recipes.metrics import top_k
 from emulator.serving import Deployed
+from emulator.store.arns import dataset_arn
 
 
 @dataclass
@@ -80,6 +82,47 @@ def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn
             + [{"itemId": item} for item in wanted if item not in index])
 
 
+def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | None = None,
+            filter_values: dict | None = None) -> list[dict]:
+    """[{actionId, score}]: propensities rounded to 2 decimals, ties broken by the action's VALUE; expired actions
+    and actions inside their repeat window after the user took them are left out. spec: personalize-behavior.md
+    §8.3, recipes-and-models.md §5.9"""
+    ids = source.deployed.model.item_ids
+    propensity = env.serving.scores(source.model_arn, user_id)
+    data = filtering.RequestData(env, source.group, "ActionID", user_id, None)
+    data.fetch([str(action) for action in ids])
+    records = {str(action): data.records.get(str(action)) or {} for action in ids}
+    taken = _last_taken(env, source.group, user_id)
+    now = time.time()
+
+    def eligible(action: str) -> bool:
+        record = records[action]
+        expires = record.get("EXPIRATION_TIMESTAMP") or record.get("ACTION_EXPIRATION_TIMESTAMP")
+        repeat_days = record.get("REPEAT_FREQUENCY")
+        return not (expires and float(expires) < now) and not (
+            repeat_days and action in taken and now - taken[action] < float(repeat_days) * 86_400)
+
+    chosen = _passes(env, source, data, filter_arn, filter_values, set()) if filter_arn else None
+    value = np.array([float(records[str(action)].get("VALUE") or 0) for action in ids])
+    rounded = np.round(np.clip(propensity, 0.0, 1.0), 2)
+    order = np.lexsort((-value, -rounded))   # by rounded score, then by VALUE
+    found = []
+    for index in order:
+        action = str(ids[index])
+        if eligible(action) and (chosen is None or chosen([action])[0]):
+            found.append({"actionId": action, "score": float(rounded[index])})
+            if len(found) == count:
+                break
+    return found
+
+
+def _last_taken(env, group: str, user_id: str) -> dict[str, float]:
+    rows = env.db.execute("SELECT item_id, max(timestamp) FROM interactions WHERE dataset = ? AND user_id = ? AND"
+                          " replace(lower(event_type), '_', ' ') = 'taken' GROUP BY item_id",
+                          (dataset_arn(group, "ACTION_INTERACTIONS"), user_id))
+    return {action: float(stamp) for action, stamp in rows}
+
+
 def _passes(env, source: Source, data: filtering.RequestData, filter_arn: str | None, values: dict | None,
             unwanted: set[str]):
     """candidates -> which pass the filter and are not unwanted."""
@@ -98,6 +141,7 @@ def _best(scores: np.ndarray, ids: np.ndarray, count: int, passes) -> list[int]:
     if count <= 0:
         return []
     return filtering.best_passing(scores, ids, count, passes)
+
 
 
 def _item(ids: np.ndarray, index: int, probabilities: np.ndarray | None) -> dict:

@@ -103,16 +103,17 @@ class Serving:
         state = model.initial_state(deployed.user_index.get(user_id))
         if deployed.events_dataset is None:
             return state
-        # spec: recipes-and-models.md §2.5: events of an anonymous session count for the id it used
-        # two selects, not one OR, so that each can use its index
+        # spec: recipes-and-models.md §2.5: events of an anonymous session count for the id it used,
+        # and once a session names its user, the anonymous events of that session count for the user too
+        dataset, since = deployed.events_dataset, deployed.trained_through
         rows = self.env.db.execute(
-            "SELECT item_id, timestamp, id FROM interactions WHERE dataset = ? AND user_id = ? AND id > ?"
-            " UNION ALL SELECT item_id, timestamp, id FROM interactions WHERE dataset = ? AND session_id = ?"
-            " AND user_id IS NULL AND id > ? ORDER BY 2, 3",
-            (deployed.events_dataset, user_id, deployed.trained_through,
-             deployed.events_dataset, user_id, deployed.trained_through))
-        for item_id, _, _ in rows:
+            "SELECT item_id, event_type, timestamp, id FROM interactions WHERE dataset = ? AND user_id = ? AND id > ?"
+            " UNION SELECT item_id, event_type, timestamp, id FROM interactions WHERE dataset = ? AND"
+            " session_id IN (SELECT ? UNION SELECT DISTINCT session_id FROM interactions WHERE dataset = ? AND"
+            " user_id = ? AND session_id IS NOT NULL) AND user_id IS NULL AND id > ? ORDER BY 3, 4",
+            (dataset, user_id, since, dataset, user_id, dataset, user_id, since))
+        for item_id, event_type, _, _ in rows:
             index = deployed.item_index.get(item_id)
             if index is not None:
-                state = model.advance(state, index)
+                state = model.advance_event(state, index, event_type)
         return state

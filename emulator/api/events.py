@@ -5,7 +5,7 @@ import json
 
 from emulator.context import RequestContext
 from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
-from emulator.errors import InvalidInputException, ResourceInUseException
+from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import lifecycle
 from emulator.store.arns import dataset_arn
 
@@ -22,12 +22,35 @@ def put_events(ctx: RequestContext, *, tracking_id: str, session_id: str, event_
     dataset = dataset_arn(group, "INTERACTIONS")
     if ctx.store.find("dataset", dataset) is None:
         raise InvalidInputException(f"Dataset group {group} has no Interactions dataset to receive events.")
-    rows = [_row(dataset, user_id, session_id, event) for event in event_list]
+    _insert(ctx, [_row(dataset, user_id, session_id, event) for event in event_list])
+    ctx.env.serving.events_arrived(user_id or session_id)
+
+
+ACTION_EVENT_TYPES = {"taken", "not taken", "viewed"}   # spec: personalize-behavior.md §7.3
+
+
+def put_action_interactions(ctx: RequestContext, *, tracking_id: str, action_interactions: list[dict]) -> None:
+    dataset = ctx.store.find_by("dataset", "trackingId", tracking_id)
+    if dataset is None or dataset["datasetType"] != "ACTION_INTERACTIONS":
+        raise ResourceNotFoundException(f"No Action interactions dataset has the trackingId {tracking_id}.")
+    if dataset["status"] != lifecycle.ACTIVE:
+        raise ResourceInUseException(f"{dataset['datasetArn']} is {dataset['status']}; it must be ACTIVE.")
+    rows = []
+    for interaction in action_interactions:
+        if interaction["eventType"].replace("_", " ").lower() not in ACTION_EVENT_TYPES:
+            raise InvalidInputException(f"eventType {interaction['eventType']} is not one of Taken, Not Taken, Viewed.")
+        event = {**interaction, "itemId": interaction["actionId"], "sentAt": interaction["timestamp"]}
+        rows.append(_row(dataset["datasetArn"], interaction.get("userId"), interaction["sessionId"], event))
+    _insert(ctx, rows)
+    for interaction in action_interactions:
+        ctx.env.serving.events_arrived(interaction.get("userId") or interaction["sessionId"])
+
+
+def _insert(ctx: RequestContext, rows: list[tuple]) -> None:
     with ctx.store.transaction() as conn:
         conn.executemany(
             "INSERT INTO interactions (dataset, user_id, item_id, timestamp, event_type, event_value,"
             " session_id, fields, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'put')", rows)
-    ctx.env.serving.events_arrived(user_id or session_id)
 
 
 def _row(dataset: str, user_id: str | None, session_id: str, event: dict) -> tuple:

@@ -54,6 +54,10 @@ class Recommender(abc.ABC):
     def advance(self, state: np.ndarray, item: int) -> np.ndarray:
         """The state after one more event on `item`."""
 
+    def advance_event(self, state: np.ndarray, item: int, event_type: str | None) -> np.ndarray:
+        """The state after one more event of a type; models that tell event types apart override this."""
+        return self.advance(state, item)
+
     @abc.abstractmethod
     def item_scores(self, state: np.ndarray) -> np.ndarray:
         """(n_items,) float64 scores of every catalogue item for a state; higher is better."""

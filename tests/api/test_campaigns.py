@@ -83,9 +83,16 @@ def test_anonymous_session_events_count_for_that_session_id(personalize, persona
                                   eventList=[{"eventType": "click", "itemId": f"a{i}", "sentAt": 1_800_000_000 + i}
                                              for i in range(5)])
     warm = ranking(personalize_runtime, arn, visitor)
+
     def taste_a(items):
         return sum(item.startswith("a") for item in items[:10])
     assert taste_a(warm) >= taste_a(cold) + 4
+    # the visitor signs in: the session's anonymous events now count for the user id too
+    member = unique_name("member")
+    assert ranking(personalize_runtime, arn, member) == cold
+    personalize_events.put_events(trackingId=tracker["trackingId"], sessionId=visitor, userId=member,
+                                  eventList=[{"eventType": "click", "itemId": "a5", "sentAt": 1_800_000_010}])
+    assert taste_a(ranking(personalize_runtime, arn, member)) >= taste_a(cold) + 4
 
 
 def test_deleted_campaign_stops_answering(personalize, personalize_runtime, campaign, wait_for):

@@ -30,6 +30,8 @@ def create_dataset(ctx: RequestContext, *, name: str, schema_arn: str, dataset_g
     arn = dataset_arn(dataset_group_arn, dataset_type)
     record = {"name": name, "datasetArn": arn, "datasetGroupArn": dataset_group_arn,
               "datasetType": dataset_type, "schemaArn": schema_arn}
+    if dataset_type == "ACTION_INTERACTIONS":   # PutActionInteractions finds the dataset by this id
+        record["trackingId"] = ctx.new_id()
     with ctx.store.transaction():
         ctx.create(KIND, record, "datasetArn", parent=dataset_group_arn, tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
