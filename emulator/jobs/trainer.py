@@ -66,7 +66,7 @@ def stats_path(artifact) -> pathlib.Path:
 def _load(request: TrainingRequest) -> Interactions:
     conn = sqlite3.connect(f"file:{request.database}?mode=ro", uri=True)
     try:
-        sql = ("SELECT user_id, item_id, timestamp FROM interactions WHERE dataset = ? AND id <= ?"
+        sql = ("SELECT user_id, item_id, timestamp, event_type FROM interactions WHERE dataset = ? AND id <= ?"
                " AND user_id IS NOT NULL AND item_id IS NOT NULL")
         params: list = [request.dataset, request.trained_through]
         if request.event_type:
@@ -75,8 +75,8 @@ def _load(request: TrainingRequest) -> Interactions:
         items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS")
     finally:
         conn.close()
-    users, item_ids, stamps = zip(*rows) if rows else ((), (), ())
-    return Interactions.from_columns(users, item_ids, stamps, items=items)
+    users, item_ids, stamps, event_types = zip(*rows) if rows else ((), (), (), ())
+    return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types)
 
 
 def _item_records(conn: sqlite3.Connection, dataset: str) -> Metadata | None:

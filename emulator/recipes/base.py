@@ -30,6 +30,7 @@ class Recommender(abc.ABC):
 
     recipe: ClassVar[str]
     returns_scores: ClassVar[bool] = True
+    dataset_type: ClassVar[str] = "INTERACTIONS"   # the dataset whose interactions it learns from
     DEFAULTS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, hyperparameters: dict[str, str], seed: int = 0, budget: TrainingBudget | None = None) -> None:

@@ -65,6 +65,11 @@ class Metadata:
         blocks = [encoders[self.kinds[name]](values) for name, values in self.columns.items()]
         return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(self.ids), 0), np.float32)
 
+    def distinct_values(self, name: str) -> list[str]:
+        """The values of a categorical column, each once whatever its case, sorted."""
+        found = {value.lower(): value for cell in self.columns[name] for value in _cell_values(cell)}
+        return [found[key] for key in sorted(found)]
+
     def matching(self, conditions: Sequence[tuple[str, str]]) -> np.ndarray:
         """(n,) bool: the rows whose column equals the value for every (column, value) pair (AND); a
         categorical cell matches any of its values. Names and values compare case-insensitively; numbers as
@@ -85,14 +90,17 @@ class Interactions:
     user_ids (n_users,), item_ids (n_items,): index -> external id; user_index, item_index, timestamp (n,)."""
 
     def __init__(self, user_ids: np.ndarray, item_ids: np.ndarray, user_index: np.ndarray,
-                 item_index: np.ndarray, timestamp: np.ndarray, items: Metadata | None = None) -> None:
+                 item_index: np.ndarray, timestamp: np.ndarray, items: Metadata | None = None,
+                 event_types: np.ndarray | None = None) -> None:
         self.user_ids, self.item_ids = user_ids, item_ids
         self.user_index, self.item_index, self.timestamp = user_index, item_index, timestamp
         self.items = items   # the Items records, one row per item index; None without an Items dataset
+        self.event_types = event_types   # (n,) each row's event type, for models that tell them apart
 
     @classmethod
     def from_columns(cls, user_id: Sequence[str], item_id: Sequence[str], timestamp: Sequence[int],
-                     extra_items: Sequence[str] = (), items: Metadata | None = None) -> "Interactions":
+                     extra_items: Sequence[str] = (), items: Metadata | None = None,
+                     event_types: Sequence[str | None] | None = None) -> "Interactions":
         """extra_items: catalogue items without interactions; they get indices too, as do the ids of `items`
         (the Items dataset), which is realigned to the item indices."""
         stamps = np.asarray(timestamp, dtype=np.int64).reshape(-1)
@@ -102,7 +110,8 @@ class Interactions:
         item_ids, item_index = _encode([*_as_list(item_id), *catalogue])
         return cls(user_ids, item_ids, user_index[order].astype(np.int32),
                    item_index[:stamps.size][order].astype(np.int32), stamps[order],
-                   items.aligned(item_ids) if items is not None else None)
+                   items.aligned(item_ids) if items is not None else None,
+                   np.asarray(event_types, dtype=object)[order] if event_types is not None else None)
 
     @property
     def n_users(self) -> int:
@@ -138,7 +147,8 @@ class Interactions:
     def subset(self, keep: np.ndarray) -> "Interactions":
         """The rows where `keep` is true, with the same id maps."""
         return Interactions(self.user_ids, self.item_ids, self.user_index[keep], self.item_index[keep],
-                            self.timestamp[keep], self.items)
+                            self.timestamp[keep], self.items,
+                            self.event_types[keep] if self.event_types is not None else None)
 
     def with_history_lengths_within(self, low_percentile: float, high_percentile: float) -> "Interactions":
         """spec: recipes-and-models.md §2.1: without the users whose interaction count lies below or above

@@ -19,10 +19,12 @@ STEPS, RATE, L2 = 300, 0.5, 1e-3
 
 class NextBestAction(Recommender):
     recipe = "aws-next-best-action"
+    dataset_type = "ACTION_INTERACTIONS"
     DEFAULTS = {"action_optimization_period": "14"}
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         n = train.n_items
+        self._remember_ids(train)
         taken = _taken(train)
         period = self.hyperparameter("action_optimization_period", int) * DAY
         states, actions, labels = [], [], []
@@ -50,7 +52,6 @@ class NextBestAction(Recommender):
         counts_taken = np.bincount(train.item_index[taken], minlength=n)
         counts_other = np.bincount(train.item_index[~taken], minlength=n)
         self.state["scored"] = (counts_taken >= MIN_EACH) & (counts_other >= MIN_EACH)
-        self._remember_ids(train)
         log(f"{len(labels)} examples over {n} actions; {int(self.state['scored'].sum())} actions have enough data "
             "to be scored")
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.hrnn import HierarchicalRNN, SessionGRU
+from emulator.recipes.next_best_action import NextBestAction
 from emulator.recipes.popularity import Popularity
 from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity
 from emulator.recipes.similar_items import SimilarItems
@@ -22,6 +23,7 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-trending-now": TrendingNow,
     "aws-item-affinity": ItemAffinity,
     "aws-item-attribute-affinity": ItemAttributeAffinity,
+    "aws-next-best-action": NextBestAction,
 }
 
 

@@ -17,6 +17,7 @@ from emulator.recipes.hrnn import SessionGRU
 
 TEST_SHARE = 0.2           # spec §3.1: 80 % of each user's interactions train, 20 % test
 USER_BLOCK = 2048          # users per block when normalising the softmax
+BLOCK_CELLS = 1 << 22      # (users x items) logits per block when summing affinities
 COLUMN = "item_column"     # state keys f"{COLUMN}_{kind}_{name}": an Items column as strings, for queries
 TERM = re.compile(r'\s*ITEMS\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"\s*(AND\b|$)', re.IGNORECASE)
 
@@ -50,15 +51,19 @@ class ItemAffinity(SessionGRU):
         normaliser = np.empty(len(queries))
         for start in range(0, len(queries), USER_BLOCK):
             logits = queries[start:start + USER_BLOCK] @ self.state["item_embeddings"].T + self.state["item_bias"]
-            peak = logits.max(axis=1, keepdims=True)
-            normaliser[start:start + USER_BLOCK] = (peak + np.log(np.exp(logits - peak).sum(axis=1, keepdims=True)))[:, 0]
+            peak = logits.max(axis=1)
+            normaliser[start:start + USER_BLOCK] = peak + np.log(np.exp(logits - peak[:, None]).sum(axis=1))
         self._user_queries, self._normaliser = queries, normaliser
 
     def affinity(self, item_indices: np.ndarray) -> np.ndarray:
         """(n_users,) the probability mass each user's next interaction puts on these items."""
-        items = self._valid(item_indices)
-        logits = self._user_queries @ self.state["item_embeddings"][items].T + self.state["item_bias"][items]
-        return np.exp(logits - self._normaliser[:, None]).sum(axis=1)
+        items, total = self._valid(item_indices), np.zeros(len(self._normaliser))
+        step = max(1, BLOCK_CELLS // max(len(total), 1))
+        for start in range(0, items.size, step):   # in blocks of items: an attribute may match thousands
+            chosen = items[start:start + step]
+            logits = self._user_queries @ self.state["item_embeddings"][chosen].T + self.state["item_bias"][chosen]
+            total += np.exp(logits - self._normaliser[:, None]).sum(axis=1)
+        return total
 
     def users_for_items(self, item_indices: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(user indices, affinities): the n users with the highest affinity for the items together, best first;
@@ -123,7 +128,7 @@ class ItemAttributeAffinity(ItemAffinity):
         for name, kind in (self._items.kinds.items() if self._items is not None else ()):
             if kind != CATEGORICAL:
                 continue
-            for value in sorted({part for cell in self._items.columns[name] for part in _split(cell)}):
+            for value in self._items.distinct_values(name):
                 items = self.items_matching([(name, value)])
                 audience = np.unique(newer.user_index[np.isin(newer.item_index, items)])
                 if audience.size:
@@ -143,7 +148,3 @@ def parse_item_attributes(text: str) -> list[tuple[str, str]]:
         terms.append((found.group(1), found.group(2)))
         position, joined = found.end(), bool(found.group(3))
     return terms
-
-
-def _split(cell: str) -> list[str]:
-    return [value.strip() for value in cell.split("|") if value.strip()]

@@ -1,15 +1,16 @@
 """aws-similar-items: related items from co-occurrence in user histories blended with item metadata, so that
 items with few or no interactions get neighbours and are neighbours. spec: recipes-and-models.md §5.8
 
-Each item gets z = normalize([id part ; metadata part]), similarity is the cosine. The id part (width
-item_id_hidden_dim) factorises the positive PMI of the aws-sims co-occurrence counts (what item2vec learns,
-Levy & Goldberg 2014, in closed form). A ridge regression fitted on the warm items maps the encoded Items
-columns onto the id space, so it learns which metadata predicts co-occurrence; the metadata part (width at
-most item_metadata_hidden_dim) is that map's main directions. An item with fewer than WARM users has no id
-part of its own: the map's prediction stands in for it (our variant of the spec's [0 ; M]), and its vector is
-shortened to COLD_WEIGHT, so that it is a weaker candidate than a warm item of the same similarity."""
+Each item gets a unit vector [sqrt(0.8)·id part ; sqrt(0.2)·metadata part]; similarity is the cosine. The id
+part (width item_id_hidden_dim) factorises the positive PMI of the aws-sims co-occurrence counts (what item2vec
+learns, Levy & Goldberg 2014, in closed form). A ridge regression fitted on the warm items maps the encoded
+Items columns onto the id space, so it learns which metadata predicts co-occurrence; the metadata part (width
+at most item_metadata_hidden_dim) is that map's main directions. An item with fewer than WARM users has no id
+part of its own: the map's prediction stands in for it (our variant of the spec's [0 ; M]), and as a
+candidate it gives way a little to warm items. Without an Items dataset the id part is all (a smoothed SIMS)."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,8 +20,8 @@ from emulator.recipes.data import Interactions
 
 WARM = 5                   # distinct users an item needs for its id part (spec §5.8)
 METADATA_SHARE = 0.2       # of an item's squared length in its metadata part
-COLD_COLD = 0.5
-COLD_WEIGHT = 0.9          # a candidate without interactions of its own is a weaker one
+GUESS = 0.1                # cosine taken off a candidate whose id part is a metadata guess ...
+GUESS_PAIR = 1.0           # ... and when the query's is a guess too
 SMOOTHING = 0.75           # context distribution smoothing of the PMI
 RIDGE = 0.1                # ridge strength, relative to the mean feature energy
 POWER_ITERATIONS = 4       # of the randomized eigendecomposition
@@ -30,7 +31,7 @@ NO_QUERY = np.full(1, -1, dtype=np.int64)
 class SimilarItems(Recommender):
     recipe = "aws-similar-items"
     returns_scores = False   # spec §5.8: served as SIMS is, without scores
-    DEFAULTS = {"item_id_hidden_dim": "100", "item_metadata_hidden_dim": "100"}
+    DEFAULTS: ClassVar[dict[str, str]] = {"item_id_hidden_dim": "100", "item_metadata_hidden_dim": "100"}
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         rng = np.random.default_rng(self.seed)
@@ -62,20 +63,19 @@ class SimilarItems(Recommender):
         return np.full(1, item, dtype=np.int64)
 
     def item_scores(self, state: np.ndarray) -> np.ndarray:
-        """The items with a vector by (1 + cosine) / 2 to the query item, times COLD_WEIGHT for a candidate
-        without interactions of its own (squared when the query has none either: both are guesses from
-        metadata); then the items without a vector, and everything for a query without one or no query, by
-        popularity (below -1); never the query itself."""
+        """The items with a vector by cosine to the query item, less GUESS for a candidate whose id part is a
+        metadata guess, or GUESS_PAIR when the query's is too (identical metadata would otherwise make such
+        items each other's best neighbours); below them the items without a vector, and everything for a query
+        without one or no query, by popularity; never the query itself."""
         embeddings = self.state["embeddings"]
-        scores = self.state["popularity"] - 3.0
+        scores = self.state["popularity"] - 4.0
         query = int(state[0])
         if not 0 <= query < len(embeddings):
             return scores
         if embeddings[query].any():
             warm = self.state["warm"]
-            weight = np.where(warm, 1.0, COLD_WEIGHT if warm[query] else COLD_COLD)
-            similar = (1.0 + embeddings @ embeddings[query]) / 2.0 * weight
-            scores = np.where(embeddings.any(axis=1), similar, scores)
+            penalty = np.where(warm, 0.0, GUESS if warm[query] else GUESS_PAIR)
+            scores = np.where(embeddings.any(axis=1), embeddings @ embeddings[query] - penalty, scores)
         scores = scores.astype(np.float64)
         scores[query] = -np.inf
         return scores
@@ -132,14 +132,14 @@ def _metadata_part(features: np.ndarray, present: np.ndarray, targets: np.ndarra
     regression fitted on the warm items that have metadata, and that map reduced to its `width` main
     directions; zero rows for items without a record. With no warm item to learn from, the prediction is zero
     and the metadata part is the features themselves, reduced the same way."""
-    features = features.astype(np.float64)
     learn = warm & present
-    predicted = np.zeros(targets.shape)
+    predicted = np.zeros(targets.shape, dtype=np.float32)
     if learn.sum() >= 2 and features.shape[1] and targets.shape[1]:
         inputs = features[learn]
-        gram = inputs.T @ inputs
+        gram = (inputs.T @ inputs).astype(np.float64)
         strength = RIDGE * max(np.trace(gram) / gram.shape[0], 1e-6)
-        predicted = features @ np.linalg.solve(gram + strength * np.eye(gram.shape[0]), inputs.T @ targets[learn])
+        weights = np.linalg.solve(gram + strength * np.eye(gram.shape[0]), inputs.T @ targets[learn])
+        predicted = features @ weights.astype(np.float32)
         predicted[~present] = 0.0
     mapped = predicted if predicted.any() else np.where(present[:, None], features, 0.0)
     if not mapped.shape[1] or not present.any():

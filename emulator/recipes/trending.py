@@ -3,6 +3,7 @@ spec: recipes-and-models.md §5.6"""
 
 import re
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
@@ -19,7 +20,7 @@ UNITS = {"min": 60, "minute": 60, "minutes": 60, "m": 60, "h": 3_600, "hour": 3_
 class TrendingNow(Recommender):
     recipe = "aws-trending-now"
     returns_scores = False   # a popular-items list, like Popularity-Count
-    DEFAULTS = {"trend_discovery_frequency": "3h"}   # a feature transformation parameter (spec §5.6)
+    DEFAULTS: ClassVar[dict[str, str]] = {"trend_discovery_frequency": "3h"}   # a feature transformation parameter (spec §5.6)
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         window = window_seconds(self.hyperparameters["trend_discovery_frequency"])

@@ -20,8 +20,8 @@ USE_CASES = {
     "aws-ecomm-customers-who-viewed-x-also-viewed": UseCase("aws-sims", "View", ("Purchase",), needs_item=True),
     "aws-ecomm-recommended-for-you": UseCase("aws-user-personalization", None, ("Purchase",)),
     "aws-vod-because-you-watched-x": UseCase("aws-sims", "Watch", ("Watch",), needs_item=True),
-    "aws-vod-more-like-x": UseCase("aws-sims", None, ("Watch",), needs_item=True),
+    "aws-vod-more-like-x": UseCase("aws-similar-items", None, ("Watch",), needs_item=True),
     "aws-vod-most-popular": UseCase("aws-popularity-count", "Watch"),
-    "aws-vod-trending-now": UseCase("aws-popularity-count", None, needs_user=False),
+    "aws-vod-trending-now": UseCase("aws-trending-now", None, needs_user=False),
     "aws-vod-top-picks": UseCase("aws-user-personalization", None, ("Watch",)),
 }

@@ -3,8 +3,11 @@
 
 import json
 
-from emulator import recommending, s3
+import numpy as np
+
+from emulator import filtering, recommending, s3
 from emulator.errors import ServiceError
+from emulator.recipes.segments import parse_item_attributes
 from emulator.recommending import Source
 from service_model import recipes as catalogue
 
@@ -33,16 +36,29 @@ def infer(arn: str, env) -> None:
 
 
 def segment(arn: str, env) -> None:
+    """Users most likely to interact with an item (item affinity) or with the items an attribute query matches;
+    a UserID filter keeps only the users it passes. spec: personalize-behavior.md §11.2"""
     job = env.store.get("batch-segment-job", arn)
     source = _source(env, job["solutionVersionArn"], {})
     model, count = source.deployed.model, job["numResults"]
+    chosen = filtering.load(env.store, job["filterArn"], source.group) if job.get("filterArn") else None
+    data = filtering.RequestData(env, source.group, "UserID", None, None)
 
     def answer(query: dict) -> dict:
         if source.recipe == "aws-item-attribute-affinity":
-            users = model.users_for_attributes(_text(query, "itemAttributes"), count)
+            items = model.items_matching(parse_item_attributes(_text(query, "itemAttributes")))
         else:
-            users = model.users_for_item(_text(query, "itemId"), count)
-        return {"usersList": [str(user) for user in users]}
+            index = source.deployed.item_index.get(_text(query, "itemId"))
+            if index is None:
+                raise ValueError(f"item {query['itemId']} is not in the model's catalogue")
+            items = np.array([index])
+        users, scores = model.users_for_items(items, len(model.user_ids))
+        ranked = np.full(len(model.user_ids), -np.inf)
+        ranked[users] = scores
+        passes = (lambda ids: filtering.keep(chosen, ids, data, query.get("filterValues"))) if chosen else \
+            (lambda ids: [True] * len(ids))
+        best = filtering.best_passing(ranked, model.user_ids, count, passes)
+        return {"usersList": [str(model.user_ids[user]) for user in best]}
 
     _run(env, job, answer)
 

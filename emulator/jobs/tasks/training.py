@@ -26,7 +26,9 @@ def train(arn: str, env) -> None:
     if not registry.supported(recipe):
         raise TaskFailed(f"The emulator cannot train the recipe {recipe or '(AutoML)'} yet.")
     hyperparameters = catalogue.default_hyperparameters(version["recipeArn"])
-    hyperparameters.update((version.get("solutionConfig") or {}).get("algorithmHyperParameters", {}))
+    config = version.get("solutionConfig") or {}
+    hyperparameters.update(config.get("featureTransformationParameters", {}))
+    hyperparameters.update(config.get("algorithmHyperParameters", {}))
     artifact = f"{name_of(version['solutionArn'])}-{name_of(arn)}.npz"
     seconds = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
                   seed=int(name_of(arn), 16), artifact=artifact)
@@ -39,7 +41,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     """Train a model of the group's interactions in a training process and keep it as `arn`'s model: the
     artifact, its metrics and how far into the interactions it saw. The seconds it took, or None when a stop
     ended it."""
-    dataset = dataset_arn(group, "INTERACTIONS")
+    dataset = dataset_arn(group, registry.MODELS[recipe].dataset_type)
     trained_through = env.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(env.settings.models_dir / artifact), seed=seed,
