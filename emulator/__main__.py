@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="least time each transient status stays visible (default %(default)s)")
     serve.add_argument("--training-seconds", type=float, default=defaults.training.seconds,
                        help="wall-clock budget of one training (default %(default)s)")
+    serve.add_argument("--feedback-refresh-seconds", type=float, default=defaults.feedback_refresh_seconds,
+                       help="how often exploration takes in new clicks and impressions (default %(default)s)")
     serve.add_argument("--no-quotas", dest="quotas", action="store_false",
                        help="lift the service's quotas (5 dataset groups per region, 5 campaigns per group, ...)")
     serve.add_argument("--log-level", default="INFO")
@@ -32,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings(host=args.host, port=args.port, data_dir=args.data_dir.expanduser(),
                         account_id=args.account_id, s3_endpoint_url=args.s3_endpoint_url,
-                        status_seconds=args.status_seconds, quotas=args.quotas)
+                        status_seconds=args.status_seconds, quotas=args.quotas,
+                        feedback_refresh_seconds=args.feedback_refresh_seconds)
     settings.training.seconds = args.training_seconds
     from emulator.server import Server
     server = Server(settings)

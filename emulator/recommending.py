@@ -37,9 +37,13 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
         scores = env.serving.related_scores(source.model_arn, item_id)
     else:
         scores = env.serving.scores(source.model_arn, user_id)
+    feedback = None
     if source.recipe in exploration.EXPLORING_RECIPES:
         weight, cut_off = exploration.settings(source.config)
-        scores = exploration.explore(scores, source.deployed.stats, weight, cut_off, f"{source.arn}|{user_id}")
+        if weight > 0:
+            ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
+            feedback = env.serving.feedback(source.arn, source.model_arn)
+            scores = exploration.explore(scores, eligible, ids, feedback, weight, f"{source.arn}|{user_id}")
     if item_id is not None and item_id in source.deployed.item_index:
         scores = scores.copy()
         scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself
@@ -61,7 +65,20 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     items = [_item(ids, i, probabilities) for i in chosen]
     for position, i in zip(_spread(len(promoted), len(items) + len(promoted), f"{source.arn}|{user_id}"), promoted):
         items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion["name"]})
+    if feedback is not None:
+        feedback.showed([item["itemId"] for item in items])
     return items
+
+
+def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cut_off_days: float):
+    """Candidates extended by the Items records added since training (scored at the mean logit, the prior of an
+    item the model knows nothing about), and which candidates exploration may lift: young items and new ones."""
+    new = env.serving.new_items(source.model_arn, dataset_arn(source.group, "ITEMS"))
+    finite = scores[np.isfinite(scores)]
+    prior = finite.mean() if finite.size else 0.0
+    eligible = np.concatenate([source.deployed.stats.age_days <= cut_off_days, np.ones(len(new), dtype=bool)])
+    return (np.concatenate([ids, new]) if len(new) else ids,
+            np.concatenate([scores, np.full(len(new), prior)]) if len(new) else scores, eligible)
 
 
 def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn: str | None = None,

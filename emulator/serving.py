@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from emulator.exploration import ItemStats
+from emulator.exploration import Feedback, ItemStats
 from emulator.jobs.trainer import stats_path
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
@@ -33,6 +33,9 @@ class Serving:
         self._models: dict[str, Deployed] = {}
         self._states: dict[tuple[str, str], np.ndarray] = {}
         self._issued: OrderedDict[str, str] = OrderedDict()   # recommendationId -> campaign or recommender ARN
+        self._feedback: dict[tuple[str, str], Feedback] = {}   # (campaign, version) -> live exploration counters
+        self._new_items: dict[str, tuple[int, np.ndarray]] = {}   # version -> (records generation, ids)
+        self._generation = 0   # moves whenever Items records change
         self._lock = threading.Lock()
 
     def deployed(self, version_arn: str) -> Deployed:
@@ -55,6 +58,41 @@ class Serving:
             self._models.clear()
             self._states.clear()
             self._issued.clear()
+            self._feedback.clear()
+            self._new_items.clear()
+
+    def feedback(self, source_arn: str, version_arn: str) -> Feedback:
+        """The exploration counters of a campaign's current model, starting from the events since training."""
+        key = (source_arn, version_arn)
+        found = self._feedback.get(key)
+        if found is None:
+            deployed = self.deployed(version_arn)
+            found = Feedback(self.env.settings.feedback_refresh_seconds)
+            if deployed.events_dataset:
+                rows = self.env.db.execute("SELECT item_id, count(*) FROM interactions WHERE dataset = ? AND id > ?"
+                                           " AND item_id IS NOT NULL GROUP BY item_id",
+                                           (deployed.events_dataset, deployed.trained_through))
+                found.taken.update(dict(rows.fetchall()))
+            with self._lock:
+                found = self._feedback.setdefault(key, found)
+        return found
+
+    def new_items(self, version_arn: str, items_dataset: str) -> np.ndarray:
+        """Ids of the Items dataset's records the model never saw (added after training)."""
+        cached = self._new_items.get(version_arn)
+        if cached is None or cached[0] != self._generation:
+            generation, known = self._generation, self.deployed(version_arn).item_index
+            rows = self.env.db.execute("SELECT record_id FROM records WHERE dataset = ? ORDER BY record_id",
+                                       (items_dataset,))
+            cached = (generation, np.array([item for (item,) in rows if item not in known], dtype=str))
+            with self._lock:
+                self._new_items[version_arn] = cached
+        return cached[1]
+
+    def records_changed(self) -> None:
+        """Items records were put or imported: new items may have arrived."""
+        with self._lock:
+            self._generation += 1
 
     def issued(self, recommendation_id: str, source_arn: str) -> None:
         """Remember who produced a recommendation id, so events that echo it are attributed."""
@@ -69,6 +107,9 @@ class Serving:
     def forget(self, version_arn: str) -> None:
         with self._lock:
             self._models.pop(version_arn, None)
+            self._new_items.pop(version_arn, None)
+            for key in [key for key in self._feedback if key[1] == version_arn]:
+                del self._feedback[key]
             for key in [key for key in self._states if key[0] == version_arn]:
                 del self._states[key]
 
@@ -92,11 +133,16 @@ class Serving:
         index = deployed.item_index.get(item_id)
         return model.item_scores(state if index is None else model.advance(state, index))
 
-    def events_arrived(self, user_id: str) -> None:
-        """PutEvents for this user (or anonymous session id): rebuild their states on the next request."""
+    def events_arrived(self, user_ids: list[str], dataset: str | None = None, item_ids: list[str] = ()) -> None:
+        """Events of these users (or anonymous session ids) on these items: their states are rebuilt on the next
+        request, and the items count as taken for exploration."""
         with self._lock:
-            for key in [key for key in self._states if key[1] == user_id]:
+            for key in [key for key in self._states if key[1] in set(user_ids)]:
                 del self._states[key]
+            counters = [feedback for (_, version), feedback in self._feedback.items()
+                        if version in self._models and self._models[version].events_dataset == dataset]
+        for feedback in counters:
+            feedback.took([item for item in item_ids if item])
 
     def _user_state(self, deployed: Deployed, user_id: str) -> np.ndarray:
         model = deployed.model

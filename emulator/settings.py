@@ -28,6 +28,7 @@ class Settings:
     s3_endpoint_url: str | None = None       # read import data from another S3 (LocalStack, MinIO) instead of ours
     strict_responses: bool = False           # check every response against its output shape (tests)
     quotas: bool = True                      # the service's quotas (5 dataset groups, ...) raise LimitExceeded
+    feedback_refresh_seconds: float = 60.0   # how often exploration takes in new clicks and impressions (AWS: 2 h)
     training: TrainingBudget = field(default_factory=TrainingBudget)
 
     @property

@@ -6,19 +6,11 @@ Starts the emulator in a subprocess (so client and server do not share a GIL), t
 of issue #2's targets and their ratios."""
 
 import argparse
-import contextlib
 import io
 import pathlib
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 
-import boto3
-from botocore.config import Config
+from benchlib import client, emulator, latencies, percentile, wait_active
 
 SCHEMA = ('{"type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema", "fields": ['
           '{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},'
@@ -39,39 +31,6 @@ def movielens_csv(path: pathlib.Path) -> tuple[bytes, list[str]]:
     return out.getvalue().encode(), sorted(users)
 
 
-def free_port() -> int:
-    with contextlib.closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_active(describe, timeout: float = 600) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        record = next(iter(describe().values()))
-        if record["status"] == "ACTIVE":
-            return time.monotonic() - started
-        if record["status"] == "CREATE FAILED":
-            raise SystemExit(f"failed: {record.get('failureReason')}")
-        time.sleep(0.05)
-    raise SystemExit("timed out")
-
-
-def latencies(call, count: int) -> list[float]:
-    for _ in range(20):
-        call()   # warm up: connections, caches
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return sorted(samples)
-
-
-def percentile(samples: list[float], share: float) -> float:
-    return samples[min(len(samples) - 1, int(share * len(samples)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=pathlib.Path, default=pathlib.Path(__file__).resolve().parents[2]
@@ -79,28 +38,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
     body, users = movielens_csv(args.data)
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = subprocess.Popen([sys.executable, "-m", "emulator", "serve", "--port", str(port), "--data-dir",
-                                   data_dir, "--status-seconds", "0.05", "--log-level", "WARNING"])
-        try:
-            for _ in range(600):
-                with contextlib.suppress(OSError):
-                    urllib.request.urlopen(f"{endpoint}/_emulator/health", timeout=1)
-                    break
-                time.sleep(0.1)
-            run(endpoint, body, users, args.requests)
-        finally:
-            server.terminate()
-            server.wait()
+    with emulator() as endpoint:
+        run(endpoint, body, users, args.requests)
 
 
 def run(endpoint: str, body: bytes, users: list[str], requests: int) -> None:
-    def client(name):
-        return boto3.client(name, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x",
-                            aws_secret_access_key="x", config=Config(retries={"max_attempts": 1}))
-    personalize, runtime, s3 = client("personalize"), client("personalize-runtime"), client("s3")
+    personalize, runtime, s3 = (client(name, endpoint) for name in ("personalize", "personalize-runtime", "s3"))
     s3.create_bucket(Bucket="movielens")
     s3.put_object(Bucket="movielens", Key="ratings.csv", Body=body)
     schema = personalize.create_schema(name="ml", schema=SCHEMA)["schemaArn"]

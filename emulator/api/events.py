@@ -22,8 +22,9 @@ def put_events(ctx: RequestContext, *, tracking_id: str, session_id: str, event_
     dataset = dataset_arn(group, "INTERACTIONS")
     if ctx.store.find("dataset", dataset) is None:
         raise InvalidInputException(f"Dataset group {group} has no Interactions dataset to receive events.")
-    _insert(ctx, [_row(dataset, user_id, session_id, event) for event in event_list])
-    ctx.env.serving.events_arrived(user_id or session_id)
+    rows = [_row(dataset, user_id, session_id, event) for event in event_list]
+    _insert(ctx, rows)
+    ctx.env.serving.events_arrived([user_id or session_id, session_id], dataset, [row[2] for row in rows])
 
 
 ACTION_EVENT_TYPES = {"taken", "not taken", "viewed"}   # spec: personalize-behavior.md §7.3
@@ -42,8 +43,9 @@ def put_action_interactions(ctx: RequestContext, *, tracking_id: str, action_int
         event = {**interaction, "itemId": interaction["actionId"], "sentAt": interaction["timestamp"]}
         rows.append(_row(dataset["datasetArn"], interaction.get("userId"), interaction["sessionId"], event))
     _insert(ctx, rows)
-    for interaction in action_interactions:
-        ctx.env.serving.events_arrived(interaction.get("userId") or interaction["sessionId"])
+    ctx.env.serving.events_arrived([interaction.get("userId") or interaction["sessionId"]
+                                    for interaction in action_interactions], dataset["datasetArn"],
+                                   [row[2] for row in rows])
 
 
 def _insert(ctx: RequestContext, rows: list[tuple]) -> None:
@@ -109,6 +111,7 @@ def _put_records(ctx: RequestContext, dataset_arn: str, dataset_type: str, recor
     with ctx.store.transaction() as conn:
         conn.executemany("INSERT OR REPLACE INTO records (dataset, record_id, fields, source) VALUES (?, ?, ?, 'put')",
                          rows)
+    ctx.env.serving.records_changed()
 
 
 def _typed(schema: DatasetSchema, properties: dict, id_field: str) -> dict:

@@ -13,14 +13,17 @@ import numpy as np
 
 from emulator.datasets.schemas import NUMERIC, Field, parse_schema
 from emulator.exploration import ItemStats
-from emulator.recipes import metrics, registry
+from emulator.recipes import metrics, registry, tuning
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
 from emulator.store.arns import name_of
+from service_model import recipes as catalogue
 
 log = logging.getLogger("emulator.training")
 
 MIN_INTERACTIONS, MIN_ACTIVE_USERS = 1000, 25   # spec: personalize-behavior.md §6
+RECIPE_ARN = "arn:aws:personalize:::recipe/"
+AUTO_ML_RECIPES = ["aws-user-personalization", "aws-popularity-count"]   # when autoMLConfig names none
 
 
 @dataclasses.dataclass
@@ -35,6 +38,8 @@ class TrainingRequest:
     seed: int          # the model's initialisation
     split_seed: int    # the held-out users: the same for every solution of a dataset group, so metrics compare
     budget: dict
+    hpo_config: dict | None = None   # performHPO: search these ranges (None: no search)
+    auto_ml: dict | None = None      # performAutoML: choose among autoMLConfig's recipes, then tune the winner
 
 
 def run_training(request: TrainingRequest) -> dict:
@@ -46,15 +51,27 @@ def run_training(request: TrainingRequest) -> dict:
     if data.users_with_at_least(2) < MIN_ACTIVE_USERS:
         return {"failure": "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."}
     train_data, test_users = data.split(seed=request.split_seed)
-    model = registry.build(request.recipe, request.hyperparameters, seed=request.seed,
-                           budget=TrainingBudget(**request.budget))
-    model.fit(train_data, log=lambda line: log.info("%s: %s", name_of(request.artifact), line))
+    budget, outcome = TrainingBudget(**request.budget), {}
+    recipe, hyperparameters = request.recipe, request.hyperparameters
+
+    def progress(line: str) -> None:
+        log.info("%s: %s", name_of(request.artifact), line)
+    if request.auto_ml is not None:   # spec: personalize-behavior.md §12.2: AutoML implies HPO
+        recipe, _ = tuning.choose_recipe(request.auto_ml.get("recipeList") or AUTO_ML_RECIPES, train_data,
+                                         request.auto_ml.get("metricName"), request.split_seed, budget, progress)
+        hyperparameters, outcome["recipe"] = catalogue.default_hyperparameters(RECIPE_ARN + recipe), recipe
+    if request.hpo_config is not None or request.auto_ml is not None:
+        hyperparameters, _ = tuning.search(recipe, train_data, hyperparameters, request.hpo_config,
+                                           request.split_seed, budget, progress)
+        outcome["tunedHPOParams"] = {"algorithmHyperParameters": hyperparameters}
+    model = registry.build(recipe, hyperparameters, seed=request.seed, budget=budget)
+    model.fit(train_data, log=progress)
     model.build_user_states(data)
     scores = metrics.evaluate(model, test_users, data.n_items)
     model.save(request.artifact)
     stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
     np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
-    return {"metrics": scores}
+    return {**outcome, "metrics": scores}
 
 
 def stats_path(artifact) -> pathlib.Path:

@@ -207,8 +207,8 @@ def test_put_items_replaces_metadata_served_with_recommendations(personalize, pe
     items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
                  if d["datasetType"] == "ITEMS")["datasetArn"]
     version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("put"))
-    arn = personalize.create_campaign(name=unique_name("put"), solutionVersionArn=version,
-                                      campaignConfig={"enableMetadataWithRecommendations": True})["campaignArn"]
+    arn = personalize.create_campaign(name=unique_name("put"), solutionVersionArn=version, campaignConfig={
+        "enableMetadataWithRecommendations": True, "itemExplorationConfig": {"explorationWeight": "0"}})["campaignArn"]
     wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
 
     def first():
@@ -240,3 +240,25 @@ def test_put_users_into_an_items_dataset_is_invalid_input(personalize, personali
                  if d["datasetType"] == "ITEMS")["datasetArn"]
     with pytest.raises(personalize_events.exceptions.InvalidInputException):
         personalize_events.put_users(datasetArn=items, users=[{"userId": "u1", "properties": "{}"}])
+
+
+def test_a_campaign_synced_with_latest_follows_each_new_version(personalize, aws_client, wait_for, unique_name):
+    name = unique_name("sync")
+    loaded = steps.loaded_group(personalize, aws_client("s3"), wait_for, name, synthetic.two_tastes(seed=13))
+    first = steps.trained_version(personalize, wait_for, loaded["group"],
+                                  "arn:aws:personalize:::recipe/aws-popularity-count", name)
+    solution = personalize.describe_solution_version(solutionVersionArn=first)["solutionVersion"]["solutionArn"]
+    with pytest.raises(personalize.exceptions.InvalidInputException):
+        personalize.create_campaign(name=name, solutionVersionArn=first,
+                                    campaignConfig={"syncWithLatestSolutionVersion": True})
+    arn = steps.campaign(personalize, wait_for, f"{solution}/$LATEST", name, syncWithLatestSolutionVersion=True)
+    assert personalize.describe_campaign(campaignArn=arn)["campaign"]["solutionVersionArn"] == first
+    second = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=second))
+
+    def update():
+        found = personalize.describe_campaign(campaignArn=arn)["campaign"].get("latestCampaignUpdate",
+                                                                                {"status": "CREATE PENDING"})
+        return {"update": found}
+    assert wait_for(update)["solutionVersionArn"] == second
+    assert personalize.describe_campaign(campaignArn=arn)["campaign"]["solutionVersionArn"] == second

@@ -6,15 +6,17 @@ from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store.arns import dataset_arn
 from emulator.jobs import lifecycle, updates
+from service_model import recipes as catalogue
 
 KIND = "campaign"
+LATEST = "/$LATEST"
 
 
 def create_campaign(ctx: RequestContext, *, name: str, solution_version_arn: str,
                     min_provisioned_tps: int | None = None, campaign_config: dict | None = None,
                     tags: list | None = None) -> dict:
-    version = ctx.store.get("solution-version", solution_version_arn)
-    require_active(version, "solutionVersionArn")
+    version = _deployable(ctx, solution_version_arn, campaign_config)
+    solution_version_arn = version["solutionVersionArn"]
     if (campaign_config or {}).get("enableMetadataWithRecommendations"):
         if ctx.store.find("dataset", dataset_arn(version["datasetGroupArn"], "ITEMS")) is None:
             raise InvalidInputException("enableMetadataWithRecommendations needs an Items dataset in the group.")
@@ -45,13 +47,34 @@ def update_campaign(ctx: RequestContext, *, campaign_arn: str, solution_version_
         underway = campaign.get("latestCampaignUpdate", {}).get("status") in lifecycle.TRANSIENT
         if campaign["status"] not in lifecycle.SETTLED or underway:
             raise ResourceInUseException(f"Campaign {campaign_arn} is being created, updated or deleted.")
-        target = solution_version_arn or campaign["solutionVersionArn"]
-        require_active(ctx.store.get("solution-version", target), "solutionVersionArn")
+        config = campaign.get("campaignConfig") if campaign_config is None else campaign_config
+        target = _deployable(ctx, solution_version_arn or campaign["solutionVersionArn"], config)["solutionVersionArn"]
         updates.begin(ctx.store, campaign_arn, "latestCampaignUpdate", **compact(
             solutionVersionArn=target, minProvisionedTPS=min_provisioned_tps or campaign["minProvisionedTPS"],
-            campaignConfig=campaign.get("campaignConfig") if campaign_config is None else campaign_config))
+            campaignConfig=config))
         ctx.jobs.enqueue("update_campaign", campaign_arn)
     return {"campaignArn": campaign_arn}
+
+
+def _deployable(ctx: RequestContext, version_arn: str, config: dict | None) -> dict:
+    """The ACTIVE solution version a campaign may deploy: `<solution ARN>/$LATEST` names the solution's newest
+    ACTIVE version, and goes with syncWithLatestSolutionVersion. spec: personalize-behavior.md §3.11"""
+    sync = bool((config or {}).get("syncWithLatestSolutionVersion"))
+    if version_arn.endswith(LATEST) != sync:
+        raise InvalidInputException("syncWithLatestSolutionVersion needs solutionVersionArn <solution ARN>/$LATEST, "
+                                    "and <solution ARN>/$LATEST needs syncWithLatestSolutionVersion true.")
+    if sync:
+        solution = version_arn[:-len(LATEST)]
+        ctx.store.get("solution", solution)
+        active = [v for v in ctx.store.children(solution, "solution-version") if v["status"] == lifecycle.ACTIVE]
+        if not active:
+            raise InvalidInputException(f"Solution {solution} has no ACTIVE solution version to deploy.")
+        return active[0]
+    version = ctx.store.get("solution-version", version_arn)
+    require_active(version, "solutionVersionArn")
+    if catalogue.recipe(version["recipeArn"])["recipeType"] == "USER_SEGMENTATION":
+        raise InvalidInputException(f"{version_arn} is a user segmentation model; use it with batch segment jobs.")
+    return version
 
 
 def delete_campaign(ctx: RequestContext, *, campaign_arn: str) -> None:

@@ -7,6 +7,7 @@ from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import lifecycle, updates
 from emulator.jobs.tasks import training
+from emulator.recipes import tuning
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 
@@ -27,6 +28,7 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
             raise ResourceNotFoundException(f"Recipe {recipe_arn} does not exist.")
         if catalogue.is_domain_recipe(recipe_arn):
             raise InvalidInputException(f"{recipe_arn} is a domain recipe; use it with CreateRecommender.")
+    _check_search(recipe_arn, perform_hpo, perform_auto_ml, solution_config or {})
     group = ctx.store.get("dataset-group", dataset_group_arn)
     require_active(group, "datasetGroupArn")
     arn = ctx.arn(KIND, name)
@@ -40,6 +42,17 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
         ctx.create(KIND, record, "solutionArn", parent=dataset_group_arn, tags=checked_tags(tags))
         ctx.jobs.enqueue("create", arn)
     return {"solutionArn": arn}
+
+
+def _check_search(recipe_arn: str | None, perform_hpo: bool, perform_auto_ml: bool, config: dict) -> None:
+    """hpoConfig and autoMLConfig are checked now, not when a version trains. spec: personalize-behavior.md §12.2"""
+    try:
+        if perform_auto_ml:
+            tuning.validate_automl_config(config.get("autoMLConfig"))
+        if perform_hpo and recipe_arn:
+            tuning.validate_hpo_config(recipe_arn, config.get("hpoConfig"))
+    except ValueError as problem:
+        raise InvalidInputException(str(problem)) from None
 
 
 def describe_solution(ctx: RequestContext, *, solution_arn: str) -> dict:

@@ -21,6 +21,8 @@ WORK = {
     "batch-inference-job": batch.infer,
     "batch-segment-job": batch.segment,
 }
+# kind -> what follows once the resource is ACTIVE
+AFTER_ACTIVE = {"solution-version": campaigns.follow}
 # kind -> clean-up done while the resource is DELETE IN_PROGRESS
 CLEANUP = {
     "dataset": imports.drop_dataset_data,
@@ -51,6 +53,8 @@ def create(arn: str, env) -> None:
                 "Internal error in the emulator; the server log has the details.")
         return
     _settle(env, arn, lifecycle.ACTIVE, started)
+    if kind in AFTER_ACTIVE and store.status(arn) == lifecycle.ACTIVE:
+        AFTER_ACTIVE[kind](arn, env)
 
 
 def delete(arn: str, env) -> None:

@@ -21,6 +21,20 @@ def update(arn: str, env) -> None:
                  finish)
 
 
+def follow(version_arn: str, env) -> None:
+    """A new solution version is ACTIVE: campaigns that sync with their solution's latest version update to it."""
+    version = env.store.get("solution-version", version_arn)
+    for campaign in env.store.children(version["solutionArn"], "campaign"):
+        config = campaign.get("campaignConfig") or {}
+        busy = campaign.get("latestCampaignUpdate", {}).get("status") in lifecycle.TRANSIENT
+        if config.get("syncWithLatestSolutionVersion") and campaign["status"] == lifecycle.ACTIVE and not busy:
+            with env.store.transaction():
+                updates.begin(env.store, campaign["campaignArn"], "latestCampaignUpdate",
+                              solutionVersionArn=version_arn, minProvisionedTPS=campaign["minProvisionedTPS"],
+                              campaignConfig=config)
+                env.queue.enqueue("update_campaign", campaign["campaignArn"])
+
+
 def undeploy(arn: str, env) -> None:
     campaign = env.store.get("campaign", arn)
     in_use = {other["solutionVersionArn"] for other in env.store.all("campaign", *_scope(campaign))

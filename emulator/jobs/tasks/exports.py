@@ -83,7 +83,6 @@ def delete_users(arn: str, env) -> int:
         deleted += conn.execute("DELETE FROM records WHERE dataset = ? AND record_id IN (SELECT user_id FROM doomed)",
                                 (dataset_arn(group, "USERS"),)).rowcount
         conn.execute("DELETE FROM doomed")
-    for user in users:
-        env.serving.events_arrived(user)   # their cached states are stale now
+    env.serving.events_arrived(list(users))   # their cached states are stale now
     return deleted
 

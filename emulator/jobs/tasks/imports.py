@@ -27,6 +27,7 @@ def run_import(arn: str, env) -> None:
         _store_interactions(env, dataset["datasetArn"], arn, columns, full, schema.dataset_type)
     else:
         _store_records(env, dataset["datasetArn"], arn, columns, ID_COLUMNS[schema.dataset_type], full)
+        env.serving.records_changed()
     if job.get("publishAttributionMetricsToS3"):
         attribution.publish(env, dataset["datasetGroupArn"], name_of(arn))
 

@@ -45,10 +45,10 @@ def _train(env, recommender: dict) -> None:
     use_case = USE_CASES[catalogue.recipe_name(recommender["recipeArn"])]
     hyperparameters = catalogue.default_hyperparameters(f"arn:aws:personalize:::recipe/{use_case.recipe}")
     before = env.store.internal(arn).get("artifact")
-    seconds = training.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
+    outcome = training.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
                            recommender["datasetGroupArn"], seed=zlib.crc32(arn.encode()),
                            artifact=f"recommender-{name_of(arn)}-{short_id()}.npz")
-    if seconds is None:
+    if outcome is None:
         return
     env.serving.forget(arn)   # the next request loads the new model
     if before:

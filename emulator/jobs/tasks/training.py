@@ -15,6 +15,7 @@ from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
 
+RECIPE_ARN = "arn:aws:personalize:::recipe/"
 _running: dict[str, subprocess.Popen] = {}   # solution version ARN -> its training process
 _running_lock = threading.Lock()
 
@@ -22,30 +23,42 @@ _running_lock = threading.Lock()
 def train(arn: str, env) -> None:
     """A solution version: its solution's recipe and configuration."""
     version = env.store.get("solution-version", arn)
-    recipe = catalogue.recipe_name(version["recipeArn"] or "")
-    if not registry.supported(recipe):
-        raise TaskFailed(f"The emulator cannot train the recipe {recipe or '(AutoML)'} yet.")
-    hyperparameters = catalogue.default_hyperparameters(version["recipeArn"])
     config = version.get("solutionConfig") or {}
-    hyperparameters.update(config.get("featureTransformationParameters", {}))
-    hyperparameters.update(config.get("algorithmHyperParameters", {}))
+    auto_ml = (config.get("autoMLConfig") or {}) if version.get("performAutoML") else None
+    recipe, hyperparameters = "aws-user-personalization", {}   # what AutoML's candidates learn from
+    if auto_ml is None:
+        recipe = catalogue.recipe_name(version["recipeArn"])
+        if not registry.supported(recipe):
+            raise TaskFailed(f"The emulator cannot train the recipe {recipe} yet.")
+        hyperparameters = catalogue.default_hyperparameters(version["recipeArn"])
+        hyperparameters.update(config.get("featureTransformationParameters", {}))
+        hyperparameters.update(config.get("algorithmHyperParameters", {}))
+    hpo = (config.get("hpoConfig") or {}) if version.get("performHPO") or auto_ml is not None else None
     artifact = f"{name_of(version['solutionArn'])}-{name_of(arn)}.npz"
-    seconds = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
-                  seed=int(name_of(arn), 16), artifact=artifact)
-    if seconds is not None:
-        env.store.update(arn, trainingHours=round(seconds / 3600, 6))
+    outcome = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
+                  seed=int(name_of(arn), 16), artifact=artifact, hpo_config=hpo, auto_ml=auto_ml)
+    if outcome is None:
+        return
+    changes = {"trainingHours": round(outcome["seconds"] / 3600, 6)}
+    if "tunedHPOParams" in outcome:
+        changes["tunedHPOParams"] = outcome["tunedHPOParams"]
+    if "recipe" in outcome:   # AutoML: the version is a model of the recipe it chose
+        changes["recipeArn"] = RECIPE_ARN + outcome["recipe"]
+        env.store.update(version["solutionArn"], autoMLResult={"bestRecipeArn": changes["recipeArn"]})
+    env.store.update(arn, **changes)
 
 
 def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | None, group: str, seed: int,
-        artifact: str) -> float | None:
+        artifact: str, hpo_config: dict | None = None, auto_ml: dict | None = None) -> dict | None:
     """Train a model of the group's interactions in a training process and keep it as `arn`'s model: the
-    artifact, its metrics and how far into the interactions it saw. The seconds it took, or None when a stop
-    ended it."""
+    artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
+    took, or None when a stop ended it."""
     dataset = dataset_arn(group, registry.MODELS[recipe].dataset_type)
     trained_through = env.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(env.settings.models_dir / artifact), seed=seed,
-                              split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training))
+                              split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
+                              hpo_config=hpo_config, auto_ml=auto_ml)
     started = time.monotonic()
     with env.training_slots:
         if env.store.status(arn) not in (lifecycle.CREATE_IN_PROGRESS, lifecycle.ACTIVE):
@@ -60,7 +73,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
         raise TaskFailed(outcome["failure"])
     env.store.set_internal(arn, artifact=artifact, metrics=outcome["metrics"], eventsDataset=dataset,
                            trainedThrough=trained_through)
-    return time.monotonic() - started
+    return {**outcome, "seconds": time.monotonic() - started}
 
 
 def remove_artifact(env, artifact: str | None) -> None:

@@ -1,0 +1,581 @@
+"""Offline benchmark of the recipes on MovieLens-100K (ratings >= 4) against classic baselines tuned on a
+validation split of the training users, under the GetSolutionMetrics protocol (spec: recipes-and-models.md
+§3), with the issue's quality targets as pass/fail lines. With --scale, training time and peak memory on a
+synthetic data set of 1M or 20M interactions instead.
+
+    .venv/bin/python scripts/bench_recipes.py [--data DIR] [--seed N] [--exclude-history]
+    .venv/bin/python scripts/bench_recipes.py --scale 1m|20m
+
+The ALS baseline needs the bench extra (pip install -e '.[bench]', for implicit); without it, it is skipped.
+"""
+
+import argparse
+import ctypes
+import dataclasses
+import itertools
+import pathlib
+import resource
+import sys
+import threading
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+
+from emulator.recipes import metrics, registry
+from emulator.recipes.base import Recommender, no_log
+from emulator.recipes.data import CATEGORICAL, NUMERICAL, Interactions, Metadata, TestUser
+from service_model.recipes import default_hyperparameters
+
+DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
+RECIPES = ("aws-popularity-count", "aws-user-personalization", "aws-hrnn", "aws-hrnn-metadata", "aws-sims",
+           "aws-similar-items", "aws-trending-now", "aws-item-affinity")
+NDCG, PRECISION = "normalized_discounted_cumulative_gain_at_10", "precision_at_10"
+VALIDATION_SHARE = 0.2     # of the training users, for tuning the baselines ...
+VALIDATION_ROUNDS = 2      # ... in this many random splits, averaged (one split of ~170 users is noisy)
+COLD_SHARE = 0.1           # of the items with at least COLD_MIN_USERS users, held out as cold items
+COLD_MIN_USERS = 5
+HIT_K, COLD_K = 10, 25
+NO_ITEMS = " (no Items)"
+
+
+@dataclasses.dataclass
+class Row:
+    name: str
+    seconds: float
+    peak_mb: float
+    scores: dict[str, float]
+    note: str = ""
+
+
+# ----------------------------------------------------------------------------------------------- measuring
+
+class PeakMemory:
+    """The process's peak resident memory (MB) inside a `with` block, sampled every 20 ms from /proc."""
+
+    def __enter__(self) -> "PeakMemory":
+        release_free_memory()
+        self.peak, self._done = resident_mb(), threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.02):
+            self.peak = max(self.peak, resident_mb())
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join()
+        self.peak = max(self.peak, resident_mb())
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def release_free_memory() -> None:
+    """Give freed heap back to the OS, so one model's peak does not include the last one's garbage."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
+
+
+def fitted(model: Recommender, train: Interactions, full: Interactions) -> tuple[float, float]:
+    """(seconds, peak MB) of fit plus the user states from the full data, as the training process does."""
+    started = time.perf_counter()
+    with PeakMemory() as memory:
+        model.fit(train, log=lambda line: print(f"  {model.recipe}: {line}", file=sys.stderr))
+        model.build_user_states(full)
+    return time.perf_counter() - started, memory.peak
+
+
+class WithoutHistory:
+    """A model whose lists never repeat an item of the user's history (what an exclusion filter does)."""
+
+    def __init__(self, model: Recommender) -> None:
+        self.model, self.fit_metrics = model, getattr(model, "fit_metrics", None)
+
+    def initial_state(self, user: int | None) -> tuple:
+        return self.model.initial_state(user), []
+
+    def advance(self, state: tuple, item: int) -> tuple:
+        state[1].append(item)
+        return self.model.advance(state[0], item), state[1]
+
+    def item_scores(self, state: tuple) -> np.ndarray:
+        scores = self.model.item_scores(state[0]).copy()
+        scores[state[1]] = -np.inf
+        return scores
+
+
+def evaluate(model: Recommender, test_users: list[TestUser], n_items: int, exclude: bool) -> dict[str, float]:
+    return metrics.evaluate(WithoutHistory(model) if exclude else model, test_users, n_items)
+
+
+# ----------------------------------------------------------------------------------------------- data
+
+def load_movielens(root: pathlib.Path) -> Interactions:
+    """Ratings >= 4 as interactions; u.item's genres (categorical) and release year as the Items dataset."""
+    table = np.loadtxt(root / "u.data", dtype=np.int64)
+    kept = table[table[:, 2] >= 4]
+    genres = [line.split("|")[0] for line in (root / "u.genre").read_text().splitlines() if line.strip()]
+    records = {}
+    for line in (root / "u.item").read_text(encoding="latin-1").splitlines():
+        fields = line.split("|")
+        chosen = [genre for genre, flag in zip(genres, fields[5:]) if flag == "1"]
+        records[fields[0]] = {"GENRES": "|".join(chosen) or None, "YEAR": int(fields[2][-4:]) if fields[2] else None}
+    items = Metadata.from_records(records, {"GENRES": CATEGORICAL, "YEAR": NUMERICAL})
+    return Interactions.from_columns(kept[:, 0].astype(str), kept[:, 1].astype(str), kept[:, 3], items=items)
+
+
+def without_items(data: Interactions) -> Interactions:
+    """The same interactions and id maps without the Items dataset."""
+    return Interactions(data.user_ids, data.item_ids, data.user_index, data.item_index, data.timestamp, None,
+                        data.event_types)
+
+
+def binary_matrix(train: Interactions) -> np.ndarray:
+    """(n_users, n_items) float64: 1 where the user interacted with the item."""
+    matrix = np.zeros((train.n_users, train.n_items))
+    matrix[train.user_index, train.item_index] = 1.0
+    return matrix
+
+
+# ----------------------------------------------------------------------------------------------- baselines
+
+class Baseline(Recommender):
+    """A classic model that scores items from the set of a user's history items (the state)."""
+    recipe = "baseline"
+
+    def initial_state(self, user: int | None) -> np.ndarray:
+        return np.zeros(0, dtype=np.int64)
+
+    def advance(self, state: np.ndarray, item: int) -> np.ndarray:
+        return np.append(state, item)
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        return self.state["weights"][np.unique(state)].sum(axis=0).astype(np.float64)
+
+
+class ItemKNN(Baseline):
+    """Item-item cosine on the binary matrix, each item keeping its `neighbours` most similar (0: all)."""
+    recipe = "item-knn-cosine"
+    DEFAULTS = {"neighbours": "0"}
+
+    def fit(self, train: Interactions, log=no_log) -> None:
+        matrix = binary_matrix(train)
+        norms = np.sqrt(matrix.sum(axis=0))
+        similarity = (matrix.T @ matrix) / np.maximum(np.outer(norms, norms), 1e-12)
+        np.fill_diagonal(similarity, 0.0)
+        keep = self.hyperparameter("neighbours", int)
+        if 0 < keep < train.n_items:
+            threshold = -np.partition(-similarity, keep - 1, axis=1)[:, keep - 1:keep]
+            similarity[similarity < threshold] = 0.0
+        self.state["weights"] = similarity.astype(np.float32)
+
+
+class Ease(Baseline):
+    """EASE (Steck 2019) in closed form: B = I - P / diag(P), P = (XᵀX + λI)⁻¹, zero diagonal."""
+    recipe = "ease"
+    DEFAULTS = {"l2": "300"}
+
+    def fit(self, train: Interactions, log=no_log) -> None:
+        matrix = binary_matrix(train)
+        inverse = np.linalg.inv(matrix.T @ matrix + self.hyperparameter("l2", float) * np.eye(train.n_items))
+        weights = -inverse / np.diag(inverse)[None, :]
+        np.fill_diagonal(weights, 0.0)
+        self.state["weights"] = weights.astype(np.float32)
+
+
+class Als(Baseline):
+    """implicit's ALS (Hu, Koren, Volinsky 2008), confidence alpha on each interaction. A user unseen in training
+    is folded in from their history by ALS's own least-squares step: x = (YᵀY + λI + (α-1)·Y_hᵀY_h)⁻¹ α·Σ y_h."""
+    recipe = "als-implicit"
+    DEFAULTS = {"factors": "64", "regularization": "0.1", "alpha": "10", "iterations": "15"}
+
+    def fit(self, train: Interactions, log=no_log) -> None:
+        from implicit.als import AlternatingLeastSquares
+        from scipy.sparse import csr_matrix
+        from threadpoolctl import threadpool_limits
+        als = AlternatingLeastSquares(
+            factors=self.hyperparameter("factors", int), regularization=self.hyperparameter("regularization", float),
+            alpha=self.hyperparameter("alpha", float), iterations=self.hyperparameter("iterations", int),
+            random_state=self.seed, num_threads=2)
+        with threadpool_limits(1, "blas"):   # implicit's advice: its own threads, single-threaded BLAS
+            als.fit(csr_matrix(binary_matrix(train).astype(np.float32)), show_progress=False)
+        factors = np.asarray(als.item_factors, dtype=np.float64)
+        self.state["item_factors"] = factors
+        self.state["gram"] = factors.T @ factors + self.hyperparameter("regularization", float) * np.eye(len(factors.T))
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        factors, alpha = self.state["item_factors"], self.hyperparameter("alpha", float)
+        history = factors[np.unique(state)]
+        user = np.linalg.solve(self.state["gram"] + (alpha - 1.0) * history.T @ history, alpha * history.sum(axis=0))
+        return factors @ user
+
+
+BASELINES = {   # the grids each baseline is tuned over
+    "item-kNN cosine": (ItemKNN, {"neighbours": ["0", "20", "50", "100", "200", "400"]}),
+    "EASE": (Ease, {"l2": ["1", "3", "10", "30", "100", "300", "1000"]}),
+    "ALS (implicit)": (Als, {"factors": ["32", "64", "128"], "regularization": ["0.01", "1", "10"],
+                             "alpha": ["10", "30", "100", "300"], "iterations": ["15"]}),
+}
+
+
+def tune(model_class: type[Baseline], grid: dict[str, list[str]], train: Interactions, seed: int,
+         exclude: bool) -> tuple[dict[str, str], float, int]:
+    """(best settings, their validation NDCG@10, settings tried) on validation splits of the training users."""
+    splits = [train.split(seed=seed + number, test_fraction=VALIDATION_SHARE)
+              for number in range(1, VALIDATION_ROUNDS + 1)]
+    best, best_score = {}, -1.0
+    settings = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    for chosen in settings:
+        score = 0.0
+        for fit_part, validation in splits:
+            model = model_class(chosen, seed=seed)
+            model.fit(fit_part)
+            score += evaluate(model, validation, train.n_items, exclude)[NDCG] / len(splits)
+        if score > best_score:
+            best, best_score = chosen, score
+    return best, best_score, len(settings)
+
+
+# ----------------------------------------------------------------------------------------------- ML-100K
+
+def build(recipe: str, seed: int) -> Recommender:
+    name = recipe.removesuffix(NO_ITEMS)
+    return registry.build(name, default_hyperparameters(f"arn:aws:personalize:::recipe/{name}"), seed=seed)
+
+
+def recipe_rows(data: Interactions, train: Interactions, test_users: list[TestUser], seed: int,
+                exclude: bool) -> tuple[list[Row], dict[str, Recommender]]:
+    rows, models = [], {}
+    names = [*RECIPES[:2], "aws-user-personalization" + NO_ITEMS, *RECIPES[2:]]
+    for name in names:
+        if not registry.supported(name.removesuffix(NO_ITEMS)):
+            rows.append(Row(name, float("nan"), float("nan"), {}, "not in emulator.recipes.registry"))
+            continue
+        plain = name.endswith(NO_ITEMS)
+        model = build(name, seed)
+        seconds, peak = fitted(model, without_items(train) if plain else train, without_items(data) if plain else data)
+        scores = evaluate(model, test_users, data.n_items, exclude)
+        note = {"aws-trending-now": "trend_prediction_accuracy {trend_prediction_accuracy:.4f}",
+                "aws-item-affinity": "its segment metrics: hits@1% {hits_at_1_percent:.4f}, "
+                                     "recall@1% {recall_at_1_percent:.4f}; coverage of users"}.get(name, "")
+        rows.append(Row(name, seconds, peak, scores, note.format(**scores)))
+        models[name] = model
+    return rows, models
+
+
+def baseline_rows(data: Interactions, train: Interactions, test_users: list[TestUser], seed: int,
+                  exclude: bool) -> tuple[list[Row], dict[str, Recommender]]:
+    rows, models = [], {}
+    for name, (model_class, grid) in BASELINES.items():
+        if model_class is Als and not _has_implicit():
+            rows.append(Row(name, float("nan"), float("nan"), {}, "skipped: pip install -e '.[bench]'"))
+            continue
+        started = time.perf_counter()
+        best, score, tried = tune(model_class, grid, train, seed, exclude)
+        tuning = time.perf_counter() - started
+        model = model_class(best, seed=seed)
+        seconds, peak = fitted(model, train, data)
+        settings = " ".join(f"{key}={value}" for key, value in best.items())
+        rows.append(Row(name, seconds, peak, evaluate(model, test_users, data.n_items, exclude),
+                        f"tuned {settings} ({tried} settings, validation NDCG@10 {score:.4f}, {tuning:.0f} s)"))
+        models[name] = model
+    return rows, models
+
+
+def _has_implicit() -> bool:
+    try:
+        import implicit.als  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def next_item_hits(model: Recommender, data: Interactions, test_users: list[TestUser]) -> tuple[float, float]:
+    """(hit rate@HIT_K of the first held-out item given the last history item, the same over every held-out
+    item given the item just before it). The query item itself is never counted as recommended."""
+    sequences, first, every = data.sequences(), [], []
+    for test in test_users:
+        items = sequences[test.user]
+        for position in range(max(len(test.history), 1), len(items)):
+            scores = model.item_scores(model.advance(model.initial_state(None), int(items[position - 1]))).copy()
+            scores[items[position - 1]] = -np.inf
+            hit = items[position] in metrics.top_k(scores, HIT_K)
+            every.append(hit)
+            if position == len(test.history):
+                first.append(hit)
+    return float(np.mean(first)), float(np.mean(every))
+
+
+def cold_items(data: Interactions, train: Interactions, test_users: list[TestUser],
+               seed: int) -> tuple[list[str], dict[str, float], float]:
+    """Hold out items entirely (no interactions, Items record kept); for each test user's step onto a cold item,
+    query the last warm item before it and see where the cold item ranks. (report lines, hit rate by model,
+    the hit rate of a random list)"""
+    rng = np.random.default_rng(seed)
+    users_per_item = np.bincount(np.unique(data.item_index.astype(np.int64) * data.n_users + data.user_index)
+                                 // data.n_users, minlength=data.n_items)
+    candidates = np.flatnonzero(users_per_item >= COLD_MIN_USERS)
+    is_cold = np.zeros(data.n_items, dtype=bool)
+    is_cold[rng.choice(candidates, size=round(COLD_SHARE * candidates.size), replace=False)] = True
+    warm_train = train.subset(~is_cold[train.item_index])
+    queries, targets, sequences = [], [], data.sequences()
+    for test in test_users:
+        items = sequences[test.user]
+        for position in range(1, len(items)):
+            warm_before = items[:position][~is_cold[items[:position]]]
+            if is_cold[items[position]] and warm_before.size:
+                queries.append(int(warm_before[-1]))
+                targets.append(int(items[position]))
+    lines = [f"Cold items: {int(is_cold.sum())} items held out entirely (no interactions in training, Items record "
+             f"kept); {len(targets)} steps of test users onto a cold item, each queried with the last warm item "
+             f"before it",
+             f"{'model':<34}{'train s':>8}{f'hit@{COLD_K}':>9}{'rank %':>9}{'rank % among cold':>19}"]
+    n_cold = int(is_cold.sum())
+    lines.append(f"{'random':<34}{'':>8}{COLD_K / (data.n_items - 1):>9.4f}{50.0:>9.1f}{50.0:>19.1f}")
+    results = {}
+    for name in ("aws-similar-items", "aws-similar-items" + NO_ITEMS, "aws-sims", "aws-hrnn-coldstart"):
+        if not registry.supported(name.removesuffix(NO_ITEMS)):
+            lines.append(f"{name:<34}  not in emulator.recipes.registry")
+            continue
+        model = build(name, seed)
+        fit_data = without_items(warm_train) if name.endswith(NO_ITEMS) else warm_train
+        seconds, _ = fitted(model, fit_data, fit_data)
+        hits, ranks, cold_ranks = [], [], []
+        for query, target in zip(queries, targets):
+            scores = model.item_scores(model.advance(model.initial_state(None), query)).copy()
+            scores[query] = -np.inf
+            hits.append(target in metrics.top_k(scores, COLD_K))
+            ranks.append(_mid_rank(scores, target, np.arange(data.n_items) != query))
+            cold_ranks.append(_mid_rank(scores, target, is_cold))
+        results[name] = float(np.mean(hits))
+        lines.append(f"{name:<34}{seconds:>8.1f}{results[name]:>9.4f}{100 * np.mean(ranks):>9.1f}"
+                     f"{100 * np.mean(cold_ranks):>19.1f}")
+    lines.append(f"(rank %: the cold item's mean position as a share of the candidates, 0 = top; 'among cold': "
+                 f"among the {n_cold} cold items only, which measures the metadata alone)")
+    return lines, results, COLD_K / (data.n_items - 1)
+
+
+def _mid_rank(scores: np.ndarray, target: int, among: np.ndarray) -> float:
+    """The target's position among the `among` items as a share in [0, 1], ties counted half."""
+    others = among.copy()
+    others[target] = False
+    above = (scores[others] > scores[target]).sum() + 0.5 * (scores[others] == scores[target]).sum()
+    return float(above / max(others.sum(), 1))
+
+
+def print_table(rows: list[Row]) -> None:
+    print(f"{'model':<38}{'train s':>8}{'peak MB':>9}{'NDCG@10':>9}{'P@10':>8}{'coverage':>9}  note")
+    for row in rows:
+        values = [row.scores.get(key) for key in (NDCG, PRECISION, "coverage")]
+        cells = "".join(f"{value:>{width}.4f}" if value is not None else f"{'-':>{width}}"
+                        for value, width in zip(values, (9, 8, 9)))
+        print(f"{row.name:<38}{row.seconds:>8.1f}{row.peak_mb:>9.0f}{cells}  {row.note}")
+
+
+def verdict(passed: bool | None, text: str) -> str:
+    return f"  [{ {True: 'PASS', False: 'FAIL', None: 'n/a '}[passed] }] {text}"
+
+
+def target_lines(rows: dict[str, Row], sims_hits: tuple[float, float], knn_hits: tuple[float, float],
+                 cold: dict[str, float], random_hit: float) -> list[str]:
+    ndcg = {name: row.scores.get(NDCG) for name, row in rows.items()}
+    up = ndcg["aws-user-personalization"]
+    lines = [verdict(up >= 1.5 * ndcg["aws-popularity-count"],
+                     f"NDCG@10 user-personalization / popularity-count = {up / ndcg['aws-popularity-count']:.2f}"
+                     f" (target >= 1.50)")]
+    for name in BASELINES:
+        if ndcg.get(name) is None:
+            lines.append(verdict(None, f"NDCG@10 user-personalization / {name}: baseline not run"))
+            continue
+        lines.append(verdict(up >= ndcg[name], f"NDCG@10 user-personalization / {name} = {up / ndcg[name]:.2f}"
+                                               f" ({up:.4f} vs {ndcg[name]:.4f}; target >= 1.00)"))
+    plain = rows["aws-user-personalization" + NO_ITEMS].scores
+    same = " (identical lists: the model does not read the Items dataset)" \
+        if plain == rows["aws-user-personalization"].scores else ""
+    lines.append(verdict(up >= plain[NDCG], f"cold (held-out) users, NDCG@10 user-personalization with Items / "
+                                            f"without = {up / plain[NDCG]:.2f} (target >= 1.00){same}"))
+    if ndcg.get("aws-hrnn-metadata") is None:
+        lines.append(verdict(None, "aws-hrnn-metadata with Items / aws-hrnn without: aws-hrnn-metadata is not in "
+                                   "emulator.recipes.registry"))
+    else:
+        ratio = ndcg["aws-hrnn-metadata"] / ndcg["aws-hrnn"]
+        lines.append(verdict(ratio >= 1.0, f"cold users, NDCG@10 aws-hrnn-metadata / aws-hrnn = {ratio:.2f} (>= 1.00)"))
+    for name in ("aws-similar-items", "aws-hrnn-coldstart"):
+        if name not in cold:
+            lines.append(verdict(None, f"{name} on cold items: not in emulator.recipes.registry"))
+            continue
+        lines.append(verdict(cold[name] > random_hit, f"cold items, hit@{COLD_K} {name} / random = "
+                                                      f"{cold[name] / random_hit:.2f} (target > 1.00)"))
+    lines.append(verdict(sims_hits[1] >= knn_hits[1],
+                         f"next-item hit@{HIT_K} SIMS / item-kNN cosine = {sims_hits[1] / knn_hits[1]:.2f} "
+                         f"({sims_hits[1]:.4f} vs {knn_hits[1]:.4f} over every held-out step; first held-out item "
+                         f"only: {sims_hits[0]:.4f} vs {knn_hits[0]:.4f}; target >= 1.00)"))
+    return lines
+
+
+def quality(args: argparse.Namespace) -> None:
+    data = load_movielens(args.data)
+    train, test_users = data.split(seed=args.seed)
+    print(f"MovieLens-100K ratings >= 4: {data.n_interactions} interactions, {data.n_users} users, {data.n_items} "
+          f"items (u.item as the Items dataset: GENRES, YEAR); split seed {args.seed}: {len(test_users)} held-out "
+          f"(cold) users, the same split for every model; baselines tuned on {VALIDATION_SHARE:.0%} of the training "
+          f"users")
+    print("History items MAY NOT be recommended (removed from every model's list)" if args.exclude_history else
+          "History items MAY be recommended, for every model (the service's behaviour without a filter)")
+    print(f"peak MB: the process's resident memory while fitting (before any model: {resident_mb():.0f} MB)")
+    rows, models = recipe_rows(data, train, test_users, args.seed, args.exclude_history)
+    more_rows, baselines = baseline_rows(data, train, test_users, args.seed, args.exclude_history)
+    print()
+    print_table(rows + more_rows)
+    sims_hits = next_item_hits(models["aws-sims"], data, test_users)
+    knn_hits = next_item_hits(baselines["item-kNN cosine"], data, test_users)
+    print(f"\nNext-item hit@{HIT_K} (query: the item before it; first held-out item / every held-out item): "
+          f"aws-sims {sims_hits[0]:.4f} / {sims_hits[1]:.4f}, item-kNN cosine {knn_hits[0]:.4f} / {knn_hits[1]:.4f}")
+    print()
+    cold_lines, cold, random_hit = cold_items(data, train, test_users, args.seed)
+    print("\n".join(cold_lines))
+    print("\nTargets")
+    print("\n".join(target_lines({row.name: row for row in rows + more_rows}, sims_hits, knn_hits, cold,
+                                 random_hit)))
+
+
+# ----------------------------------------------------------------------------------------------- scale
+
+@dataclasses.dataclass
+class Scale:
+    interactions: int
+    users: int
+    items: int
+    recipes: tuple[str, ...]
+    seconds: dict[str, float]   # per recipe: the target for the training task
+    memory_gb: float            # target for the process's peak memory
+    total_seconds: float | None = None   # target for import plus every training
+
+
+SCALES = {
+    "1m": Scale(1_000_000, 50_000, 10_000, ("aws-popularity-count", "aws-sims", "aws-user-personalization"),
+                {"aws-popularity-count": 30, "aws-sims": 30, "aws-user-personalization": 300}, 4.0),
+    "20m": Scale(20_000_000, 138_000, 27_000, ("aws-popularity-count", "aws-sims"), {}, 8.0, 1200),   # ML-20M size
+}
+TOPICS, FAVOURITES, SESSION_LENGTH = 50, 3, 8
+
+
+def synthetic(scale: Scale, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(user, item, timestamp) columns: power-law user activity and item popularity; sessions of about
+    SESSION_LENGTH events, hours to days apart, each on one topic, mostly one of the user's FAVOURITES."""
+    rng = np.random.default_rng(seed)
+    activity = rng.pareto(2.0, scale.users) + 1.0
+    counts = 1 + rng.multinomial(scale.interactions - scale.users, activity / activity.sum())
+    user = np.repeat(np.arange(scale.users, dtype=np.int32), counts)
+    starts = np.cumsum(counts) - counts
+    position = np.arange(user.size) - starts[user]
+    new_session = (position == 0) | (rng.random(user.size) < 1 / SESSION_LENGTH)
+    session = np.cumsum(new_session) - 1
+    session_user = user[new_session]
+    favourites = rng.integers(TOPICS, size=(scale.users, FAVOURITES))
+    session_topic = np.where(rng.random(session_user.size) < 0.8,
+                             favourites[session_user, rng.integers(FAVOURITES, size=session_user.size)],
+                             rng.integers(TOPICS, size=session_user.size))
+    event_topic = session_topic[session]
+    del session, session_topic
+    item_topic = rng.integers(TOPICS, size=scale.items)
+    popularity = 1.0 / (1.0 + rng.permutation(scale.items))   # Zipf over a random order of the items
+    item = np.empty(user.size, dtype=np.int32)
+    order = np.argsort(event_topic, kind="stable")
+    bounds = np.searchsorted(event_topic[order], np.arange(TOPICS + 1))
+    for topic in range(TOPICS):
+        members = np.flatnonzero(item_topic == topic)
+        chosen = order[bounds[topic]:bounds[topic + 1]]
+        item[chosen] = rng.choice(members, size=chosen.size, p=popularity[members] / popularity[members].sum())
+    del order, event_topic
+    gaps = np.where(new_session, rng.exponential(2 * 86_400, user.size), rng.exponential(90, user.size))
+    gaps[position == 0] = 0.0
+    elapsed = np.cumsum(gaps)
+    stamps = 1_600_000_000 + rng.integers(0, 180 * 86_400, scale.users)[user] + (elapsed - elapsed[starts[user]])
+    return user, item, stamps.astype(np.int64)
+
+
+def training_task(recipe: str, data: Interactions, seed: int) -> dict[str, float]:
+    """What the training process does between loading the data and saving: split, fit, user states, metrics."""
+    train, test_users = data.split(seed=seed)
+    model = build(recipe, seed)
+    model.fit(train, log=lambda line: print(f"  {recipe}: {line}", file=sys.stderr))
+    model.build_user_states(data)
+    return metrics.evaluate(model, test_users, data.n_items)
+
+
+def measured(step, *arguments) -> tuple[float, float, object]:
+    """(seconds, peak MB, result or the MemoryError) of step(*arguments)."""
+    started = time.perf_counter()
+    with PeakMemory() as memory:
+        try:
+            result = step(*arguments)
+        except MemoryError as error:
+            result = error
+    return time.perf_counter() - started, memory.peak, result
+
+
+def scale_run(args: argparse.Namespace) -> None:
+    scale = SCALES[args.scale]
+    cap = int((scale.memory_gb + 2) * 2**30)   # fail with MemoryError a little above the target, not the machine
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    started = time.perf_counter()
+    user, item, stamps = synthetic(scale, args.seed)
+    print(f"Synthetic data: {user.size} interactions, {scale.users} users, {scale.items} items, power-law "
+          f"popularity, sessions; generated in {time.perf_counter() - started:.1f} s; seed {args.seed}; address "
+          f"space capped at {cap / 2**30:.0f} GB; peak MB is the process's resident memory during the step")
+    user_ids = user.astype(f"U{len(str(scale.users))}")
+    item_ids = item.astype(f"U{len(str(scale.items))}")
+    del user, item
+    seconds, peak, data = measured(Interactions.from_columns, user_ids, item_ids, stamps)
+    del user_ids, item_ids, stamps
+    steps = [("import (Interactions.from_columns)", seconds, peak, None)]
+    if not isinstance(data, MemoryError):
+        for recipe in scale.recipes:
+            steps.append((f"{recipe} (split, fit, metrics)", *measured(training_task, recipe, data, args.seed)))
+    print(f"\n{'step':<52}{'seconds':>9}{'peak MB':>9}{'NDCG@10':>9}{'P@10':>8}{'coverage':>9}")
+    for name, seconds, peak, result in steps:
+        if isinstance(result, MemoryError):
+            print(f"{name:<52}{seconds:>9.1f}{peak:>9.0f}  failed: MemoryError (address space cap)")
+        else:
+            cells = "".join(f"{result[key]:>{width}.4f}" for key, width in ((NDCG, 9), (PRECISION, 8),
+                                                                            ("coverage", 9))) if result else ""
+            print(f"{name:<52}{seconds:>9.1f}{peak:>9.0f}{cells}")
+    print("\nTargets")
+    failed = isinstance(data, MemoryError) or any(isinstance(result, MemoryError) for *_, result in steps)
+    for name, seconds, peak, result in steps[1:]:
+        recipe = name.split()[0]
+        if recipe in scale.seconds:
+            ok = not isinstance(result, MemoryError) and seconds <= scale.seconds[recipe]
+            print(verdict(ok, f"{recipe}: {seconds:.1f} s (target <= {scale.seconds[recipe]} s)"))
+    peak = max(step[2] for step in steps)
+    print(verdict(not failed and peak <= scale.memory_gb * 1024,
+                  f"peak memory {peak:.0f} MB (target <= {scale.memory_gb * 1024:.0f} MB)"))
+    if scale.total_seconds:
+        total = sum(step[1] for step in steps)
+        print(verdict(not failed and total <= scale.total_seconds,
+                      f"import + {' + '.join(scale.recipes)}: {total:.0f} s (target <= {scale.total_seconds} s; "
+                      f"in-process import, not the server's CSV import)"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA, help="the ml-100k directory")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exclude-history", action="store_true",
+                        help="remove the user's history items from every model's list")
+    parser.add_argument("--scale", choices=sorted(SCALES), help="time and memory on synthetic data instead")
+    args = parser.parse_args()
+    scale_run(args) if args.scale else quality(args)
+
+
+if __name__ == "__main__":
+    main()

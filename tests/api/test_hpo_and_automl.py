@@ -1,0 +1,56 @@
+"""performHPO and performAutoML: a real search on validation users, reported where the service reports it."""
+
+import uuid
+
+import pytest
+
+from tests import steps, synthetic
+
+SIMS = "arn:aws:personalize:::recipe/aws-sims"
+HPO = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "4", "maxParallelTrainingJobs": "2"},
+       "algorithmHyperParameterRanges": {"continuousHyperParameterRanges": [
+           {"name": "popularity_discount_factor", "minValue": 0.0, "maxValue": 1.0}]}}
+
+
+@pytest.fixture(scope="module")
+def group(personalize, aws_client, wait_for):
+    name = f"search-{uuid.uuid4().hex[:6]}"
+    return steps.loaded_group(personalize, aws_client("s3"), wait_for, name, synthetic.two_tastes(seed=14))["group"]
+
+
+def trained(personalize, wait_for, solution: str) -> dict:
+    wait_for(lambda: personalize.describe_solution(solutionArn=solution))
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    return wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
+
+
+def test_hpo_reports_the_winning_values_within_the_ranges(personalize, group, wait_for, unique_name):
+    solution = personalize.create_solution(name=unique_name("hpo"), datasetGroupArn=group, recipeArn=SIMS,
+                                           performHPO=True, solutionConfig={"hpoConfig": HPO})["solutionArn"]
+    version = trained(personalize, wait_for, solution)
+    tuned = version["tunedHPOParams"]["algorithmHyperParameters"]
+    assert 0.0 <= float(tuned["popularity_discount_factor"]) <= 1.0
+    assert personalize.describe_solution(solutionArn=solution)["solution"]["solutionConfig"]["hpoConfig"] == HPO
+
+
+@pytest.mark.parametrize("ranges", [
+    {"continuousHyperParameterRanges": [{"name": "no_such_parameter", "minValue": 0.0, "maxValue": 1.0}]},
+    {"continuousHyperParameterRanges": [{"name": "popularity_discount_factor", "minValue": 0.9, "maxValue": 0.1}]},
+])
+def test_bad_ranges_are_invalid_input_at_create(personalize, group, unique_name, ranges):
+    with pytest.raises(personalize.exceptions.InvalidInputException):
+        personalize.create_solution(name=unique_name("hpo"), datasetGroupArn=group, recipeArn=SIMS, performHPO=True,
+                                    solutionConfig={"hpoConfig": {"algorithmHyperParameterRanges": ranges}})
+
+
+def test_automl_picks_the_better_recipe_and_reports_it(personalize, group, wait_for, unique_name):
+    solution = personalize.create_solution(
+        name=unique_name("automl"), datasetGroupArn=group, performAutoML=True,
+        solutionConfig={"autoMLConfig": {"metricName": "precision_at_5",
+                                         "recipeList": ["arn:aws:personalize:::recipe/aws-popularity-count", SIMS]},
+                        "hpoConfig": {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "2",
+                                                            "maxParallelTrainingJobs": "1"}}})["solutionArn"]
+    version = trained(personalize, wait_for, solution)
+    best = personalize.describe_solution(solutionArn=solution)["solution"]["autoMLResult"]["bestRecipeArn"]
+    assert best == version["recipeArn"] == SIMS   # two tastes: co-occurrence beats popularity
+    assert personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])["metrics"]
