@@ -1,11 +1,12 @@
-"""Exploration of new and little-seen items for User-Personalization campaigns: a Thompson-sampling bonus over
-each eligible item's live click feedback. spec: recipes-and-models.md §2.6 (eligibility, scale) and
+"""Exploration of new and little-seen items for User-Personalization campaigns: Thompson sampling over each
+eligible item's live click feedback. spec: recipes-and-models.md §2.6 (eligibility, scale) and
 personalize-behavior.md §3.11 (the settings).
 
-Each eligible item (young, or added after training) has a Beta(1 + clicks, 1 + ignored impressions) belief about
-how often it is taken when shown; a draw θ from it lifts the item's logit by weight · 6 · σ · θ. Unseen items
-draw around ½ (about one standard deviation of lift at the default weight 0.3, as §2.6 sets), items that are
-shown and ignored sink towards no lift, items that are taken keep theirs."""
+Each eligible item (young, or added after training) has a Beta(1 + takes, 1 + ignored impressions) belief about
+how often it is taken when shown. A draw θ from it, against the campaign's own take rate r, lifts the item's logit
+by weight · 2 · σ · max(0, ln(θ / r)): an unseen item draws around ½ against a typical r of 0.1, about one standard
+deviation of lift at the default weight 0.3 (as §2.6 sets); items shown and ignored sink to no lift; items taken
+more often than the campaign's picks keep theirs."""
 
 import hashlib
 import math
@@ -20,7 +21,8 @@ DEFAULT_WEIGHT, DEFAULT_AGE_CUT_OFF_DAYS = 0.3, 30.0
 EXPLORING_RECIPES = {"aws-user-personalization", "aws-hrnn-coldstart", "aws-ecomm-recommended-for-you",
                      "aws-vod-top-picks"}
 DAY = 86_400.0
-LIFT = 6.0   # in standard deviations of the user's logits, at weight 1 and θ = 1
+LIFT = 2.0            # in standard deviations of the user's logits, per unit of ln(θ / r), at weight 1
+PRIOR_TAKES, PRIOR_SHOWN = 1.0, 10.0   # the campaign's take rate before any feedback: 0.1
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,18 @@ class Feedback:
         with self.lock:
             self.taken.update(item_ids)
 
-    def beliefs(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(α, β) of each item's Beta belief, from the latest snapshot."""
+    def beliefs(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """(α, β) of each item's Beta belief and the campaign's take rate, from the latest snapshot."""
         with self.lock:
             if time.monotonic() - self._taken_at >= self.refresh_seconds:
                 self._snapshot, self._taken_at = (dict(self.taken), dict(self.shown)), time.monotonic()
             taken, shown = self._snapshot
+        # takes of items the campaign showed (events on other items are no answer to its recommendations)
+        rate = (PRIOR_TAKES + sum(min(taken.get(item, 0), count) for item, count in shown.items())) / (
+            PRIOR_SHOWN + sum(shown.values()))
         taken = np.array([taken.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
         shown = np.array([shown.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
-        return 1.0 + taken, 1.0 + np.maximum(shown - taken, 0.0)
+        return 1.0 + taken, 1.0 + np.maximum(shown - taken, 0.0), rate
 
 
 def settings(campaign_config: dict | None) -> tuple[float, float]:
@@ -83,10 +88,10 @@ def explore(scores: np.ndarray, eligible: np.ndarray, item_ids: np.ndarray, feed
     if weight <= 0 or not eligible.any():
         return scores
     candidates = np.flatnonzero(eligible)
-    alpha, beta = feedback.beliefs(item_ids[candidates])
+    alpha, beta, rate = feedback.beliefs(item_ids[candidates])
     seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{alpha.sum()}|{beta.sum()}".encode()).digest()[:8], "little")
     theta = np.random.default_rng(seed).beta(alpha, beta)
     spread = scores[np.isfinite(scores)].std() if np.isfinite(scores).any() else 1.0
     lifted = scores.copy()
-    lifted[candidates] += weight * LIFT * max(spread, 1e-6) * theta
+    lifted[candidates] += weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / rate))
     return lifted

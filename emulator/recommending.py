@@ -71,14 +71,16 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
 
 
 def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cut_off_days: float):
-    """Candidates extended by the Items records added since training (scored at the mean logit, the prior of an
-    item the model knows nothing about), and which candidates exploration may lift: young items and new ones."""
-    new = env.serving.new_items(source.model_arn, dataset_arn(source.group, "ITEMS"))
+    """Candidates extended by the Items records added since training, each scored through its metadata (the
+    user's mean score of known items that share a categorical value with it, else the mean of all), and which
+    candidates exploration may lift: young items and new ones. spec: recipes-and-models.md §2.6"""
+    new = env.serving.new_items(source.model_arn, source.group)
+    eligible = np.concatenate([source.deployed.stats.age_days <= cut_off_days, np.ones(len(new.ids), dtype=bool)])
+    if not len(new.ids):
+        return ids, scores, eligible
     finite = scores[np.isfinite(scores)]
-    prior = finite.mean() if finite.size else 0.0
-    eligible = np.concatenate([source.deployed.stats.age_days <= cut_off_days, np.ones(len(new), dtype=bool)])
-    return (np.concatenate([ids, new]) if len(new) else ids,
-            np.concatenate([scores, np.full(len(new), prior)]) if len(new) else scores, eligible)
+    priors = new.priors(np.where(np.isfinite(scores), scores, finite.mean()), finite.mean())
+    return np.concatenate([ids, new.ids]), np.concatenate([scores, priors]), eligible
 
 
 def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn: str | None = None,

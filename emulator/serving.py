@@ -1,16 +1,19 @@
 """Answering from trained models: loaded models by solution version, and each user's current state
 (the trained state advanced through the events streamed since training)."""
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from emulator.datasets import group as group_data
 from emulator.exploration import Feedback, ItemStats
 from emulator.jobs.trainer import stats_path
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
+from emulator.store.arns import dataset_arn
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Serving:
         self._states: dict[tuple[str, str], np.ndarray] = {}
         self._issued: OrderedDict[str, str] = OrderedDict()   # recommendationId -> campaign or recommender ARN
         self._feedback: dict[tuple[str, str], Feedback] = {}   # (campaign, version) -> live exploration counters
-        self._new_items: dict[str, tuple[int, np.ndarray]] = {}   # version -> (records generation, ids)
+        self._new_items: dict[str, tuple[int, NewItems]] = {}   # version -> (records generation, new items)
         self._generation = 0   # moves whenever Items records change
         self._lock = threading.Lock()
 
@@ -77,14 +80,13 @@ class Serving:
                 found = self._feedback.setdefault(key, found)
         return found
 
-    def new_items(self, version_arn: str, items_dataset: str) -> np.ndarray:
-        """Ids of the Items dataset's records the model never saw (added after training)."""
+    def new_items(self, version_arn: str, group_arn: str) -> "NewItems":
+        """The Items dataset's records the model never saw (added after training), each with the known items that
+        share one of its categorical values, through which it is scored."""
         cached = self._new_items.get(version_arn)
         if cached is None or cached[0] != self._generation:
-            generation, known = self._generation, self.deployed(version_arn).item_index
-            rows = self.env.db.execute("SELECT record_id FROM records WHERE dataset = ? ORDER BY record_id",
-                                       (items_dataset,))
-            cached = (generation, np.array([item for (item,) in rows if item not in known], dtype=str))
+            generation = self._generation
+            cached = (generation, _new_items(self.env, group_arn, self.deployed(version_arn).item_index))
             with self._lock:
                 self._new_items[version_arn] = cached
         return cached[1]
@@ -163,3 +165,38 @@ class Serving:
             if index is not None:
                 state = model.advance_event(state, index, event_type)
         return state
+
+
+@dataclass
+class NewItems:
+    ids: np.ndarray           # (n,) item ids the model does not know
+    peers: list[np.ndarray]   # for each, the model's item indices that share a categorical value with it
+
+    def priors(self, scores: np.ndarray, default: float) -> np.ndarray:
+        """Each new item's score: the mean of its peers' scores for this user, else `default`."""
+        return np.array([scores[peers].mean() if peers.size else default for peers in self.peers])
+
+
+PEERS_KEPT = 200   # per new item; enough for a stable mean
+
+
+def _new_items(env, group_arn: str, known: dict[str, int]) -> NewItems:
+    schema = group_data.schemas(env.store, group_arn).get("ITEMS")
+    if schema is None:
+        return NewItems(np.zeros(0, dtype=str), [])
+    categorical = [field.name for field in schema.fields if field.categorical]
+    by_value: dict[str, list[int]] = {}
+    fresh: list[tuple[str, list[str]]] = []
+    rows = env.db.execute("SELECT record_id, fields FROM records WHERE dataset = ? ORDER BY record_id",
+                          (dataset_arn(group_arn, "ITEMS"),))
+    for item, fields in rows:
+        values = json.loads(fields) if categorical else {}
+        keys = [f"{name}={part}" for name in categorical for part in str(values.get(name) or "").split("|") if part]
+        if item in known:
+            for key in keys:
+                by_value.setdefault(key, []).append(known[item])
+        else:
+            fresh.append((item, keys))
+    peers = [np.unique(np.concatenate([np.asarray(by_value.get(key, []), dtype=np.int64) for key in keys]
+                                      or [np.zeros(0, dtype=np.int64)]))[:PEERS_KEPT] for _, keys in fresh]
+    return NewItems(np.array([item for item, _ in fresh], dtype=str), peers)
