@@ -16,6 +16,11 @@ from emulator.serving import Deployed
 from emulator.store.arns import dataset_arn
 
 
+CONTEXTUAL = {"aws-user-personalization", "aws-user-personalization-v2", "aws-personalized-ranking",
+              "aws-personalized-ranking-v2", "aws-hrnn-metadata", "aws-ecomm-recommended-for-you",
+              "aws-vod-top-picks"}   # spec: personalize-behavior.md §8.1
+
+
 @dataclass
 class Source:
     arn: str                  # the campaign or recommender that answers (a version ARN for batch jobs)
@@ -30,13 +35,13 @@ class Source:
 
 def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, count: int,
               filter_arn: str | None = None, filter_values: dict | None = None,
-              promotions: list | None = None) -> list[dict]:
+              promotions: list | None = None, context: dict | None = None) -> list[dict]:
     """[{itemId, score?, promotionName?}] best first."""
     model, ids = source.deployed.model, source.deployed.model.item_ids
     if source.recipe_type == "RELATED_ITEMS":
         scores = env.serving.related_scores(source.model_arn, item_id)
     else:
-        scores = env.serving.scores(source.model_arn, user_id)
+        scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)
     feedback = None
     if source.recipe in exploration.EXPLORING_RECIPES:
         weight, cut_off = exploration.settings(source.config)
@@ -84,7 +89,7 @@ def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cu
 
 
 def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn: str | None = None,
-         filter_values: dict | None = None) -> list[dict]:
+         filter_values: dict | None = None, context: dict | None = None) -> list[dict]:
     """The input items by the user's scores, a softmax over the known ones; unknown items last, unscored.
     spec: personalize-behavior.md §8.2"""
     index = source.deployed.item_index
@@ -94,7 +99,7 @@ def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn
         verdicts = _passes(env, source, data, filter_arn, filter_values, set())(wanted)
         wanted = [item for item, ok in zip(wanted, verdicts) if ok]
     known = [item for item in wanted if item in index]
-    scores = env.serving.scores(source.model_arn, user_id)[[index[item] for item in known]]
+    scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)[[index[item] for item in known]]
     order = top_k(scores, len(known))
     probabilities = _softmax(scores)
     return ([{"itemId": known[i], "score": round(float(probabilities[i]), 7)} for i in order]
@@ -140,6 +145,11 @@ def _last_taken(env, group: str, user_id: str) -> dict[str, float]:
                           " replace(lower(event_type), '_', ' ') = 'taken' GROUP BY item_id",
                           (dataset_arn(group, "ACTION_INTERACTIONS"), user_id))
     return {action: float(stamp) for action, stamp in rows}
+
+
+def _in_context(source: Source, scores: np.ndarray, context: dict | None) -> np.ndarray:
+    """Recipes with context features add the lifts learned for the request's context values."""
+    return source.deployed.context.adjust(scores, context) if source.recipe in CONTEXTUAL else scores
 
 
 def _passes(env, source: Source, data: filtering.RequestData, filter_arn: str | None, values: dict | None,

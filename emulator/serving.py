@@ -10,7 +10,8 @@ import numpy as np
 
 from emulator.datasets import group as group_data
 from emulator.exploration import Feedback, ItemStats
-from emulator.jobs.trainer import stats_path
+from emulator.jobs.trainer import context_path, stats_path
+from emulator.recipes.context import ContextLift
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
 from emulator.store.arns import dataset_arn
@@ -23,6 +24,7 @@ class Deployed:
     events_dataset: str | None
     trained_through: int                  # the last interactions row id the training saw
     stats: ItemStats
+    context: ContextLift                  # learned lifts of the request context values
     item_index: dict[str, int] = field(default_factory=dict)
     user_index: dict[str, int] = field(default_factory=dict)
 
@@ -50,6 +52,7 @@ class Serving:
             with np.load(stats_path(artifact), allow_pickle=False) as saved:
                 stats = ItemStats(saved["interactions"], saved["age_days"])
             found = Deployed(model, internal.get("eventsDataset"), internal.get("trainedThrough", 0), stats,
+                             ContextLift.load(context_path(artifact)),
                              {item: index for index, item in enumerate(model.item_ids)},
                              {user: index for index, user in enumerate(model.user_ids)})
             with self._lock:

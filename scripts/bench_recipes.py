@@ -201,11 +201,11 @@ class Als(Baseline):
         from implicit.als import AlternatingLeastSquares
         from scipy.sparse import csr_matrix
         from threadpoolctl import threadpool_limits
-        als = AlternatingLeastSquares(
-            factors=self.hyperparameter("factors", int), regularization=self.hyperparameter("regularization", float),
-            alpha=self.hyperparameter("alpha", float), iterations=self.hyperparameter("iterations", int),
-            random_state=self.seed, num_threads=2)
         with threadpool_limits(1, "blas"):   # implicit's advice: its own threads, single-threaded BLAS
+            als = AlternatingLeastSquares(
+                factors=self.hyperparameter("factors", int), iterations=self.hyperparameter("iterations", int),
+                regularization=self.hyperparameter("regularization", float),
+                alpha=self.hyperparameter("alpha", float), random_state=self.seed, num_threads=2)
             als.fit(csr_matrix(binary_matrix(train).astype(np.float32)), show_progress=False)
         factors = np.asarray(als.item_factors, dtype=np.float64)
         self.state["item_factors"] = factors

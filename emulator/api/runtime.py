@@ -35,7 +35,8 @@ def get_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None,
     if count > limit:
         raise InvalidInputException(f"numResults must be at most {limit}{' with metadataColumns' * bool(metadata_columns)}.")
     items = recommending.recommend(ctx.env, source, user_id=user_id, item_id=item_id, count=count,
-                                   filter_arn=filter_arn, filter_values=filter_values, promotions=promotions)
+                                   filter_arn=filter_arn, filter_values=filter_values, promotions=promotions,
+                                   context=context)
     _add_metadata(ctx, source, items, metadata_columns)
     return {"itemList": items, "recommendationId": _issue(ctx, source)}
 
@@ -51,7 +52,7 @@ def get_personalized_ranking(ctx: RequestContext, *, campaign_arn: str, input_li
     if not input_list or len(input_list) > limit:
         raise InvalidInputException(f"inputList must hold 1 to {limit} item ids; it holds {len(input_list)}.")
     ranked = recommending.rank(ctx.env, source, user_id=user_id, input_list=input_list, filter_arn=filter_arn,
-                               filter_values=filter_values)
+                               filter_values=filter_values, context=context)
     _add_metadata(ctx, source, ranked, metadata_columns)
     return {"personalizedRanking": ranked, "recommendationId": _issue(ctx, source)}
 

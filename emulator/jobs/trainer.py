@@ -13,6 +13,7 @@ import numpy as np
 
 from emulator.datasets.schemas import NUMERIC, Field, parse_schema
 from emulator.exploration import ItemStats
+from emulator.recipes import context as context_lifts
 from emulator.recipes import metrics, registry, tuning
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
@@ -23,6 +24,8 @@ log = logging.getLogger("emulator.training")
 
 MIN_INTERACTIONS, MIN_ACTIVE_USERS = 1000, 25   # spec: personalize-behavior.md §6
 RECIPE_ARN = "arn:aws:personalize:::recipe/"
+NOT_CONTEXT = {"USER_ID", "ITEM_ID", "ACTION_ID", "EVENT_TYPE", "IMPRESSION", "RECOMMENDATION_ID",
+               "EVENT_ATTRIBUTION_SOURCE"}
 AUTO_ML_RECIPES = ["aws-user-personalization", "aws-popularity-count"]   # when autoMLConfig names none
 
 
@@ -44,7 +47,7 @@ class TrainingRequest:
 
 def run_training(request: TrainingRequest) -> dict:
     """In the training process: load the data, check the minimums, fit, evaluate on held-out users, save."""
-    data = _load(request)
+    data, context = _load(request)
     if data.n_interactions < MIN_INTERACTIONS:
         suffix = f" after filtering by event type: {request.event_type}" if request.event_type else ""
         return {"failure": f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions{suffix}."}
@@ -71,6 +74,8 @@ def run_training(request: TrainingRequest) -> dict:
     model.save(request.artifact)
     stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
     np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
+    with open(context_path(request.artifact), "wb") as out:   # a file object: savez would add .npz
+        np.savez(out, **context_lifts.learn(context, data.item_index, data.n_items))
     return {**outcome, "metrics": scores}
 
 
@@ -80,11 +85,20 @@ def stats_path(artifact) -> pathlib.Path:
     return artifact.with_name(artifact.stem + "-items.npz")
 
 
-def _load(request: TrainingRequest) -> Interactions:
+def context_path(artifact) -> pathlib.Path:
+    """Where the context lifts are kept, beside the model."""
+    artifact = pathlib.Path(artifact)
+    return artifact.with_name(artifact.stem + "-context.npz")
+
+
+def _load(request: TrainingRequest) -> tuple[Interactions, dict[str, list]]:
+    """The interactions, and the values of their context columns row by row (string metadata columns of the
+    Interactions schema, from imports in upper case or from PutEvents properties in camelCase)."""
     conn = sqlite3.connect(f"file:{request.database}?mode=ro", uri=True)
     try:
-        sql = ("SELECT user_id, item_id, timestamp, event_type FROM interactions WHERE dataset = ? AND id <= ?"
-               " AND user_id IS NOT NULL AND item_id IS NOT NULL")
+        names = _context_columns(conn, request.dataset)
+        sql = ("SELECT user_id, item_id, timestamp, event_type, fields FROM interactions WHERE dataset = ?"
+               " AND id <= ? AND user_id IS NOT NULL AND item_id IS NOT NULL")
         params: list = [request.dataset, request.trained_through]
         if request.event_type:
             sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
@@ -92,8 +106,28 @@ def _load(request: TrainingRequest) -> Interactions:
         items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS")
     finally:
         conn.close()
-    users, item_ids, stamps, event_types = zip(*rows) if rows else ((), (), (), ())
-    return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types)
+    users, item_ids, stamps, event_types, fields = zip(*rows) if rows else ((), (), (), (), ())
+    context = {name: [] for name in names}
+    for extra in fields if names else ():
+        values = json.loads(extra) if extra else {}
+        for name in names:
+            context[name].append(values.get(name, values.get(_camel(name))))
+    return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types), context
+
+
+def _context_columns(conn: sqlite3.Connection, dataset: str) -> list[str]:
+    found = conn.execute("SELECT body FROM resources WHERE arn = ?", (dataset,)).fetchone()
+    if found is None:
+        return []
+    schema_arn = json.loads(found[0])["schemaArn"]
+    schema = parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
+                                                  (schema_arn,)).fetchone()[0])["schema"])
+    return [field.name for field in schema.fields if field.type == "string" and field.name not in NOT_CONTEXT]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.lower().split("_")
+    return head + "".join(word.capitalize() for word in rest)
 
 
 def _item_records(conn: sqlite3.Connection, dataset: str) -> Metadata | None:

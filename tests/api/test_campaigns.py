@@ -195,9 +195,15 @@ def test_personalized_ranking_orders_the_input_and_appends_unknown_items(persona
     scored = ranked[:-1]
     assert {item["itemId"] for item in scored} == {"a3", "a9", "b3", "b9"}
     assert abs(sum(item["score"] for item in scored) - 1.0) < 1e-5
-    taste_a = sum(item["score"] for item in scored if item["itemId"].startswith("a"))
-    assert taste_a > 0.5   # user2 walks through group a
     assert [item["score"] for item in scored] == sorted((item["score"] for item in scored), reverse=True)
+
+    def taste_a(user: str) -> float:
+        ranked = personalize_runtime.get_personalized_ranking(
+            campaignArn=arn, userId=user, inputList=["b3", "a3", "b9", "a9", "b20", "a20"])["personalizedRanking"]
+        return sum(item["score"] for item in ranked if item["itemId"].startswith("a"))
+    # users 0-29 walk through group a, 30-59 through group b: the model ranks by the user's taste
+    shares = [taste_a(f"user{n}") for n in range(0, 60, 3)]
+    assert sum(share > 0.5 for share in shares[:10]) >= 7 and sum(share < 0.5 for share in shares[10:]) >= 7
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")
 
@@ -262,3 +268,54 @@ def test_a_campaign_synced_with_latest_follows_each_new_version(personalize, aws
         return {"update": found}
     assert wait_for(update)["solutionVersionArn"] == second
     assert personalize.describe_campaign(campaignArn=arn)["campaign"]["solutionVersionArn"] == second
+
+
+def test_items_put_after_training_are_explored_without_retraining(personalize, personalize_events,
+                                                                  personalize_runtime, group_with_items, wait_for,
+                                                                  unique_name):
+    items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
+                 if d["datasetType"] == "ITEMS")["datasetArn"]
+    version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("new"))
+    exploit = steps.campaign(personalize, wait_for, version, unique_name("exploit"),
+                             itemExplorationConfig={"explorationWeight": "0"})
+    explore = steps.campaign(personalize, wait_for, version, unique_name("explore"),
+                             itemExplorationConfig={"explorationWeight": "1", "explorationItemAgeCutOff": "1"})
+    fresh = [f"fresh-{n}" for n in range(5)]
+    personalize_events.put_items(datasetArn=items, items=[
+        {"itemId": item, "properties": json.dumps({"genre": "comedy"})} for item in fresh])
+    users = [f"user{n}" for n in range(0, 30, 3)]   # group a: comedy lovers
+    explored = [ranking(personalize_runtime, explore, user) for user in users]
+    assert all(set(fresh) & set(found) for found in explored)
+    assert not any(set(fresh) & set(ranking(personalize_runtime, exploit, user)) for user in users)
+
+
+def test_context_moves_recommendations_towards_what_is_taken_in_that_context(personalize, personalize_runtime,
+                                                                              aws_client, wait_for, unique_name):
+    name = unique_name("ctx")
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket=name)
+    # users of both tastes watch group b on the tv and group a on the phone
+    rows = [(user, item, "tv" if item.startswith("b") else "phone", stamp)
+            for user, item, stamp in synthetic.two_tastes(seed=16)]
+    s3.put_object(Bucket=name, Key="e.csv", Body=synthetic.to_csv(rows, ("USER_ID", "ITEM_ID", "DEVICE", "TIMESTAMP")))
+    schema = personalize.create_schema(name=name, schema=json.dumps({
+        "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
+        "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
+                   {"name": "DEVICE", "type": "string", "categorical": True}, {"name": "TIMESTAMP", "type": "long"}],
+        "version": "1.0"}))["schemaArn"]
+    group = personalize.create_dataset_group(name=name)["datasetGroupArn"]
+    wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
+    dataset = personalize.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
+                                         datasetType="Interactions")["datasetArn"]
+    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
+    job = personalize.create_dataset_import_job(jobName=name, datasetArn=dataset,
+                                                dataSource={"dataLocation": f"s3://{name}/e.csv"})
+    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    version = steps.trained_version(personalize, wait_for, group, UP, name)
+    arn = steps.campaign(personalize, wait_for, version, name, itemExplorationConfig={"explorationWeight": "0"})
+
+    def group_b(**request) -> int:
+        found = personalize_runtime.get_recommendations(campaignArn=arn, userId="user3", numResults=20, **request)
+        return sum(item["itemId"].startswith("b") for item in found["itemList"])
+    assert group_b(context={"DEVICE": "tv"}) > group_b()
+    assert group_b(context={"DEVICE": "unheard-of"}) == group_b()

@@ -9,7 +9,7 @@ import time
 import zlib
 
 from emulator.jobs import TaskFailed, lifecycle
-from emulator.jobs.trainer import TrainingRequest, stats_path
+from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
 from emulator.recipes import registry
 from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
@@ -80,6 +80,7 @@ def remove_artifact(env, artifact: str | None) -> None:
     if artifact:
         (env.settings.models_dir / artifact).unlink(missing_ok=True)
         stats_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
+        context_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
 
 
 def drop_solution_versions(arn: str, env) -> None:
