@@ -21,6 +21,10 @@ CONTEXTUAL = {"aws-user-personalization", "aws-user-personalization-v2", "aws-pe
               "aws-vod-top-picks"}   # spec: personalize-behavior.md §8.1
 
 
+V2 = {"aws-user-personalization-v2", "aws-personalized-ranking-v2"}
+V2_EXPLORATION_SHARE, V2_EXPLORATION_DAYS = 0.001, 30.0
+
+
 @dataclass
 class Source:
     arn: str                  # the campaign or recommender that answers (a version ARN for batch jobs)
@@ -70,9 +74,28 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     items = [_item(ids, i, probabilities) for i in chosen]
     for position, i in zip(_spread(len(promoted), len(items) + len(promoted), f"{source.arn}|{user_id}"), promoted):
         items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion["name"]})
+    if source.recipe in V2:
+        _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
     if feedback is not None:
         feedback.showed([item["itemId"] for item in items])
     return items
+
+
+def _explain(env, source: Source, items: list[dict], ids: np.ndarray, probabilities: np.ndarray | None,
+             seed_text: str) -> None:
+    """v2: the service explores by itself, giving each slot with a small chance to an item of the last 30 days,
+    and says why an item is there. spec: recipes-and-models.md §2.6, personalize-behavior.md §8.1"""
+    young = np.flatnonzero(source.deployed.stats.age_days <= V2_EXPLORATION_DAYS)
+    rng = np.random.default_rng(zlib.crc32(seed_text.encode()))
+    present = {item["itemId"] for item in items}
+    for position, item in enumerate(items):
+        if "promotionName" in item:
+            item["reason"] = ["Promoted item"]
+        elif young.size and rng.random() < V2_EXPLORATION_SHARE:
+            index = int(rng.choice(young))
+            if str(ids[index]) not in present:
+                present.add(str(ids[index]))
+                items[position] = {**_item(ids, index, probabilities), "reason": ["Exploration"]}
 
 
 def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cut_off_days: float):

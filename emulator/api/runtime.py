@@ -124,7 +124,7 @@ def _add_metadata(ctx: RequestContext, source: Source, items: list[dict], metada
     columns = (metadata_columns or {}).get("ITEMS")
     if not metadata_columns:
         return
-    if not source.config.get("enableMetadataWithRecommendations"):
+    if not source.config.get("enableMetadataWithRecommendations") and source.recipe not in recommending.V2:
         raise InvalidInputException("metadataColumns needs a campaign or recommender created with "
                                     "enableMetadataWithRecommendations.")
     schema = group_data.schemas(ctx.store, source.group).get("ITEMS")

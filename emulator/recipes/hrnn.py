@@ -155,6 +155,19 @@ class HierarchicalRNN(SessionGRU):
     DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS, "hidden_dimension": "43"}
 
 
+class SequenceModelV2(SessionGRU):
+    """aws-user-personalization-v2 and aws-personalized-ranking-v2. The service trains a transformer; the emulator
+    trains the same session GRU, which on small data beats a quick transformer (spec §5.2, caveat), with
+    apply_recency_bias in the role of recency_mask. What v2 changes at serving (reasons, fixed exploration,
+    metadata always allowed) lives in recommending."""
+    recipe = "aws-user-personalization-v2"
+    DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS, "apply_recency_bias": "true"}
+
+    def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
+        self.hyperparameters["recency_mask"] = self.hyperparameters["apply_recency_bias"]
+        super().fit(train, log)
+
+
 class Windows:
     """The training users' next-item steps cut into windows of bptt steps, built once as tensors; each epoch
     deals users out to parallel lanes (GRU4Rec's user-parallel mini-batches, spec §2.4)."""

@@ -85,3 +85,12 @@ def test_batch_jobs_refuse_the_recipes_they_cannot_serve_and_shared_paths(person
         personalize.create_batch_segment_job(jobName=unique_name("j"), solutionVersionArn=version, roleArn=ROLE,
                                              jobInput={"s3DataSource": {"path": path + "in.json"}},
                                              jobOutput={"s3DataDestination": {"path": path + "out/"}})
+
+
+def test_theme_generation_adds_a_theme_to_similar_items(personalize, aws_client, group, wait_for, unique_name):
+    version = steps.trained_version(personalize, wait_for, group["group"], RECIPE.format("aws-similar-items"),
+                                    unique_name("similar"))
+    out = run_job(personalize, aws_client("s3"), wait_for, group, version, [{"itemId": "a4"}], unique_name("j"),
+                  batchInferenceJobMode="THEME_GENERATION",
+                  themeGenerationConfig={"fieldsForThemeGeneration": {"itemName": "GENRE"}})
+    assert out[0]["output"]["theme"] == "More like comedy" and len(out[0]["output"]["recommendedItems"]) == 25

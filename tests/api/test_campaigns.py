@@ -319,3 +319,19 @@ def test_context_moves_recommendations_towards_what_is_taken_in_that_context(per
         return sum(item["itemId"].startswith("b") for item in found["itemList"])
     assert group_b(context={"DEVICE": "tv"}) > group_b()
     assert group_b(context={"DEVICE": "unheard-of"}) == group_b()
+
+
+def test_v2_campaigns_give_reasons_and_metadata_without_asking(personalize, personalize_runtime, group_with_items,
+                                                               wait_for, unique_name):
+    version = steps.trained_version(personalize, wait_for, group_with_items,
+                                    "arn:aws:personalize:::recipe/aws-user-personalization-v2", unique_name("v2"))
+    arn = steps.campaign(personalize, wait_for, version, unique_name("v2"))
+    comedy = personalize.create_filter(name=unique_name("f"), datasetGroupArn=group_with_items,
+                                       filterExpression='INCLUDE ItemID WHERE Items.GENRE IN ("comedy")')["filterArn"]
+    wait_for(lambda: personalize.describe_filter(filterArn=comedy))
+    found = personalize_runtime.get_recommendations(
+        campaignArn=arn, userId="user40", numResults=10, metadataColumns={"ITEMS": ["GENRE"]},
+        promotions=[{"name": "laughs", "percentPromotedItems": 20, "filterArn": comedy}])["itemList"]
+    promoted = [item for item in found if item.get("promotionName") == "laughs"]
+    assert len(promoted) == 2 and all(item["reason"] == ["Promoted item"] for item in promoted)
+    assert all(item["metadata"]["GENRE"] in ("comedy", "drama") for item in found)

@@ -23,6 +23,9 @@ def create_batch_inference_job(ctx: RequestContext, *, job_name: str, solution_v
     mode = batch_inference_job_mode or "BATCH_INFERENCE"
     if mode == "THEME_GENERATION" and recipe["name"] != "aws-similar-items":
         raise InvalidInputException("THEME_GENERATION needs a solution version of aws-similar-items.")
+    if mode == "THEME_GENERATION" and not ((theme_generation_config or {}).get("fieldsForThemeGeneration") or {}).get(
+            "itemName"):
+        raise InvalidInputException("THEME_GENERATION needs themeGenerationConfig.fieldsForThemeGeneration.itemName.")
     arn = ctx.arn(INFERENCE, job_name)
     record = compact(jobName=job_name, batchInferenceJobArn=arn, filterArn=filter_arn,
                      solutionVersionArn=solution_version_arn, numResults=num_results or 25, jobInput=job_input,

@@ -6,6 +6,7 @@ import json
 import numpy as np
 
 from emulator import filtering, recommending, s3
+from emulator.datasets import group as group_data
 from emulator.errors import ServiceError
 from emulator.recipes.segments import parse_item_attributes
 from emulator.recommending import Source
@@ -30,9 +31,19 @@ def infer(arn: str, env) -> None:
             user_id, item_id = _text(query, "userId"), None
         items = recommending.recommend(env, source, user_id=user_id, item_id=item_id, count=count,
                                        filter_arn=filter_arn, filter_values=values)
-        return _output(items)
+        return {**_output(items), **_theme(env, job, source.group, item_id)}
 
     _run(env, job, answer)
+
+
+def _theme(env, job: dict, group: str, item_id: str | None) -> dict:
+    """THEME_GENERATION: a theme for the related items, made from the query item's name (the service writes one
+    with a language model). spec: personalize-behavior.md §11.1"""
+    if job.get("batchInferenceJobMode") != "THEME_GENERATION" or item_id is None:
+        return {}
+    column = job["themeGenerationConfig"]["fieldsForThemeGeneration"]["itemName"]
+    name = (group_data.records(env.db, group, "ITEMS", [item_id]).get(item_id) or {}).get(column) or item_id
+    return {"theme": f"More like {name}"}
 
 
 def segment(arn: str, env) -> None:
