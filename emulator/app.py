@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from emulator import dispatch, internal, protocol
 from emulator.errors import UnknownOperationException
 from emulator.jobs.queue import Queue
+from emulator.jobs.schedule import AutoTraining
 from emulator.jobs.worker import Worker
 from emulator.gate import make_gate
 from emulator.s3 import ObjectStore
@@ -39,12 +40,14 @@ class Emulator:
         self.s3 = ObjectStore(settings)
         self.serving = Serving(self)
         self.worker = Worker(self.queue, self, settings.worker_threads)
+        self.auto_training = AutoTraining(self)
         self.training_slots = threading.Semaphore(settings.training_processes)   # trainings queue behind these
         self.flask = _personalize_app(self)
         self.wsgi = make_gate(self.flask.wsgi_app, _moto_app())
 
     def start(self) -> "Emulator":
         self.worker.start()
+        self.auto_training.start()
         return self
 
     def reset(self) -> None:
@@ -58,6 +61,7 @@ class Emulator:
             artifact.unlink(missing_ok=True)
 
     def stop(self) -> None:
+        self.auto_training.stop()
         self.worker.stop()
         from emulator.jobs.tasks import training
         training.shutdown()

@@ -18,8 +18,8 @@ UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 
 
 class ServerProcess:
-    def __init__(self, data_dir, status_seconds: float = 0.05) -> None:
-        self.data_dir, self.status_seconds = data_dir, status_seconds
+    def __init__(self, data_dir, status_seconds: float = 0.05, extra: list[str] = ()) -> None:
+        self.data_dir, self.status_seconds, self.extra = data_dir, status_seconds, list(extra)
         with contextlib.closing(socket.socket()) as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -29,7 +29,7 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         self.process = subprocess.Popen(
             [sys.executable, "-m", "emulator", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir),
-             "--status-seconds", str(self.status_seconds), "--log-level", "WARNING"])
+             "--status-seconds", str(self.status_seconds), "--log-level", "WARNING", *self.extra])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(OSError):

@@ -43,6 +43,7 @@ class TrainingRequest:
     budget: dict
     hpo_config: dict | None = None   # performHPO: search these ranges (None: no search)
     auto_ml: dict | None = None      # performAutoML: choose among autoMLConfig's recipes, then tune the winner
+    update_from: str | None = None   # trainingMode UPDATE: the FULL version's model, brought up to date
 
 
 def run_training(request: TrainingRequest) -> dict:
@@ -53,6 +54,11 @@ def run_training(request: TrainingRequest) -> dict:
         return {"failure": f"Create failed. Dataset has fewer than {MIN_INTERACTIONS} interactions{suffix}."}
     if data.users_with_at_least(2) < MIN_ACTIVE_USERS:
         return {"failure": "Create failed. Dataset has fewer than 25 users with at least 2 interactions each."}
+    if request.update_from:   # no training and no new metrics: the version reports its FULL version's
+        model = registry.load(request.update_from)
+        model.update(data)
+        _save(request, model, data, context)
+        return {"metrics": {}}
     train_data, test_users = data.split(seed=request.split_seed)
     budget, outcome = TrainingBudget(**request.budget), {}
     recipe, hyperparameters = request.recipe, request.hyperparameters
@@ -71,12 +77,17 @@ def run_training(request: TrainingRequest) -> dict:
     model.fit(train_data, log=progress)
     model.build_user_states(data)
     scores = metrics.evaluate(model, test_users, data.n_items)
+    _save(request, model, data, context)
+    return {**outcome, "metrics": scores}
+
+
+def _save(request: TrainingRequest, model, data: Interactions, context: dict[str, list]) -> None:
+    """The model, and beside it what serving needs: item statistics for exploration, context lifts."""
     model.save(request.artifact)
     stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
     np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
     with open(context_path(request.artifact), "wb") as out:   # a file object: savez would add .npz
         np.savez(out, **context_lifts.learn(context, data.item_index, data.n_items))
-    return {**outcome, "metrics": scores}
 
 
 def stats_path(artifact) -> pathlib.Path:

@@ -44,6 +44,11 @@ class Recommender(abc.ABC):
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         """Learn from the training users; `log` gets one line per epoch."""
 
+    def update(self, full: Interactions) -> None:
+        """trainingMode UPDATE: take in the items and interactions that arrived since training, without training
+        again. Only the recipes that allow UPDATE implement it."""
+        raise NotImplementedError(f"{self.recipe} does not support trainingMode UPDATE")
+
     def build_user_states(self, full: Interactions) -> None:
         """After fit: remember each user's state from their whole history (models that have user states)."""
 

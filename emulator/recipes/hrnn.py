@@ -106,6 +106,20 @@ class SessionGRU(Recommender):
         states[users] = hidden
         self.state["user_states"] = states
 
+    def update(self, full: Interactions) -> None:
+        """New items join the catalogue with the mean embedding and bias of the known items (the prior of an item
+        the model has not learned), then every user's state is rebuilt from the whole history.
+        spec: personalize-behavior.md §3.10 (trainingMode UPDATE)"""
+        known = {item: index for index, item in enumerate(self.item_ids.tolist())}
+        old = np.array([known.get(item, -1) for item in full.item_ids.tolist()])
+        for key in ("item_embeddings", "item_bias"):
+            values = self.state[key]
+            grown = np.repeat(values.mean(axis=0, keepdims=True), len(old), axis=0)
+            grown[old >= 0] = values[old[old >= 0]]
+            self.state[key] = grown.astype(np.float32)
+        self._remember_ids(full)
+        self.build_user_states(full)
+
     @property
     def width(self) -> int:
         return self.state["weight_hh"].shape[1]
@@ -153,6 +167,18 @@ class HierarchicalRNN(SessionGRU):
     """The legacy aws-hrnn: the same model without metadata, narrower by default. spec §5.12"""
     recipe = "aws-hrnn"
     DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS, "hidden_dimension": "43"}
+
+
+class HierarchicalRNNMetadata(HierarchicalRNN):
+    """The legacy aws-hrnn-metadata, trained as aws-hrnn: the model does not use item or user metadata yet (its
+    Interactions context columns do reach serving, as context lifts). spec §5.13"""
+    recipe = "aws-hrnn-metadata"
+
+
+class HierarchicalRNNColdstart(HierarchicalRNN):
+    """The legacy aws-hrnn-coldstart: aws-hrnn, and cold items (Items records without interactions) enter through
+    exploration, scored by the known items that share their metadata. spec §5.14"""
+    recipe = "aws-hrnn-coldstart"
 
 
 class SequenceModelV2(SessionGRU):

@@ -5,7 +5,8 @@ import pathlib
 import numpy as np
 
 from emulator.recipes.base import Recommender, TrainingBudget
-from emulator.recipes.hrnn import HierarchicalRNN, SequenceModelV2, SessionGRU
+from emulator.recipes.hrnn import (HierarchicalRNN, HierarchicalRNNColdstart, HierarchicalRNNMetadata,
+                                   SequenceModelV2, SessionGRU)
 from emulator.recipes.next_best_action import NextBestAction
 from emulator.recipes.popularity import Popularity
 from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity
@@ -17,6 +18,8 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-popularity-count": Popularity,
     "aws-user-personalization": SessionGRU,
     "aws-hrnn": HierarchicalRNN,
+    "aws-hrnn-metadata": HierarchicalRNNMetadata,
+    "aws-hrnn-coldstart": HierarchicalRNNColdstart,
     "aws-personalized-ranking": SessionGRU,   # the same model, its scores limited to the input list (spec §5.3)
     "aws-user-personalization-v2": SequenceModelV2,
     "aws-personalized-ranking-v2": SequenceModelV2,

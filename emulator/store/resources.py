@@ -146,6 +146,11 @@ class Store:
             sql, args = f"{sql} AND {where}", args + list(params)
         return [_record(row) for row in self.db.execute(sql + " ORDER BY created DESC, rowid DESC", args)]
 
+    def every(self, kind: str) -> list[dict]:
+        """Every resource of a kind, in every account and region, oldest first."""
+        return [_record(row) for row in self.db.execute("SELECT * FROM resources WHERE kind = ? ORDER BY created",
+                                                        (kind,))]
+
     def page(self, records: list[dict], result_key: str, next_token: str | None,
              max_results: int | None, fingerprint: object = None) -> dict:
         """One page of `records` under `result_key`, with an opaque nextToken when more remain."""

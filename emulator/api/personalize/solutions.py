@@ -5,13 +5,14 @@ from emulator.api.personalize.common import (begin_delete, checked_tags, compact
                                              require_active)
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.jobs import lifecycle, updates
+from emulator.jobs import lifecycle, schedule, updates
 from emulator.jobs.tasks import training
 from emulator.recipes import tuning
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 
 KIND, VERSION = "solution", "solution-version"
+UPDATABLE = {"aws-user-personalization", "aws-hrnn-coldstart"}
 VERSION_SUMMARY = ("solutionVersionArn", "status", "trainingMode", "trainingType", "creationDateTime",
                    "lastUpdatedDateTime", "failureReason")
 
@@ -44,8 +45,17 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
     return {"solutionArn": arn}
 
 
+def _check_schedule(config: dict) -> None:
+    """spec: personalize-behavior.md §3.9: automatic training every 1 to 30 days."""
+    expression = (config.get("autoTrainingConfig") or {}).get("schedulingExpression")
+    found = schedule.RATE.match(expression or "")
+    if expression is not None and not (found and 1 <= int(found.group(1)) <= 30):
+        raise InvalidInputException(f"schedulingExpression {expression} must be rate(N days) with N from 1 to 30.")
+
+
 def _check_search(recipe_arn: str | None, perform_hpo: bool, perform_auto_ml: bool, config: dict) -> None:
     """hpoConfig and autoMLConfig are checked now, not when a version trains. spec: personalize-behavior.md §12.2"""
+    _check_schedule(config)
     try:
         if perform_auto_ml:
             tuning.validate_automl_config(config.get("autoMLConfig"))
@@ -88,6 +98,7 @@ def update_solution(ctx: RequestContext, *, solution_arn: str, perform_auto_trai
         if solution.get("latestSolutionUpdate", {}).get("status") in lifecycle.TRANSIENT:
             raise ResourceInUseException(f"Solution {solution_arn} is already being updated.")
         config = solution_update_config or {}
+        _check_schedule(config)
         auto_training = solution.get("performAutoTraining") if perform_auto_training is None else perform_auto_training
         if config.get("autoTrainingConfig") and not auto_training:
             raise InvalidInputException("autoTrainingConfig needs performAutoTraining.")
@@ -103,22 +114,43 @@ def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str
     solution = ctx.store.get(KIND, solution_arn)
     require_active(solution, "solutionArn")
     training_mode = training_mode or "FULL"
-    if training_mode != "FULL":
-        raise InvalidInputException(f"trainingMode {training_mode} is not supported for this solution; "
-                                    "use FULL.")
-    arn = f"{solution_arn}/{short_id()}"
+    if training_mode == "AUTOTRAIN":
+        raise InvalidInputException("trainingMode AUTOTRAIN is recorded on versions that automatic training "
+                                    "creates; ask for FULL or UPDATE.")
+    update_of = _full_version_to_update(ctx, solution) if training_mode == "UPDATE" else None
+    return {"solutionVersionArn": new_version(ctx, solution, training_mode, "MANUAL", name, tags, update_of)}
+
+
+def new_version(ctx: RequestContext, solution: dict, training_mode: str, training_type: str,
+                name: str | None = None, tags: list | None = None, update_of: str | None = None) -> str:
+    """A solution version of the solution's current configuration, queued for training."""
+    arn = f"{solution['solutionArn']}/{short_id()}"
     record = compact(name=name or f"{solution['name']}/{name_of(arn)}", solutionVersionArn=arn,
-                     solutionArn=solution_arn, performHPO=solution["performHPO"],
+                     solutionArn=solution["solutionArn"], performHPO=solution["performHPO"],
                      performAutoML=solution["performAutoML"],
                      performIncrementalUpdate=solution.get("performIncrementalUpdate"),
                      recipeArn=solution.get("recipeArn"), eventType=solution.get("eventType"),
                      datasetGroupArn=solution["datasetGroupArn"], solutionConfig=solution.get("solutionConfig"),
-                     trainingMode=training_mode, trainingType="MANUAL")
+                     trainingMode=training_mode, trainingType=training_type)
     with ctx.store.transaction():
         quotas.check(ctx, VERSION)
-        ctx.create(VERSION, record, "solutionVersionArn", parent=solution_arn, tags=checked_tags(tags))
+        ctx.create(VERSION, record, "solutionVersionArn", parent=solution["solutionArn"], tags=checked_tags(tags))
+        if update_of:
+            ctx.store.set_internal(arn, updateOf=update_of)
         ctx.jobs.enqueue("create", arn)
-    return {"solutionVersionArn": arn}
+    return arn
+
+
+def _full_version_to_update(ctx: RequestContext, solution: dict) -> str:
+    """UPDATE needs a recipe that allows it and an ACTIVE FULL version. spec: personalize-behavior.md §3.10"""
+    recipe = catalogue.recipe_name(solution.get("recipeArn") or "")
+    if recipe not in UPDATABLE:
+        raise InvalidInputException(f"trainingMode UPDATE is only for {' and '.join(sorted(UPDATABLE))} solutions.")
+    full = [version for version in ctx.store.children(solution["solutionArn"], VERSION)
+            if version["status"] == lifecycle.ACTIVE and version.get("trainingMode") != "UPDATE"]
+    if not full:
+        raise InvalidInputException("trainingMode UPDATE needs an ACTIVE version of trainingMode FULL to update.")
+    return full[0]["solutionVersionArn"]
 
 
 def describe_solution_version(ctx: RequestContext, *, solution_version_arn: str) -> dict:

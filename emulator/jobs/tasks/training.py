@@ -35,10 +35,15 @@ def train(arn: str, env) -> None:
         hyperparameters.update(config.get("algorithmHyperParameters", {}))
     hpo = (config.get("hpoConfig") or {}) if version.get("performHPO") or auto_ml is not None else None
     artifact = f"{name_of(version['solutionArn'])}-{name_of(arn)}.npz"
+    base = env.store.internal(arn).get("updateOf")   # trainingMode UPDATE: the FULL version it brings up to date
+    update_from = str(env.settings.models_dir / env.store.internal(base)["artifact"]) if base else None
     outcome = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
-                  seed=int(name_of(arn), 16), artifact=artifact, hpo_config=hpo, auto_ml=auto_ml)
+                  seed=int(name_of(arn), 16), artifact=artifact, hpo_config=hpo, auto_ml=auto_ml,
+                  update_from=update_from)
     if outcome is None:
         return
+    if base:
+        env.store.set_internal(arn, metrics=env.store.internal(base)["metrics"])
     changes = {"trainingHours": round(outcome["seconds"] / 3600, 6)}
     if "tunedHPOParams" in outcome:
         changes["tunedHPOParams"] = outcome["tunedHPOParams"]
@@ -49,7 +54,8 @@ def train(arn: str, env) -> None:
 
 
 def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | None, group: str, seed: int,
-        artifact: str, hpo_config: dict | None = None, auto_ml: dict | None = None) -> dict | None:
+        artifact: str, hpo_config: dict | None = None, auto_ml: dict | None = None,
+        update_from: str | None = None) -> dict | None:
     """Train a model of the group's interactions in a training process and keep it as `arn`'s model: the
     artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
     took, or None when a stop ended it."""
@@ -58,7 +64,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(env.settings.models_dir / artifact), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
-                              hpo_config=hpo_config, auto_ml=auto_ml)
+                              hpo_config=hpo_config, auto_ml=auto_ml, update_from=update_from)
     started = time.monotonic()
     with env.training_slots:
         if env.store.status(arn) not in (lifecycle.CREATE_IN_PROGRESS, lifecycle.ACTIVE):
