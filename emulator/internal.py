@@ -24,3 +24,10 @@ def health():
     env = current_app.config["EMULATOR"]
     return jsonify(status="ok", version=__version__, services=list(SERVICES),
                    account=env.settings.account_id, pendingJobs=env.queue.pending())
+
+
+@blueprint.get("/trainings")
+def trainings():
+    """Trainings in progress (solution versions and recommenders), each with its elapsed time and latest log line."""
+    from emulator.jobs.tasks import training
+    return jsonify(trainings=training.progress())

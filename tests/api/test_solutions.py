@@ -1,5 +1,9 @@
 """Solutions, solution versions and campaigns: the rules around training and deploying."""
 
+import json
+import time
+import urllib.request
+
 import pytest
 
 from tests import synthetic
@@ -117,3 +121,18 @@ def test_a_pending_version_stops_at_once(personalize, solution):
     personalize.stop_solution_version_creation(solutionVersionArn=version)
     assert personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"][
         "status"] == "CREATE STOPPED"
+
+
+def test_training_progress_is_visible_while_it_runs(personalize, personalize_endpoint, dataset_group, solution,
+                                                    import_interactions, wait_for):
+    import_interactions(dataset_group, synthetic.two_tastes())
+    version = personalize.create_solution_version(solutionArn=solution(UP))["solutionVersionArn"]
+    seen = []
+    while personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["status"] != "ACTIVE":
+        with urllib.request.urlopen(f"{personalize_endpoint}/_emulator/trainings") as answer:
+            running = json.load(answer)["trainings"]
+        if version in running:
+            seen.append(running[version]["lastMessage"])
+        time.sleep(0.05)
+    assert any("epoch 1" in message for message in seen), seen
+    assert personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["trainingHours"] > 0

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -17,6 +18,8 @@ from service_model import recipes as catalogue
 
 RECIPE_ARN = "arn:aws:personalize:::recipe/"
 _running: dict[str, subprocess.Popen] = {}   # solution version ARN -> its training process
+_progress: dict[str, dict] = {}              # solution version ARN -> when it started, its latest log line
+training_log = logging.getLogger("emulator.training")
 _running_lock = threading.Lock()
 
 
@@ -105,19 +108,47 @@ def stop(arn: str) -> None:
 
 
 def _run_in_process(arn: str, request: TrainingRequest) -> dict:
-    """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there."""
+    """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there. Its log lines
+    (one per epoch) go to the server's log and to progress()."""
     process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = time.time()
     with _running_lock:
         _running[arn] = process
+        _progress[arn] = {"startedAt": started, "lastMessage": "starting"}
+    reader = threading.Thread(target=_follow, args=(arn, process.stderr), daemon=True)
+    reader.start()
     try:
-        output, _ = process.communicate(json.dumps(dataclasses.asdict(request)))
+        process.stdin.write(json.dumps(dataclasses.asdict(request)))
+        process.stdin.close()
+        output = process.stdout.read()
+        process.wait()
+        reader.join(timeout=5)
     finally:
         with _running_lock:
             _running.pop(arn, None)
+            _progress.pop(arn, None)
     if process.returncode != 0:
         raise RuntimeError(f"the training process exited with status {process.returncode}")
     return json.loads(output)
+
+
+def _follow(arn: str, stream) -> None:
+    for line in stream:
+        line = line.rstrip()
+        if line:
+            training_log.info("%s", line.split(" emulator.training ", 1)[-1])
+            with _running_lock:
+                if arn in _progress:
+                    _progress[arn]["lastMessage"] = line.split(" emulator.training ", 1)[-1]
+
+
+def progress() -> dict[str, dict]:
+    """Trainings running now: when each started and its latest log line (epoch, loss, validation score)."""
+    now = time.time()
+    with _running_lock:
+        return {arn: {"elapsedSeconds": round(now - entry["startedAt"], 1), "lastMessage": entry["lastMessage"]}
+                for arn, entry in _progress.items()}
 
 
 def shutdown() -> None:
