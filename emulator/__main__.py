@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="how often exploration takes in new clicks and impressions (default %(default)s)")
     serve.add_argument("--day-seconds", type=float, default=defaults.day_seconds,
                        help="real seconds in one day of automatic training's schedule (default %(default)s)")
+    serve.add_argument("--extra-recipes", action="store_true",
+                       help="list the emulator's own recipes (emulator-deepfm, emulator-ffnn) in ListRecipes too")
     serve.add_argument("--no-quotas", dest="quotas", action="store_false",
                        help="lift the service's quotas (5 dataset groups per region, 5 campaigns per group, ...)")
     serve.add_argument("--log-level", default="INFO")
@@ -37,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(host=args.host, port=args.port, data_dir=args.data_dir.expanduser(),
                         account_id=args.account_id, s3_endpoint_url=args.s3_endpoint_url,
                         status_seconds=args.status_seconds, quotas=args.quotas,
-                        feedback_refresh_seconds=args.feedback_refresh_seconds, day_seconds=args.day_seconds)
+                        feedback_refresh_seconds=args.feedback_refresh_seconds, day_seconds=args.day_seconds,
+                        extra_recipes=args.extra_recipes)
     settings.training.seconds = args.training_seconds
     from emulator.server import Server
     server = Server(settings)

@@ -4,7 +4,8 @@ personalize-behavior.md §3.11 (the settings).
 
 Each eligible item (young, or added after training) has a Beta(1 + takes, 1 + ignored impressions) belief about
 how often it is taken when shown. A draw θ from it, against the campaign's own take rate r, lifts the item's logit
-by weight · 2 · σ · max(0, ln(θ / r)): an unseen item draws around ½ against a typical r of 0.1, about one standard
+by weight · 2 · σ · max(0, ln(θ / r)) / √(1 + n), n its training interactions (what the model already knows of it,
+as §2.6's formula discounts): an unseen new item draws around ½ against a typical r of 0.1, about one standard
 deviation of lift at the default weight 0.3 (as §2.6 sets); items shown and ignored sink to no lift; items taken
 more often than the campaign's picks keep theirs."""
 
@@ -81,10 +82,10 @@ def settings(campaign_config: dict | None) -> tuple[float, float]:
             float(config.get("explorationItemAgeCutOff", DEFAULT_AGE_CUT_OFF_DAYS)))
 
 
-def explore(scores: np.ndarray, eligible: np.ndarray, item_ids: np.ndarray, feedback: Feedback, weight: float,
-            seed_text: str) -> np.ndarray:
-    """Logits with the Thompson lift on eligible items. Weight 0 leaves them untouched; a (campaign, user) sees a
-    stable list until the feedback changes."""
+def explore(scores: np.ndarray, eligible: np.ndarray, trained: np.ndarray, item_ids: np.ndarray, feedback: Feedback,
+            weight: float, seed_text: str) -> np.ndarray:
+    """Logits with the Thompson lift on eligible items; `trained`: each item's training interactions. Weight 0
+    leaves them untouched; a (campaign, user) sees a stable list until the feedback changes."""
     if weight <= 0 or not eligible.any():
         return scores
     candidates = np.flatnonzero(eligible)
@@ -93,5 +94,6 @@ def explore(scores: np.ndarray, eligible: np.ndarray, item_ids: np.ndarray, feed
     theta = np.random.default_rng(seed).beta(alpha, beta)
     spread = scores[np.isfinite(scores)].std() if np.isfinite(scores).any() else 1.0
     lifted = scores.copy()
-    lifted[candidates] += weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / rate))
+    lifted[candidates] += (weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / rate))
+                           / np.sqrt(1.0 + trained[candidates]))
     return lifted

@@ -52,7 +52,9 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
         if weight > 0:
             ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
             feedback = env.serving.feedback(source.arn, source.model_arn)
-            scores = exploration.explore(scores, eligible, ids, feedback, weight, f"{source.arn}|{user_id}")
+            trained = np.zeros(len(ids))   # new items: none
+            trained[:len(source.deployed.stats.interactions)] = source.deployed.stats.interactions
+            scores = exploration.explore(scores, eligible, trained, ids, feedback, weight, f"{source.arn}|{user_id}")
     if item_id is not None and item_id in source.deployed.item_index:
         scores = scores.copy()
         scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself

@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import dataclasses
 import itertools
+import multiprocessing
 import pathlib
 import resource
 import sys
@@ -71,9 +72,12 @@ class PeakMemory:
         self.peak = max(self.peak, resident_mb())
 
 
-def resident_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+def resident_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except FileNotFoundError:   # the process has just ended
+        return 0.0
 
 
 def release_free_memory() -> None:
@@ -504,23 +508,44 @@ def synthetic(scale: Scale, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def training_task(recipe: str, data: Interactions, seed: int) -> dict[str, float]:
-    """What the training process does between loading the data and saving: split, fit, user states, metrics."""
+    """What the training process does between loading the data and saving: split, fit, user states, metrics.
+    The metrics, plus fit_seconds (fit and user states)."""
     train, test_users = data.split(seed=seed)
     model = build(recipe, seed)
+    started = time.perf_counter()
     model.fit(train, log=lambda line: print(f"  {recipe}: {line}", file=sys.stderr))
     model.build_user_states(data)
-    return metrics.evaluate(model, test_users, data.n_items)
+    fit_seconds = time.perf_counter() - started
+    return {**metrics.evaluate(model, test_users, data.n_items), "fit_seconds": fit_seconds}
 
 
-def measured(step, *arguments) -> tuple[float, float, object]:
-    """(seconds, peak MB, result or the MemoryError) of step(*arguments)."""
-    started = time.perf_counter()
-    with PeakMemory() as memory:
-        try:
-            result = step(*arguments)
-        except MemoryError as error:
-            result = error
-    return time.perf_counter() - started, memory.peak, result
+def in_child(step, arguments: tuple, cap_seconds: float) -> tuple[float, float, dict | str]:
+    """(seconds, peak MB, result or why it failed) of step(*arguments) in a forked process, which is stopped at
+    cap_seconds; the peak is that process's resident memory, sampled every 50 ms."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(send, step, arguments), daemon=True)
+    started, peak, result = time.perf_counter(), 0.0, None
+    process.start()
+    while result is None and time.perf_counter() - started < cap_seconds:
+        peak = max(peak, resident_mb(process.pid))
+        if receive.poll(0.05):
+            result = receive.recv()
+        elif not process.is_alive():
+            result = f"the process died (exit code {process.exitcode})"
+    seconds = time.perf_counter() - started
+    if result is None:
+        process.terminate()
+        result = f"stopped at the cap of {cap_seconds:.0f} s"
+    process.join()
+    return seconds, peak, result
+
+
+def _child(send, step, arguments: tuple) -> None:
+    try:
+        send.send(step(*arguments))
+    except MemoryError:
+        send.send("MemoryError at the address-space cap")
 
 
 def scale_run(args: argparse.Namespace) -> None:
@@ -530,32 +555,35 @@ def scale_run(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     user, item, stamps = synthetic(scale, args.seed)
     print(f"Synthetic data: {user.size} interactions, {scale.users} users, {scale.items} items, power-law "
-          f"popularity, sessions; generated in {time.perf_counter() - started:.1f} s; seed {args.seed}; address "
-          f"space capped at {cap / 2**30:.0f} GB; peak MB is the process's resident memory during the step")
+          f"popularity, sessions; generated in {time.perf_counter() - started:.1f} s; seed {args.seed}. Each "
+          f"training runs in its own process (split, fit, user states, metrics: what the training process does "
+          f"before ACTIVE), capped at {cap / 2**30:.0f} GB of address space; peak MB: its resident memory")
     user_ids = user.astype(f"U{len(str(scale.users))}")
     item_ids = item.astype(f"U{len(str(scale.items))}")
     del user, item
-    seconds, peak, data = measured(Interactions.from_columns, user_ids, item_ids, stamps)
+    begun = time.perf_counter()
+    with PeakMemory() as memory:
+        data = Interactions.from_columns(user_ids, item_ids, stamps)
+    steps = [("import (Interactions.from_columns, in-process)", time.perf_counter() - begun, memory.peak, {})]
     del user_ids, item_ids, stamps
-    steps = [("import (Interactions.from_columns)", seconds, peak, None)]
-    if not isinstance(data, MemoryError):
-        for recipe in scale.recipes:
-            steps.append((f"{recipe} (split, fit, metrics)", *measured(training_task, recipe, data, args.seed)))
-    print(f"\n{'step':<52}{'seconds':>9}{'peak MB':>9}{'NDCG@10':>9}{'P@10':>8}{'coverage':>9}")
+    for recipe in scale.recipes:
+        remaining = (scale.total_seconds - sum(step[1] for step in steps)) if scale.total_seconds else None
+        limit = remaining if remaining is not None else 2 * scale.seconds[recipe]
+        steps.append((recipe, *in_child(training_task, (recipe, data, args.seed), max(limit, 1.0))))
+    print(f"\n{'step':<48}{'seconds':>9}{'fit s':>8}{'peak MB':>9}{'NDCG@10':>9}{'P@10':>8}{'coverage':>9}")
     for name, seconds, peak, result in steps:
-        if isinstance(result, MemoryError):
-            print(f"{name:<52}{seconds:>9.1f}{peak:>9.0f}  failed: MemoryError (address space cap)")
-        else:
-            cells = "".join(f"{result[key]:>{width}.4f}" for key, width in ((NDCG, 9), (PRECISION, 8),
-                                                                            ("coverage", 9))) if result else ""
-            print(f"{name:<52}{seconds:>9.1f}{peak:>9.0f}{cells}")
+        if isinstance(result, str):
+            print(f"{name:<48}{seconds:>9.1f}{'':>8}{peak:>9.0f}  failed: {result}")
+            continue
+        cells = "".join(f"{result[key]:>{width}.4f}" for key, width in ((NDCG, 9), (PRECISION, 8), ("coverage", 9))
+                        ) if result else ""
+        print(f"{name:<48}{seconds:>9.1f}{result.get('fit_seconds', seconds):>8.1f}{peak:>9.0f}{cells}")
     print("\nTargets")
-    failed = isinstance(data, MemoryError) or any(isinstance(result, MemoryError) for *_, result in steps)
-    for name, seconds, peak, result in steps[1:]:
-        recipe = name.split()[0]
-        if recipe in scale.seconds:
-            ok = not isinstance(result, MemoryError) and seconds <= scale.seconds[recipe]
-            print(verdict(ok, f"{recipe}: {seconds:.1f} s (target <= {scale.seconds[recipe]} s)"))
+    failed = any(isinstance(step[3], str) for step in steps)
+    for name, seconds, _, result in steps[1:]:
+        if name in scale.seconds:
+            print(verdict(not isinstance(result, str) and seconds <= scale.seconds[name],
+                          f"{name} to ACTIVE (less the import): {seconds:.1f} s (target <= {scale.seconds[name]} s)"))
     peak = max(step[2] for step in steps)
     print(verdict(not failed and peak <= scale.memory_gb * 1024,
                   f"peak memory {peak:.0f} MB (target <= {scale.memory_gb * 1024:.0f} MB)"))
@@ -563,7 +591,7 @@ def scale_run(args: argparse.Namespace) -> None:
         total = sum(step[1] for step in steps)
         print(verdict(not failed and total <= scale.total_seconds,
                       f"import + {' + '.join(scale.recipes)}: {total:.0f} s (target <= {scale.total_seconds} s; "
-                      f"in-process import, not the server's CSV import)"))
+                      f"the import in-process, not the server's CSV import)"))
 
 
 def main() -> None:

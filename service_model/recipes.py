@@ -47,9 +47,10 @@ def _require_recipe(recipe_arn: str) -> dict:
     return record
 
 
-def recipes() -> list[dict]:
-    """Every recipe record, sorted by name."""
-    return copy.deepcopy(list(_catalogue()["recipes"].values()))
+def recipes(extras: bool = False) -> list[dict]:
+    """Every recipe record, sorted by name; with `extras`, also the emulator's own recipes (marked `extra`), which
+    ListRecipes leaves out unless the emulator is started with them."""
+    return copy.deepcopy([record for record in _catalogue()["recipes"].values() if extras or not record.get("extra")])
 
 
 def recipe(arn: str) -> dict | None:

@@ -11,12 +11,21 @@ SCORES = np.linspace(3.0, -3.0, 50)   # item0 is the model's favourite
 def lifted_rank(feedback: Feedback, item: int, weight: float = 0.5, user: str = "u") -> int:
     eligible = np.zeros(50, dtype=bool)
     eligible[item] = True
-    scores = explore(SCORES, eligible, IDS, feedback, weight, f"campaign|{user}")
+    scores = explore(SCORES, eligible, np.zeros(50), IDS, feedback, weight, f"campaign|{user}")
     return int((scores > scores[item]).sum())
 
 
 def test_weight_zero_changes_nothing():
-    assert explore(SCORES, np.ones(50, dtype=bool), IDS, Feedback(0.0), 0.0, "c|u") is SCORES
+    assert explore(SCORES, np.ones(50, dtype=bool), np.zeros(50), IDS, Feedback(0.0), 0.0, "c|u") is SCORES
+
+
+def test_what_training_saw_often_is_hardly_lifted():
+    eligible = np.zeros(50, dtype=bool)
+    eligible[40] = True
+    def lifts(trained: float) -> np.ndarray:
+        return np.array([explore(SCORES, eligible, np.full(50, trained), IDS, Feedback(0.0), 0.5, f"c|u{n}")[40]
+                         - SCORES[40] for n in range(20)])
+    assert np.allclose(lifts(399.0), lifts(0.0) / 20)   # 1 / √(1 + n)
 
 
 def test_an_unseen_item_is_lifted_then_sinks_when_shown_and_ignored():

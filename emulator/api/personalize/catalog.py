@@ -8,7 +8,8 @@ from service_model import recipes as catalogue
 def list_recipes(ctx: RequestContext, *, recipe_provider: str | None = None, next_token: str | None = None,
                  max_results: int | None = None, domain: str | None = None) -> dict:
     # spec: personalize-behavior.md §2.5: by name; with a domain, only that domain's recipes
-    found = [recipe for recipe in catalogue.recipes() if domain is None or recipe.get("domain") == domain]
+    found = [recipe for recipe in catalogue.recipes(extras=ctx.env.settings.extra_recipes)
+             if domain is None or recipe.get("domain") == domain]
     return ctx.store.page(found, "recipes", next_token, max_results, fingerprint=["recipes", domain])
 
 

@@ -1,0 +1,314 @@
+"""The emulator's extra recipes emulator-deepfm and emulator-ffnn. spec: recipes-and-models.md §5.15
+
+Both read the same fields: the user id, the item id, the item's encoded Items columns (§2.2) and the user's last
+LAST_ITEMS items as a bag. DeepFM (Guo et al. 2017) adds an FM second-order term over the field embeddings to an
+MLP on their concatenation; FeedForward is a two-tower model, an MLP on the user side and the §2.3 item tower.
+Both train with a sampled softmax (NEGATIVES shared per batch, drawn ∝ count^0.75, logQ-corrected) in torch and
+serve in numpy. A serving state is int64 [user index or -1, older, old, newest item or -1], so a streamed event
+moves the bag."""
+
+import math
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from emulator.recipes import metrics
+from emulator.recipes.base import Recommender, no_log
+from emulator.recipes.data import Interactions, TestUser
+
+LAST_ITEMS = 3            # items in the "last items" bag
+NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15)
+SMOOTHING = 0.75          # sampling ∝ count^SMOOTHING
+USER_DROPOUT = 0.5        # share of training rows without their user id: unknown users keep only the bag
+ID_DROPOUT = 0.15         # share of item ids zeroed per batch when items have metadata (spec §2.3)
+MIN_UPDATES = 200         # an epoch makes at least this many optimizer steps (several passes on small data)
+MIN_BATCH, MAX_BATCH = 32, 256
+VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
+PATIENCE = 1              # epochs without a better validation NDCG@25 before training stops
+
+
+def _layers(spec: str) -> list[int]:
+    return [int(width) for width in spec.split(",") if width.strip()]
+
+
+def _embedding(rows: int, width: int, padding: bool = False) -> nn.Embedding:
+    table = nn.Embedding(rows + padding, width, padding_idx=rows if padding else None)
+    with torch.no_grad():
+        nn.init.normal_(table.weight, std=0.05)
+        if padding:
+            table.weight[rows] = 0.0
+    return table
+
+
+class Fields(nn.Module):
+    """The user-side fields: a user id embedding (-1: none, a zero vector) and the mean embedding of the bag's
+    items (-1 pads); and the item features, a buffer (n_items, features)."""
+
+    def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int) -> None:
+        super().__init__()
+        self.user = _embedding(n_users, width, padding=True)
+        self.bag = _embedding(n_items, width, padding=True)
+        self.register_buffer("features", features)
+
+    def context(self, users: torch.Tensor, bags: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """users (B,), bags (B, LAST_ITEMS) -> user and bag embeddings, (B, width) each."""
+        users = torch.where(users < 0, self.user.padding_idx, users)
+        count = (bags >= 0).sum(dim=1, keepdim=True).clamp(min=1)
+        bags = torch.where(bags < 0, self.bag.padding_idx, bags)
+        return self.user(users), self.bag(bags).sum(dim=1) / count
+
+
+class DeepFMNet(Fields):
+    """Four fields of width k: user, bag | item id, item metadata (a linear map of the features). Logit =
+    item bias + first-order metadata term + FM second order over the four fields + MLP(concatenation)."""
+
+    def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int, hidden: list[int],
+                 dropout: float, item_bias: torch.Tensor) -> None:
+        super().__init__(n_users, n_items, features, width)
+        self.item = _embedding(n_items, width)
+        self.meta = nn.Linear(features.shape[1], width, bias=False)
+        self.linear = nn.Linear(features.shape[1], 1, bias=False)
+        self.bias = nn.Parameter(item_bias.clone())
+        widths = [4 * width, *hidden, 1]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, users: torch.Tensor, bags: torch.Tensor, items: torch.Tensor,
+                keep: torch.Tensor | None = None, paired: bool = False) -> torch.Tensor:
+        """Logits (B, C) of C candidate items for each of B contexts, or (B,) of one item each when paired.
+        keep (C,): 0 where an item's id embedding is dropped."""
+        user, bag = self.context(users, bags)
+        item, meta = self.item(items), self.meta(self.features[items])
+        if keep is not None:
+            item = item * keep[:, None]
+        pair = (lambda a, b: (a * b).sum(-1)) if paired else (lambda a, b: a @ b.T)
+        cross = (lambda a, b: a + b) if paired else (lambda a, b: a[:, None] + b[None, :])
+        fm = pair(user + bag, item + meta) + cross((user * bag).sum(-1), (item * meta).sum(-1))
+        first = self.layers[0]   # its weight splits into a context half and an item half (see prepare)
+        k2 = 2 * user.shape[1]
+        hidden = cross(self.dropout(torch.cat([user, bag], 1)) @ first.weight[:, :k2].T,
+                       self.dropout(torch.cat([item, meta], 1)) @ first.weight[:, k2:].T) + first.bias
+        for layer in self.layers[1:]:
+            hidden = layer(self.dropout(torch.relu(hidden)))
+        first_order = self.bias[items] + self.linear(self.features[items])[:, 0]
+        return fm + hidden[..., 0] + (first_order if paired else first_order[None, :])
+
+
+class TwoTowerNet(Fields):
+    """User tower: an MLP on [user; bag] (ReLU between layers, the last one linear). Item tower (§2.3): item id
+    embedding + a linear map of the features, of the tower's output width. Logit = dot product + item bias."""
+
+    def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int, hidden: list[int],
+                 dropout: float, item_bias: torch.Tensor) -> None:
+        super().__init__(n_users, n_items, features, width)
+        widths = [2 * width, *hidden]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.item = _embedding(n_items, widths[-1])
+        self.meta = nn.Linear(features.shape[1], widths[-1], bias=False)
+        self.bias = nn.Parameter(item_bias.clone())
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, users: torch.Tensor, bags: torch.Tensor, items: torch.Tensor,
+                keep: torch.Tensor | None = None, paired: bool = False) -> torch.Tensor:
+        query = torch.cat(self.context(users, bags), 1)
+        for number, layer in enumerate(self.layers):
+            query = layer(self.dropout(query if number == 0 else torch.relu(query)))
+        item = self.item(items)
+        vectors = (item if keep is None else item * keep[:, None]) + self.meta(self.features[items])
+        return ((query * vectors).sum(-1) if paired else query @ vectors.T) + self.bias[items]
+
+
+class FieldModel(Recommender):
+    """What both recipes share: training examples, the sampled-softmax loop, user states, the bag."""
+
+    network: ClassVar[type[Fields]]
+
+    def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
+        torch.manual_seed(self.seed)
+        torch.set_num_threads(self.budget.threads)
+        rng = np.random.default_rng(self.seed)
+        self._remember_ids(train)
+        rest, validation = train.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
+        if rest.n_interactions == 0:
+            rest, validation = train, []
+        counts = np.bincount(rest.item_index, minlength=train.n_items).astype(np.float64)
+        self._trained = (np.bincount(rest.user_index, minlength=train.n_users) > 0, counts > 0)
+        features = _features(train)
+        net = self.network(train.n_users, train.n_items, torch.from_numpy(features),
+                           self.hyperparameter("embedding_dim", int), _layers(self.hyperparameters["hidden_layers"]),
+                           self.hyperparameter("dropout", float),
+                           torch.from_numpy(np.log(counts + 1.0) - np.log(counts.sum() + train.n_items)).float())
+        examples = Examples(rest, counts, metadata=bool(features.any()))
+        optimizer = torch.optim.Adam(net.parameters(), lr=self.hyperparameter("learning_rate", float))
+        started = time.monotonic()
+        deadline = started + self.budget.seconds
+        best, best_state, stale = -1.0, dict(self.state), 0
+        for epoch in range(1, max(self.budget.max_epochs, 1) + 1):
+            loss = examples.epoch(net, optimizer, rng, deadline)
+            self._export(net)
+            quality = self._validate(validation, train.n_items)
+            log(f"epoch {epoch}: loss {loss:.4f}, validation NDCG@25 {quality:.4f}, "
+                f"{time.monotonic() - started:.1f} s")
+            if quality > best:
+                best, best_state, stale = quality, dict(self.state), 0
+            else:
+                stale += 1
+            if stale >= PATIENCE:
+                break
+            if time.monotonic() >= deadline:
+                log(f"training stopped at its time budget of {self.budget.seconds:g} s")
+                break
+        self.state = best_state
+        self.prepare()
+
+    def build_user_states(self, full: Interactions) -> None:
+        """Each user's last LAST_ITEMS items, oldest first, -1 where the history is shorter."""
+        order = np.argsort(full.user_index, kind="stable")   # by user, time order kept within each
+        users, items = full.user_index[order], full.item_index[order]
+        from_end = np.searchsorted(users, users, side="right") - 1 - np.arange(users.size)   # 0: the newest
+        recent = from_end < LAST_ITEMS
+        states = np.full((full.n_users, LAST_ITEMS), -1, dtype=np.int64)
+        states[users[recent], LAST_ITEMS - 1 - from_end[recent]] = items[recent]
+        self.state["user_states"] = states
+
+    def initial_state(self, user: int | None) -> np.ndarray:
+        states = self.state.get("user_states")
+        if user is None or not 0 <= user < len(self.user_ids):
+            return np.full(1 + LAST_ITEMS, -1, dtype=np.int64)
+        last = states[user] if states is not None and user < len(states) else np.full(LAST_ITEMS, -1)
+        return np.r_[user, last].astype(np.int64)
+
+    def advance(self, state: np.ndarray, item: int) -> np.ndarray:
+        return np.r_[state[0], state[2:], item].astype(np.int64)
+
+    def _context(self, state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The user and bag embeddings of a state, (width,) each, as Fields.context computes them."""
+        users, bags = self.state["user.weight"], self.state["bag.weight"]
+        user = users[state[0]] if state[0] >= 0 else np.zeros(users.shape[1], dtype=np.float32)
+        items = state[1:][state[1:] >= 0]
+        return user, bags[items].sum(axis=0) / max(items.size, 1)
+
+    def _export(self, net: Fields) -> None:
+        """The net's tensors by their torch names; ids of users and items it never trained on are zeroed (§2.3)."""
+        arrays = {name: tensor.detach().numpy().astype(np.float32).copy() for name, tensor in net.state_dict().items()}
+        users, items = self._trained
+        arrays["user.weight"][:-1][~users] = 0.0
+        arrays["bag.weight"][:-1][~items] = 0.0
+        arrays["item.weight"][~items] = 0.0
+        self.state.update(arrays)
+        self.prepare()
+
+    def _validate(self, validation: list[TestUser], n_items: int) -> float:
+        if not validation:
+            return 0.0
+        return metrics.evaluate(self, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
+
+    def _linear_layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        count = sum(1 for key in self.state if key.startswith("layers.") and key.endswith(".weight"))
+        return [(self.state[f"layers.{n}.weight"], self.state[f"layers.{n}.bias"]) for n in range(count)]
+
+
+DEFAULTS_SHARED = {"embedding_dim": "16", "dropout": "0.1", "learning_rate": "0.001"}
+
+
+class DeepFM(FieldModel):
+    recipe = "emulator-deepfm"
+    DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS_SHARED, "hidden_layers": "200,200"}
+    network = DeepFMNet
+
+    def prepare(self) -> None:
+        """What does not depend on the user: the items' field sums, constant terms, and first-layer halves."""
+        s = self.state
+        item, meta = s["item.weight"], s["features"] @ s["meta.weight"].T
+        self._layers = self._linear_layers()
+        first, bias = self._layers[0]
+        half = 2 * item.shape[1]
+        self._item_sum = item + meta
+        self._item_constant = s["bias"] + (s["features"] @ s["linear.weight"].T)[:, 0] + (item * meta).sum(axis=1)
+        self._item_hidden = np.hstack([item, meta]) @ first[:, half:].T + bias
+        self._context_weight = first[:, :half]
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        user, bag = self._context(state)
+        fm = self._item_sum @ (user + bag) + float(user @ bag) + self._item_constant
+        hidden = self._item_hidden + self._context_weight @ np.r_[user, bag]
+        for weight, bias in self._layers[1:]:
+            hidden = np.maximum(hidden, 0.0) @ weight.T + bias
+        return (fm + hidden[:, 0]).astype(np.float64)
+
+
+class FeedForward(FieldModel):
+    recipe = "emulator-ffnn"
+    DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS_SHARED, "hidden_layers": "256,128"}
+    network = TwoTowerNet
+
+    def prepare(self) -> None:
+        """The item tower's vectors (n_items, width)."""
+        s = self.state
+        self._layers = self._linear_layers()
+        self._item_vectors = s["item.weight"] + s["features"] @ s["meta.weight"].T
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        query = np.concatenate(self._context(state))
+        for number, (weight, bias) in enumerate(self._layers):
+            query = (query if number == 0 else np.maximum(query, 0.0)) @ weight.T + bias
+        return (self._item_vectors @ query + self.state["bias"]).astype(np.float64)
+
+
+class Examples:
+    """Every training interaction as (user, bag of the LAST_ITEMS before it, item), and the negative sampler."""
+
+    def __init__(self, data: Interactions, counts: np.ndarray, metadata: bool) -> None:
+        order = np.argsort(data.user_index, kind="stable")   # by user, time order kept within each
+        users, items = data.user_index[order].astype(np.int64), data.item_index[order].astype(np.int64)
+        bags = np.full((users.size, LAST_ITEMS), -1, dtype=np.int64)
+        for lag in range(1, LAST_ITEMS + 1):
+            same = users[lag:] == users[:-lag]
+            bags[lag:, LAST_ITEMS - lag] = np.where(same, items[:-lag], -1)
+        self.users, self.bags, self.items = torch.from_numpy(users), torch.from_numpy(bags), torch.from_numpy(items)
+        proposal = counts ** SMOOTHING
+        self.proposal = torch.from_numpy(proposal / proposal.sum()).float()
+        self.log_expected = torch.log(self.proposal * NEGATIVES).clamp(min=-80.0)   # logQ correction
+        self.metadata = metadata
+        self.batch = int(np.clip(users.size // MIN_UPDATES, MIN_BATCH, MAX_BATCH))
+        self.passes = max(1, math.ceil(MIN_UPDATES * self.batch / max(users.size, 1)))
+
+    def epoch(self, net: Fields, optimizer: torch.optim.Optimizer, rng: np.random.Generator,
+              deadline: float) -> float:
+        """One or more shuffled passes, one optimizer step per batch; stops early at the deadline. Returns the mean
+        sampled-softmax cross-entropy."""
+        net.train()
+        order = np.concatenate([rng.permutation(self.items.numel()) for _ in range(self.passes)])
+        total, steps = 0.0, 0
+        for start in range(0, order.size, self.batch):
+            rows = torch.from_numpy(order[start:start + self.batch])
+            users, bags, items = self.users[rows], self.bags[rows], self.items[rows]
+            users = torch.where(torch.from_numpy(rng.random(rows.numel()) < USER_DROPOUT), -1, users)
+            negatives = torch.multinomial(self.proposal, NEGATIVES, replacement=True)
+            positive = net(users, bags, items, self._keep(rows.numel()), paired=True) - self.log_expected[items]
+            negative = net(users, bags, negatives, self._keep(NEGATIVES)) - self.log_expected[negatives]
+            negative = negative.masked_fill(negatives[None, :] == items[:, None], float("-inf"))   # accidental hits
+            logits = torch.cat([positive[:, None], negative], dim=1)
+            loss = nn.functional.cross_entropy(logits, torch.zeros(rows.numel(), dtype=torch.long))
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+            optimizer.step()
+            total, steps = total + float(loss.detach()), steps + 1
+            if time.monotonic() >= deadline:
+                break
+        return total / max(steps, 1)
+
+    def _keep(self, count: int) -> torch.Tensor | None:
+        return (torch.rand(count) >= ID_DROPOUT).float() if self.metadata else None
+
+
+def _features(train: Interactions) -> np.ndarray:
+    """(n_items, features) float32: the encoded Items columns; one zero column without them, so the metadata
+    field is zero rather than absent."""
+    encoded = train.items.encode() if train.items is not None else np.zeros((train.n_items, 0), np.float32)
+    return encoded if encoded.shape[1] else np.zeros((train.n_items, 1), np.float32)
