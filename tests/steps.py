@@ -3,15 +3,19 @@
 from tests import synthetic
 
 
-def loaded_group(personalize, s3, wait, name: str, rows: list[tuple], bucket: str | None = None) -> dict:
-    """Create a schema, an ACTIVE dataset group and its Interactions dataset, and import `rows` through
-    `s3` (a client of the S3 the import reads). `wait(describe)` polls until ACTIVE."""
+def loaded_group(personalize, s3, wait, name: str, rows: list[tuple], bucket: str | None = None,
+                 schema: str = synthetic.INTERACTIONS_SCHEMA, header: tuple[str, ...] = synthetic.HEADER,
+                 domain: str | None = None) -> dict:
+    """Create a schema, an ACTIVE dataset group (of a domain, if given) and its Interactions dataset, and import
+    `rows` (columns `header`) through `s3` (a client of the S3 the import reads). `wait(describe)` polls until
+    ACTIVE."""
     bucket = bucket or f"{name}-data"
     if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key=f"{name}.csv", Body=synthetic.to_csv(rows))
-    schema = personalize.create_schema(name=name, schema=synthetic.INTERACTIONS_SCHEMA)["schemaArn"]
-    group = personalize.create_dataset_group(name=name)["datasetGroupArn"]
+    s3.put_object(Bucket=bucket, Key=f"{name}.csv", Body=synthetic.to_csv(rows, header))
+    in_domain = {"domain": domain} if domain else {}
+    schema = personalize.create_schema(name=name, schema=schema, **in_domain)["schemaArn"]
+    group = personalize.create_dataset_group(name=name, **in_domain)["datasetGroupArn"]
     wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
     dataset = personalize.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
                                          datasetType="Interactions")["datasetArn"]

@@ -33,7 +33,10 @@ def group_of(item_id: str) -> str:
     return item_id[0]
 
 
-def to_csv(rows: list[tuple], header: tuple[str, ...] = ("USER_ID", "ITEM_ID", "TIMESTAMP")) -> bytes:
+HEADER = ("USER_ID", "ITEM_ID", "TIMESTAMP")
+
+
+def to_csv(rows: list[tuple], header: tuple[str, ...] = HEADER) -> bytes:
     out = io.StringIO()
     out.write(",".join(header) + "\n")
     for row in rows:

@@ -292,25 +292,16 @@ def test_items_put_after_training_are_explored_without_retraining(personalize, p
 def test_context_moves_recommendations_towards_what_is_taken_in_that_context(personalize, personalize_runtime,
                                                                               aws_client, wait_for, unique_name):
     name = unique_name("ctx")
-    s3 = aws_client("s3")
-    s3.create_bucket(Bucket=name)
     # users of both tastes watch group b on the tv and group a on the phone
     rows = [(user, item, "tv" if item.startswith("b") else "phone", stamp)
             for user, item, stamp in synthetic.two_tastes(seed=16)]
-    s3.put_object(Bucket=name, Key="e.csv", Body=synthetic.to_csv(rows, ("USER_ID", "ITEM_ID", "DEVICE", "TIMESTAMP")))
-    schema = personalize.create_schema(name=name, schema=json.dumps({
+    schema = json.dumps({
         "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
         "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
                    {"name": "DEVICE", "type": "string", "categorical": True}, {"name": "TIMESTAMP", "type": "long"}],
-        "version": "1.0"}))["schemaArn"]
-    group = personalize.create_dataset_group(name=name)["datasetGroupArn"]
-    wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    dataset = personalize.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
-                                         datasetType="Interactions")["datasetArn"]
-    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName=name, datasetArn=dataset,
-                                                dataSource={"dataLocation": f"s3://{name}/e.csv"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+        "version": "1.0"})
+    group = steps.loaded_group(personalize, aws_client("s3"), wait_for, name, rows, schema=schema,
+                               header=("USER_ID", "ITEM_ID", "DEVICE", "TIMESTAMP"))["group"]
     version = steps.trained_version(personalize, wait_for, group, UP, name)
     arn = steps.campaign(personalize, wait_for, version, name, itemExplorationConfig={"explorationWeight": "0"})
 

@@ -5,13 +5,14 @@ import uuid
 
 import pytest
 
-from tests import synthetic
+from tests import steps, synthetic
 
 ECOMMERCE_INTERACTIONS = json.dumps({
     "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
     "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
                {"name": "EVENT_TYPE", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}],
     "version": "1.0"})
+HEADER = ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP")
 RECIPE = "arn:aws:personalize:::recipe/{}"
 
 
@@ -28,20 +29,8 @@ def shop_events(seed: int = 8) -> list[tuple]:
 @pytest.fixture(scope="module")
 def shop(personalize, aws_client, wait_for):
     name = f"ecomm-{uuid.uuid4().hex[:6]}"
-    s3 = aws_client("s3")
-    s3.create_bucket(Bucket=name)
-    s3.put_object(Bucket=name, Key="events.csv",
-                  Body=synthetic.to_csv(shop_events(), header=("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP")))
-    schema = personalize.create_schema(name=name, schema=ECOMMERCE_INTERACTIONS, domain="ECOMMERCE")["schemaArn"]
-    group = personalize.create_dataset_group(name=name, domain="ECOMMERCE")["datasetGroupArn"]
-    wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    dataset = personalize.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
-                                         datasetType="Interactions")["datasetArn"]
-    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName=name, datasetArn=dataset,
-                                                dataSource={"dataLocation": f"s3://{name}/events.csv"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
-    return group
+    return steps.loaded_group(personalize, aws_client("s3"), wait_for, name, shop_events(),
+                              schema=ECOMMERCE_INTERACTIONS, header=HEADER, domain="ECOMMERCE")["group"]
 
 
 @pytest.fixture
@@ -121,19 +110,9 @@ def test_recommenders_need_a_use_case_of_the_groups_domain(personalize, shop, da
 def test_a_use_case_without_its_events_fails_with_the_documented_reason(personalize, aws_client, wait_for,
                                                                         unique_name):
     name = unique_name("vod")
-    s3 = aws_client("s3")
-    s3.create_bucket(Bucket=name)
     rows = [(user, item, "Click", stamp) for user, item, stamp in synthetic.two_tastes(seed=9)]
-    s3.put_object(Bucket=name, Key="e.csv", Body=synthetic.to_csv(rows, ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP")))
-    schema = personalize.create_schema(name=name, schema=ECOMMERCE_INTERACTIONS, domain="VIDEO_ON_DEMAND")["schemaArn"]
-    group = personalize.create_dataset_group(name=name, domain="VIDEO_ON_DEMAND")["datasetGroupArn"]
-    wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    dataset = personalize.create_dataset(name=name, schemaArn=schema, datasetGroupArn=group,
-                                         datasetType="Interactions")["datasetArn"]
-    wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName=name, datasetArn=dataset,
-                                                dataSource={"dataLocation": f"s3://{name}/e.csv"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    group = steps.loaded_group(personalize, aws_client("s3"), wait_for, name, rows, schema=ECOMMERCE_INTERACTIONS,
+                               header=HEADER, domain="VIDEO_ON_DEMAND")["group"]
     arn = personalize.create_recommender(name=name, datasetGroupArn=group,
                                          recipeArn=RECIPE.format("aws-vod-most-popular"))["recommenderArn"]
     failed = wait_for(lambda: personalize.describe_recommender(recommenderArn=arn), "CREATE FAILED")
