@@ -21,7 +21,8 @@ def _epoch(iso: str) -> float:
 
 @functools.cache
 def _catalogue() -> dict[str, dict[str, dict]]:
-    """{"recipes" | "algorithms" | "featureTransformations": {arn: record}}, recipes sorted by name."""
+    """{"recipes" | "algorithms" | "featureTransformations": {arn: record}}, recipes sorted by name, and "extras":
+    the ARNs of the emulator's own recipes (marked `extra` in the file; the mark is no AWS member)."""
     raw = json.loads(CATALOGUE.read_text(encoding="utf-8"))
     keys = {"recipes": "recipeArn", "algorithms": "algorithmArn",
             "featureTransformations": "featureTransformationArn"}
@@ -32,6 +33,7 @@ def _catalogue() -> dict[str, dict[str, dict]]:
             for stamp in _TIMESTAMPS:
                 record[stamp] = _epoch(record[stamp])
         catalogue[kind] = {record[key]: record for record in records}
+    catalogue["extras"] = {arn for arn, record in catalogue["recipes"].items() if record.pop("extra", False)}
     return catalogue
 
 
@@ -48,9 +50,10 @@ def _require_recipe(recipe_arn: str) -> dict:
 
 
 def recipes(extras: bool = False) -> list[dict]:
-    """Every recipe record, sorted by name; with `extras`, also the emulator's own recipes (marked `extra`), which
-    ListRecipes leaves out unless the emulator is started with them."""
-    return copy.deepcopy([record for record in _catalogue()["recipes"].values() if extras or not record.get("extra")])
+    """Every recipe record, sorted by name; with `extras`, also the emulator's own recipes, which ListRecipes
+    leaves out unless the emulator is started with them."""
+    return copy.deepcopy([record for arn, record in _catalogue()["recipes"].items()
+                          if extras or arn not in _catalogue()["extras"]])
 
 
 def recipe(arn: str) -> dict | None:

@@ -7,6 +7,7 @@ Both train with a sampled softmax (NEGATIVES shared per batch, drawn ∝ count^0
 serve in numpy. A serving state is int64 [user index or -1, older, old, newest item or -1], so a streamed event
 moves the bag."""
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -31,8 +32,12 @@ VALIDATION_USERS = 0.05   # share of the training users that early stopping is m
 PATIENCE = 1              # epochs without a better validation NDCG@25 before training stops
 
 
-def _layers(spec: str) -> list[int]:
+def _widths(spec: str) -> list[int]:
     return [int(width) for width in spec.split(",") if width.strip()]
+
+
+def _linears(widths: list[int]) -> nn.ModuleList:
+    return nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(widths))
 
 
 def _embedding(rows: int, width: int, padding: bool = False) -> nn.Embedding:
@@ -48,11 +53,20 @@ class Fields(nn.Module):
     """The user-side fields: a user id embedding (-1: none, a zero vector) and the mean embedding of the bag's
     items (-1 pads); and the item features, a buffer (n_items, features)."""
 
-    def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int) -> None:
+    def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int, dropout: float) -> None:
         super().__init__()
         self.user = _embedding(n_users, width, padding=True)
         self.bag = _embedding(n_items, width, padding=True)
         self.register_buffer("features", features)
+        self.dropout = dropout
+
+    def drop(self, values: torch.Tensor) -> torch.Tensor:
+        """Dropout with one mask per context row, shared by all its candidates ((B, C, h) gets a (B, 1, h) mask):
+        element-wise masks over every pair cost more than the matrix products."""
+        if not self.training or self.dropout <= 0.0:
+            return values
+        shape = values.shape[:1] + (1,) * (values.dim() - 2) + values.shape[-1:]
+        return values * torch.empty(shape).bernoulli_(1.0 - self.dropout) / (1.0 - self.dropout)
 
     def context(self, users: torch.Tensor, bags: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """users (B,), bags (B, LAST_ITEMS) -> user and bag embeddings, (B, width) each."""
@@ -68,14 +82,12 @@ class DeepFMNet(Fields):
 
     def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int, hidden: list[int],
                  dropout: float, item_bias: torch.Tensor) -> None:
-        super().__init__(n_users, n_items, features, width)
+        super().__init__(n_users, n_items, features, width, dropout)
         self.item = _embedding(n_items, width)
         self.meta = nn.Linear(features.shape[1], width, bias=False)
         self.linear = nn.Linear(features.shape[1], 1, bias=False)
         self.bias = nn.Parameter(item_bias.clone())
-        widths = [4 * width, *hidden, 1]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.dropout = nn.Dropout(dropout)
+        self.layers = _linears([4 * width, *hidden, 1])
 
     def forward(self, users: torch.Tensor, bags: torch.Tensor, items: torch.Tensor,
                 keep: torch.Tensor | None = None, paired: bool = False) -> torch.Tensor:
@@ -85,17 +97,16 @@ class DeepFMNet(Fields):
         item, meta = self.item(items), self.meta(self.features[items])
         if keep is not None:
             item = item * keep[:, None]
-        pair = (lambda a, b: (a * b).sum(-1)) if paired else (lambda a, b: a @ b.T)
-        cross = (lambda a, b: a + b) if paired else (lambda a, b: a[:, None] + b[None, :])
-        fm = pair(user + bag, item + meta) + cross((user * bag).sum(-1), (item * meta).sum(-1))
-        first = self.layers[0]   # its weight splits into a context half and an item half (see prepare)
-        k2 = 2 * user.shape[1]
-        hidden = cross(self.dropout(torch.cat([user, bag], 1)) @ first.weight[:, :k2].T,
-                       self.dropout(torch.cat([item, meta], 1)) @ first.weight[:, k2:].T) + first.bias
+        # the FM's pairs across the four fields: <user + bag, item + meta> + <user, bag> + <item, meta>
+        fm = _dot(user + bag, item + meta, paired) + _plus((user * bag).sum(-1), (item * meta).sum(-1), paired)
+        first = self.layers[0]   # its weight splits into a context half and an item half (see DeepFM.prepare)
+        half = 2 * user.shape[1]
+        hidden = _plus(self.drop(torch.cat([user, bag], 1)) @ first.weight[:, :half].T,
+                       self.drop(torch.cat([item, meta], 1)) @ first.weight[:, half:].T, paired) + first.bias
         for layer in self.layers[1:]:
-            hidden = layer(self.dropout(torch.relu(hidden)))
+            hidden = layer(self.drop(torch.relu(hidden)))
         first_order = self.bias[items] + self.linear(self.features[items])[:, 0]
-        return fm + hidden[..., 0] + (first_order if paired else first_order[None, :])
+        return fm + hidden[..., 0] + first_order   # (C,) broadcasts over the B contexts
 
 
 class TwoTowerNet(Fields):
@@ -104,22 +115,31 @@ class TwoTowerNet(Fields):
 
     def __init__(self, n_users: int, n_items: int, features: torch.Tensor, width: int, hidden: list[int],
                  dropout: float, item_bias: torch.Tensor) -> None:
-        super().__init__(n_users, n_items, features, width)
+        super().__init__(n_users, n_items, features, width, dropout)
         widths = [2 * width, *hidden]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.layers = _linears(widths)
         self.item = _embedding(n_items, widths[-1])
         self.meta = nn.Linear(features.shape[1], widths[-1], bias=False)
         self.bias = nn.Parameter(item_bias.clone())
-        self.dropout = nn.Dropout(dropout)
 
     def forward(self, users: torch.Tensor, bags: torch.Tensor, items: torch.Tensor,
                 keep: torch.Tensor | None = None, paired: bool = False) -> torch.Tensor:
         query = torch.cat(self.context(users, bags), 1)
         for number, layer in enumerate(self.layers):
-            query = layer(self.dropout(query if number == 0 else torch.relu(query)))
+            query = layer(self.drop(query if number == 0 else torch.relu(query)))
         item = self.item(items)
         vectors = (item if keep is None else item * keep[:, None]) + self.meta(self.features[items])
-        return ((query * vectors).sum(-1) if paired else query @ vectors.T) + self.bias[items]
+        return _dot(query, vectors, paired) + self.bias[items]
+
+
+def _dot(contexts: torch.Tensor, items: torch.Tensor, paired: bool) -> torch.Tensor:
+    """(B, k) and (B, k) -> (B,) row by row when paired, else (B, k) and (C, k) -> (B, C)."""
+    return (contexts * items).sum(-1) if paired else contexts @ items.T
+
+
+def _plus(contexts: torch.Tensor, items: torch.Tensor, paired: bool) -> torch.Tensor:
+    """A context part plus an item part: row by row when paired, else every context with every item."""
+    return contexts + items if paired else contexts[:, None] + items[None, :]
 
 
 class FieldModel(Recommender):
@@ -138,10 +158,11 @@ class FieldModel(Recommender):
         counts = np.bincount(rest.item_index, minlength=train.n_items).astype(np.float64)
         self._trained = (np.bincount(rest.user_index, minlength=train.n_users) > 0, counts > 0)
         features = _features(train)
+        log_popularity = torch.from_numpy(np.log(counts + 1.0) - np.log(counts.sum() + train.n_items)).float()
+        hidden = _widths(self.hyperparameter("hidden_layers", str))
         net = self.network(train.n_users, train.n_items, torch.from_numpy(features),
-                           self.hyperparameter("embedding_dim", int), _layers(self.hyperparameters["hidden_layers"]),
-                           self.hyperparameter("dropout", float),
-                           torch.from_numpy(np.log(counts + 1.0) - np.log(counts.sum() + train.n_items)).float())
+                           self.hyperparameter("embedding_dim", int), hidden, self.hyperparameter("dropout", float),
+                           log_popularity)
         examples = Examples(rest, counts, metadata=bool(features.any()))
         optimizer = torch.optim.Adam(net.parameters(), lr=self.hyperparameter("learning_rate", float))
         started = time.monotonic()
@@ -212,7 +233,7 @@ class FieldModel(Recommender):
         return [(self.state[f"layers.{n}.weight"], self.state[f"layers.{n}.bias"]) for n in range(count)]
 
 
-DEFAULTS_SHARED = {"embedding_dim": "16", "dropout": "0.1", "learning_rate": "0.001"}
+DEFAULTS_SHARED = {"embedding_dim": "16", "dropout": "0.1", "learning_rate": "0.003"}
 
 
 class DeepFM(FieldModel):

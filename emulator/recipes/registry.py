@@ -5,6 +5,7 @@ import pathlib
 import numpy as np
 
 from emulator.recipes.base import Recommender, TrainingBudget
+from emulator.recipes.deep import DeepFM, FeedForward
 from emulator.recipes.hrnn import (HierarchicalRNN, HierarchicalRNNColdstart, HierarchicalRNNMetadata,
                                    SequenceModelV2, SessionGRU)
 from emulator.recipes.next_best_action import NextBestAction
@@ -29,6 +30,8 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-item-affinity": ItemAffinity,
     "aws-item-attribute-affinity": ItemAttributeAffinity,
     "aws-next-best-action": NextBestAction,
+    "emulator-deepfm": DeepFM,   # the emulator's own extras, spec: recipes-and-models.md §5.15
+    "emulator-ffnn": FeedForward,
 }
 
 

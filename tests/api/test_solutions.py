@@ -136,3 +136,16 @@ def test_training_progress_is_visible_while_it_runs(personalize, personalize_end
         time.sleep(0.05)
     assert any("epoch 1" in message for message in seen), seen
     assert personalize.describe_solution_version(solutionVersionArn=version)["solutionVersion"]["trainingHours"] > 0
+
+
+def test_the_emulators_extra_recipes_train_but_are_not_listed_by_default(personalize, dataset_group, solution,
+                                                                        import_interactions, wait_for):
+    listed = {recipe["name"] for recipe in personalize.list_recipes()["recipes"]}
+    assert "emulator-ffnn" not in listed
+    assert personalize.describe_recipe(recipeArn="arn:aws:personalize:::recipe/emulator-ffnn")["recipe"][
+        "recipeType"] == "USER_PERSONALIZATION"
+    import_interactions(dataset_group, synthetic.two_tastes())
+    version = personalize.create_solution_version(
+        solutionArn=solution("arn:aws:personalize:::recipe/emulator-ffnn"))["solutionVersionArn"]
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
+    assert personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]["coverage"] > 0
