@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException
 from emulator.filters.expression import Context, Filter, FilterError, parse
 from emulator.jobs import lifecycle
+from emulator.recipes.metrics import top_k
 from emulator.store.arns import dataset_arn
 
 RECENT_PER_EVENT_TYPE = 100   # spec §9.2: the newest interactions per user and event type a filter sees
@@ -32,26 +32,26 @@ def load(store, filter_arn: str, group_arn: str) -> Filter:
 
 
 class RequestData:
-    """What a filter may read for one request: the candidates' records (fetched in batches and kept), the
-    user's recent interactions and record, and the request's item."""
+    """What a filter may read for one request: the candidates' records, the user's recent interactions and record,
+    and the request's item."""
 
     def __init__(self, env, group_arn: str, target: str, user_id: str | None, item_id: str | None) -> None:
-        self.db, self.group, self.user_id, self.target = env.db, group_arn, user_id, target
+        self.env, self.db, self.group, self.target = env, env.db, group_arn, target
+        self.user_id, self.item_id = user_id, item_id
         self.dataset_type = {"ItemID": "ITEMS", "ActionID": "ACTIONS", "UserID": "USERS"}[target]
         self.events = dataset_arn(group_arn, "ACTION_INTERACTIONS" if target == "ActionID" else "INTERACTIONS")
-        self.records: dict[str, dict | None] = {}
-        self.current_user = self._one("USERS", user_id)
-        self.current_item = self._one("ITEMS", item_id)
         self._interacted: dict[frozenset | None, set[str]] = {}
 
-    def fetch(self, candidates: list[str]) -> None:
-        missing = [candidate for candidate in candidates if candidate not in self.records]
-        found = group_data.records(self.db, self.group, self.dataset_type, missing)
-        self.records.update((candidate, found.get(candidate)) for candidate in missing)
+    @functools.cached_property
+    def records(self) -> dict[str, dict]:
+        return self.env.serving.records(self.group, self.dataset_type)
+
+    @functools.cached_property
+    def current_user(self) -> dict | None:
+        return self.env.serving.records(self.group, "USERS").get(self.user_id) if self.user_id else None
 
     def attributes(self, candidate: str) -> dict | None:
-        self.fetch([candidate])
-        return self.records[candidate]
+        return self.records.get(candidate)
 
     def interacted(self, event_types: frozenset[str] | None) -> set[str]:
         """Items (actions) of the user's newest interactions per event type, of the given types (None: any);
@@ -65,16 +65,13 @@ class RequestData:
         return self._interacted[event_types]
 
     def context(self, values: dict | None) -> Context:
+        item = self.env.serving.records(self.group, "ITEMS").get(self.item_id) if self.item_id else None
         return Context(attributes=self.attributes, interacted=self.interacted, current_user=self.current_user,
-                       current_item=self.current_item, values=dict(values or {}))
-
-    def _one(self, dataset_type: str, record_id: str | None) -> dict | None:
-        return group_data.records(self.db, self.group, dataset_type, [record_id]).get(record_id) if record_id else None
+                       current_item=item, values=dict(values or {}))
 
 
 def keep(chosen: Filter, candidates: list[str], data: RequestData, values: dict | None) -> list[bool]:
     """Which candidates pass; a missing INCLUDE placeholder value is the caller's input error."""
-    data.fetch(candidates)
     try:
         return chosen.apply(candidates, data.context(values))
     except FilterError as error:
@@ -94,8 +91,17 @@ def best_passing(scores: np.ndarray, ids: np.ndarray, count: int, passes) -> lis
 
 
 def _by_score(scores: np.ndarray) -> Iterator[np.ndarray]:
-    finite = np.flatnonzero(np.isfinite(scores))
-    order = finite[np.argsort(-scores[finite], kind="stable")]
+    """Finite-scored candidates best first (equal scores in index order), in chunks: the first by a partial sort,
+    which is all most requests read; the rest sorted only if a filter asks for more."""
+    first = top_k(scores, CHUNK)
+    first = first[np.isfinite(scores[first])]
+    yield first
+    if first.size < CHUNK:
+        return
+    rest = np.isfinite(scores)
+    rest[first] = False
+    others = np.flatnonzero(rest)
+    order = others[np.lexsort((others, -scores[others]))]
     for start in range(0, order.size, CHUNK):
         yield order[start:start + CHUNK]
 

@@ -139,7 +139,6 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
     ids = source.deployed.model.item_ids
     propensity = env.serving.scores(source.model_arn, user_id)
     data = filtering.RequestData(env, source.group, "ActionID", user_id, None)
-    data.fetch([str(action) for action in ids])
     records = {str(action): data.records.get(str(action)) or {} for action in ids}
     taken = _last_taken(env, source.group, user_id)
     now = time.time()

@@ -30,17 +30,20 @@ class Deployed:
 
 
 ISSUED_KEPT = 100_000   # recommendation ids remembered for metric attribution (in memory: lost on restart)
+USERS_KEPT = 200_000    # users whose states stay cached; the others are rebuilt when they come back
 
 
 class Serving:
     def __init__(self, env) -> None:
         self.env = env
         self._models: dict[str, Deployed] = {}
-        self._states: dict[tuple[str, str], np.ndarray] = {}
+        # user (or anonymous session) id -> {solution version: state}, least recently used first
+        self._states: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
         self._issued: OrderedDict[str, str] = OrderedDict()   # recommendationId -> campaign or recommender ARN
         self._feedback: dict[tuple[str, str], Feedback] = {}   # (campaign, version) -> live exploration counters
         self._new_items: dict[str, tuple[int, NewItems]] = {}   # version -> (records generation, new items)
-        self._generation = 0   # moves whenever Items records change
+        self._records: dict[str, tuple[int, dict[str, dict]]] = {}   # dataset -> (generation, id -> fields)
+        self._generation = 0   # moves whenever records of Items, Users or Actions change
         self._lock = threading.Lock()
 
     def deployed(self, version_arn: str) -> Deployed:
@@ -66,6 +69,7 @@ class Serving:
             self._issued.clear()
             self._feedback.clear()
             self._new_items.clear()
+            self._records.clear()
 
     def feedback(self, source_arn: str, version_arn: str) -> Feedback:
         """The exploration counters of a campaign's current model, starting from the events since training."""
@@ -94,8 +98,20 @@ class Serving:
                 self._new_items[version_arn] = cached
         return cached[1]
 
+    def records(self, group_arn: str, dataset_type: str) -> dict[str, dict]:
+        """Every record of the group's Items, Users or Actions dataset, id -> fields, read once per change."""
+        dataset = dataset_arn(group_arn, dataset_type)
+        cached = self._records.get(dataset)
+        if cached is None or cached[0] != self._generation:
+            generation = self._generation
+            rows = self.env.db.execute("SELECT record_id, fields FROM records WHERE dataset = ?", (dataset,))
+            cached = (generation, {record_id: json.loads(fields) for record_id, fields in rows})
+            with self._lock:
+                self._records[dataset] = cached
+        return cached[1]
+
     def records_changed(self) -> None:
-        """Items records were put or imported: new items may have arrived."""
+        """Records were put, imported or deleted: new items may have arrived, cached records are stale."""
         with self._lock:
             self._generation += 1
 
@@ -115,20 +131,22 @@ class Serving:
             self._new_items.pop(version_arn, None)
             for key in [key for key in self._feedback if key[1] == version_arn]:
                 del self._feedback[key]
-            for key in [key for key in self._states if key[0] == version_arn]:
-                del self._states[key]
+            for states in self._states.values():
+                states.pop(version_arn, None)
 
     def scores(self, version_arn: str, user_id: str | None) -> np.ndarray:
         """The model's item scores for a user, after the events that user streamed since training."""
         deployed = self.deployed(version_arn)
         if user_id is None:
             return deployed.model.item_scores(deployed.model.initial_state(None))
-        key = (version_arn, user_id)
-        state = self._states.get(key)
+        state = self._states.get(user_id, {}).get(version_arn)
         if state is None:
             state = self._user_state(deployed, user_id)
             with self._lock:
-                self._states[key] = state
+                self._states.setdefault(user_id, {})[version_arn] = state
+                self._states.move_to_end(user_id)
+                while len(self._states) > USERS_KEPT:
+                    self._states.popitem(last=False)
         return deployed.model.item_scores(state)
 
     def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:
@@ -142,8 +160,8 @@ class Serving:
         """Events of these users (or anonymous session ids) on these items: their states are rebuilt on the next
         request, and the items count as taken for exploration."""
         with self._lock:
-            for key in [key for key in self._states if key[1] in set(user_ids)]:
-                del self._states[key]
+            for user_id in user_ids:
+                self._states.pop(user_id, None)
             counters = [feedback for (_, version), feedback in self._feedback.items()
                         if version in self._models and self._models[version].events_dataset == dataset]
         for feedback in counters:

@@ -6,6 +6,7 @@ Starts the emulator in a subprocess (so client and server do not share a GIL), t
 of issue #2's targets and their ratios."""
 
 import argparse
+import functools
 import io
 import pathlib
 import statistics
@@ -62,9 +63,10 @@ def run(endpoint: str, body: bytes, users: list[str], requests: int) -> None:
     metrics, versions = {}, {}
     for label, recipe in RECIPES.items():
         solution = personalize.create_solution(name=label, datasetGroupArn=group, recipeArn=recipe)["solutionArn"]
-        wait_active(lambda: personalize.describe_solution(solutionArn=solution))
+        wait_active(functools.partial(personalize.describe_solution, solutionArn=solution))
         versions[label] = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        seconds = wait_active(lambda: personalize.describe_solution_version(solutionVersionArn=versions[label]))
+        seconds = wait_active(functools.partial(personalize.describe_solution_version,
+                                                solutionVersionArn=versions[label]))
         metrics[label] = personalize.get_solution_metrics(solutionVersionArn=versions[label])["metrics"]
         target = " (target <= 60 s)" if label == "user-personalization" else ""
         print(f"training {label}: ACTIVE in {seconds:.1f} s{target}")

@@ -9,16 +9,17 @@ and filters, then prints one table of call -> p50, p99, ratio to the floor, targ
 
 import argparse
 import datetime
+import functools
 import http.client
 import json
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import numpy as np
-
 from benchlib import client, emulator, latencies, percentile, wait_active
 
 USERS, ITEMS, GENRES = 50_000, 10_000, 20
@@ -95,10 +96,10 @@ def build(endpoint: str, interactions: bytes, items: bytes) -> Setup:
         schema_arn = personalize.create_schema(name=kind, schema=json.dumps(schema))["schemaArn"]
         dataset = personalize.create_dataset(name=kind, schemaArn=schema_arn, datasetGroupArn=group,
                                              datasetType=kind)["datasetArn"]
-        wait_active(lambda: personalize.describe_dataset(datasetArn=dataset))
+        wait_active(functools.partial(personalize.describe_dataset, datasetArn=dataset))
         jobs.append(personalize.create_dataset_import_job(jobName=kind, datasetArn=dataset, dataSource={
             "dataLocation": f"s3://bench/{key}"})["datasetImportJobArn"])
-    seconds = sum(wait_active(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job))
+    seconds = sum(wait_active(functools.partial(personalize.describe_dataset_import_job, datasetImportJobArn=job))
                   for job in jobs)   # the second wait starts when the first ends: the sum is the wall time
     rows = [data.count(b"\n") - 1 for data in (interactions, items)]
     print(f"import: {rows[0]} interactions and {rows[1]} items ACTIVE in {seconds:.1f} s", flush=True)
@@ -115,39 +116,48 @@ def build(endpoint: str, interactions: bytes, items: bytes) -> Setup:
     filters = [personalize.create_filter(name=name, datasetGroupArn=group, filterExpression=expression)["filterArn"]
                for name, expression in (("no-purchased", EXCLUDE_PURCHASED), ("genre", INCLUDE_GENRE))]
     for campaign in campaigns:
-        wait_active(lambda: personalize.describe_campaign(campaignArn=campaign))
+        wait_active(functools.partial(personalize.describe_campaign, campaignArn=campaign))
     wait_active(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]))
     for arn in filters:
-        wait_active(lambda: personalize.describe_filter(filterArn=arn))
+        wait_active(functools.partial(personalize.describe_filter, filterArn=arn))
     print(f"campaigns, event tracker and filters: ACTIVE in {time.monotonic() - started:.1f} s\n", flush=True)
     return Setup(*campaigns, tracker["trackingId"], *filters)
 
 
-def interleaved(calls: dict[str, object], count: int, rounds: int = 10) -> dict[str, list[float]]:
-    """Milliseconds per call kind, taken in rounds that take turns, so load from elsewhere on the machine falls
-    on every kind alike."""
-    samples: dict[str, list[float]] = {name: [] for name in calls}
+Block = Callable[[int, int], dict[str, list[float]]]   # (count, warm_up) -> milliseconds by call name
+
+
+def timed(name: str, call: Callable[[], object]) -> Block:
+    return lambda count, warm_up: {name: latencies(call, count, warm_up)}
+
+
+def interleaved(blocks: list[Block], count: int, rounds: int = 10) -> dict[str, list[float]]:
+    """Milliseconds by call name, taken in rounds in which the blocks take turns, so load from elsewhere on
+    the machine falls on every call alike."""
+    samples: dict[str, list[float]] = {}
     for round_number in range(rounds):
-        for name, call in calls.items():
-            samples[name] += latencies(call, count // rounds, warm_up=20 if round_number == 0 else 2)
+        for block in blocks:
+            for name, values in block(count // rounds, 20 if round_number == 0 else 2).items():
+                samples.setdefault(name, []).extend(values)
     return {name: sorted(values) for name, values in samples.items()}
 
 
-def events_then_recommendations(events, runtime, setup: Setup, users: list[str], count: int,
-                                rng: np.random.Generator) -> tuple[list[float], list[float]]:
-    """PutEvents for a user, then GetRecommendations for the same user (whose state the event changed)."""
-    put, after = [], []
-    for number in range(count + 20):
-        user = users[rng.integers(len(users))]
-        started = time.perf_counter()
-        events.put_events(trackingId=setup.tracking_id, userId=user, sessionId=f"s-{user}", eventList=[{
-            "eventType": "click", "itemId": f"i{rng.integers(ITEMS)}", "sentAt": datetime.datetime.now()}])
-        middle = time.perf_counter()
-        runtime.get_recommendations(campaignArn=setup.campaign, userId=user)
-        if number >= 20:   # warm-up
-            put.append((middle - started) * 1000)
-            after.append((time.perf_counter() - middle) * 1000)
-    return sorted(put), sorted(after)
+def events_then_recommendations(events, runtime, setup: Setup, users: list[str], rng: np.random.Generator) -> Block:
+    """PutEvents for a user, then GetRecommendations for the same user, whose state the event changed."""
+    def block(count: int, warm_up: int) -> dict[str, list[float]]:
+        put, after = [], []
+        for number in range(warm_up + count):
+            user = users[rng.integers(len(users))]
+            started = time.perf_counter()
+            events.put_events(trackingId=setup.tracking_id, userId=user, sessionId=f"s-{user}", eventList=[{
+                "eventType": "click", "itemId": f"i{rng.integers(ITEMS)}", "sentAt": datetime.datetime.now()}])
+            middle = time.perf_counter()
+            runtime.get_recommendations(campaignArn=setup.campaign, userId=user)
+            if number >= warm_up:
+                put.append((middle - started) * 1000)
+                after.append((time.perf_counter() - middle) * 1000)
+        return {"PutEvents": put, "  GetRecommendations after it": after}
+    return block
 
 
 class RawRecommendations:
@@ -211,19 +221,19 @@ def measure(endpoint: str, setup: Setup, users: list[str], requests: int) -> Non
 
     def user() -> str:
         return users[rng.integers(len(users))]
-    samples = interleaved({
-        "ListRecipes (floor)": lambda: personalize.list_recipes(),
-        "GetRecommendations": lambda: runtime.get_recommendations(campaignArn=setup.campaign, userId=user()),
-        "  default exploration": lambda: runtime.get_recommendations(campaignArn=setup.exploring, userId=user()),
-        "  filter EXCLUDE purchased": lambda: runtime.get_recommendations(
-            campaignArn=setup.campaign, userId=user(), filterArn=setup.exclude_purchased),
-        "  filter INCLUDE $GENRE": lambda: runtime.get_recommendations(
+    samples = interleaved([
+        timed("ListRecipes (floor)", lambda: personalize.list_recipes()),
+        timed("GetRecommendations", lambda: runtime.get_recommendations(campaignArn=setup.campaign, userId=user())),
+        timed("  default exploration", lambda: runtime.get_recommendations(campaignArn=setup.exploring,
+                                                                            userId=user())),
+        timed("  filter EXCLUDE purchased", lambda: runtime.get_recommendations(
+            campaignArn=setup.campaign, userId=user(), filterArn=setup.exclude_purchased)),
+        timed("  filter INCLUDE $GENRE", lambda: runtime.get_recommendations(
             campaignArn=setup.campaign, userId=user(), filterArn=setup.include_genre,
-            filterValues={"GENRE": f'"g{rng.integers(GENRES)}"'}),
-        "raw HTTP GetRecommendations": RawRecommendations(endpoint, setup.campaign, users, seed=5),
-    }, requests)
-    put, after = events_then_recommendations(events, runtime, setup, users, requests // 2, rng)
-    samples["PutEvents"], samples["  GetRecommendations after it"] = put, after
+            filterValues={"GENRE": f'"g{rng.integers(GENRES)}"'})),
+        timed("raw HTTP GetRecommendations", RawRecommendations(endpoint, setup.campaign, users, seed=5)),
+        events_then_recommendations(events, runtime, setup, users, rng),
+    ], requests)
     rates = {mode: throughput(mode, endpoint, setup.campaign, users) for mode in ("boto3", "raw")}
     print(f"load average after measuring: {os.getloadavg()[0]:.1f}\n")
     report(samples, rates)
@@ -243,7 +253,8 @@ def report(samples: dict[str, list[float]], rates: dict[str, float]) -> None:
         measured = {"p50": percentile(values, .5), "p99": percentile(values, .99)}
         ratios = {"p50": measured["p50"] / floor50, "p99": measured["p99"] / floor99}
         checks = [(f"{key} <= {limit} ms", measured["p50"] <= limit) if key == "p50 ms"
-                  else (f"{key} <= {limit} x floor {key}", ratios[key] <= limit) for key, limit in TARGETS.get(name, [])]
+                  else (f"{key} <= {limit} x floor {key}", ratios[key] <= limit)
+                  for key, limit in TARGETS.get(name, [])]
         print(f"{name:30} {len(values):5} {measured['p50']:8.2f} {measured['p99']:8.2f} {ratios['p50']:9.2f} "
               f"{ratios['p99']:9.2f}  {', '.join(text for text, _ in checks):47} "
               f"{' '.join('pass' if ok else 'FAIL' for _, ok in checks)}")

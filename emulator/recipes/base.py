@@ -64,6 +64,16 @@ class Recommender(abc.ABC):
         """The state after one more event of a type; models that tell event types apart override this."""
         return self.advance(state, item)
 
+    def states_after(self, histories: list[np.ndarray]) -> list[np.ndarray]:
+        """The state of a new user after each history (item indices in time order); models may batch this."""
+        found = []
+        for history in histories:
+            state = self.initial_state(None)
+            for item in history.tolist():
+                state = self.advance(state, item)
+            found.append(state)
+        return found
+
     @abc.abstractmethod
     def item_scores(self, state: np.ndarray) -> np.ndarray:
         """(n_items,) float64 scores of every catalogue item for a state; higher is better."""

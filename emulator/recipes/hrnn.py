@@ -26,6 +26,9 @@ PATIENCE = 1              # epochs without a better validation NDCG@25 before tr
 PAD = -1                  # target of a padding step
 
 
+BATCH_USERS = 512   # users stepped together when states are built in bulk
+
+
 class SequenceModel(nn.Module):
     """Item embeddings (input and output, tied), one GRU layer, a linear map from the state into item space,
     and a per-item bias that starts at log-popularity."""
@@ -90,21 +93,33 @@ class SessionGRU(Recommender):
         self.state = best_state
 
     def build_user_states(self, full: Interactions) -> None:
-        """Every user's state after their last STATE_WINDOW * bptt events, all users in one numpy batch."""
+        """Every user's state after their last STATE_WINDOW * bptt events."""
         window = STATE_WINDOW * self.hyperparameter("bptt", int)
         users, rows = full.user_rows()
-        lengths = np.array([min(len(row), window) for row in rows], dtype=np.int64)
-        steps = int(lengths.max(initial=0))
-        items = np.zeros((len(rows), steps), dtype=np.int64)
-        for lane, row in enumerate(rows):   # right-aligned, so every history ends at the last step
-            items[lane, steps - lengths[lane]:] = full.item_index[row[-window:]]
-        hidden = np.zeros((len(rows), self.width), dtype=np.float32)
-        for step in range(steps):
-            active = (steps - lengths <= step)[:, None]
-            hidden = np.where(active, self._step(hidden, items[:, step]), hidden)
         states = np.zeros((full.n_users, self.width), dtype=np.float32)
-        states[users] = hidden
+        if len(rows):
+            states[users] = np.stack(self.states_after([full.item_index[row[-window:]] for row in rows]))
         self.state["user_states"] = states
+
+    def states_after(self, histories: list[np.ndarray]) -> list[np.ndarray]:
+        """The state of a new user after each history: users of similar length stepped together in numpy, each
+        step only over the users whose history reaches it."""
+        order = np.argsort([len(history) for history in histories], kind="stable")
+        found: list[np.ndarray | None] = [None] * len(histories)
+        for start in range(0, len(order), BATCH_USERS):
+            lanes = order[start:start + BATCH_USERS]
+            lengths = np.array([len(histories[lane]) for lane in lanes])
+            steps = int(lengths.max(initial=0))
+            items = np.zeros((len(lanes), steps), dtype=np.int64)
+            for row, lane in enumerate(lanes):   # right-aligned, so every history ends at the last step
+                items[row, steps - lengths[row]:] = histories[lane]
+            hidden = np.zeros((len(lanes), self.width), dtype=np.float32)
+            for step in range(steps):
+                active = np.flatnonzero(steps - lengths <= step)
+                hidden[active] = self._step(hidden[active], items[active, step])
+            for row, lane in enumerate(lanes):
+                found[lane] = hidden[row]
+        return found
 
     def update(self, full: Interactions) -> None:
         """New items join the catalogue with the mean embedding and bias of the known items (the prior of an item

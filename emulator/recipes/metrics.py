@@ -55,10 +55,7 @@ def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: 
         return measured
     totals = dict.fromkeys(KEYS, 0.0)
     shown: set[int] = set()
-    for test in test_users:
-        state = model.initial_state(None)
-        for item in test.history.tolist():
-            state = model.advance(state, item)
+    for test, state in zip(test_users, model.states_after([test.history for test in test_users])):
         recommended = top_k(model.item_scores(state), k)
         shown.update(recommended.tolist())
         for key, value in ranking_metrics(recommended, test.relevant).items():

@@ -84,5 +84,6 @@ def delete_users(arn: str, env) -> int:
                                 (dataset_arn(group, "USERS"),)).rowcount
         conn.execute("DELETE FROM doomed")
     env.serving.events_arrived(list(users))   # their cached states are stale now
+    env.serving.records_changed()
     return deleted
 

@@ -36,6 +36,7 @@ def drop_dataset_data(arn: str, env) -> None:
     with env.db.transaction() as conn:
         conn.execute("DELETE FROM interactions WHERE dataset = ?", (arn,))
         conn.execute("DELETE FROM records WHERE dataset = ?", (arn,))
+    env.serving.records_changed()
 
 
 def _read_all(env, location: str, schema) -> dict[str, list]:
