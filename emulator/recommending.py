@@ -2,9 +2,11 @@
 scores, exploration, the use case's exclusions, the filter and the promotions, turned into the items of a
 response. spec: personalize-behavior.md §8, §9.5"""
 
+import json
 import math
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,13 +64,13 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     unwanted = data.interacted(frozenset(kind.lower() for kind in source.excluded)) if source.excluded else set()
     promotion = (promotions or [None])[0]
     promoted_count = math.ceil(count * promotion["percentPromotedItems"] / 100) if promotion else 0
-    main = _passes(env, source, data, filter_arn, filter_values, unwanted)
+    main = _choice(env, source, data, ids, filter_arn, filter_values, unwanted)
     chosen = _best(scores, ids, count - promoted_count, main)
     promoted = []
     if promotion:
         taken = {str(ids[i]) for i in chosen} | unwanted
-        passes = _passes(env, source, data, promotion.get("filterArn"), promotion.get("filterValues"), taken)
-        promoted = _best(scores, ids, promoted_count, passes)
+        promoted = _best(scores, ids, promoted_count, _choice(env, source, data, ids, promotion.get("filterArn"),
+                                                              promotion.get("filterValues"), taken))
         if len(promoted) < promoted_count:   # too few promoted items: the others fill the list
             extra = _best(scores, ids, count - len(promoted), main)
             chosen = [i for i in extra if i not in set(promoted)][:count - len(promoted)]
@@ -121,8 +123,8 @@ def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn
     wanted = list(dict.fromkeys(input_list))
     if filter_arn:
         data = filtering.RequestData(env, source.group, "ItemID", user_id, None)
-        verdicts = _passes(env, source, data, filter_arn, filter_values, set())(wanted)
-        wanted = [item for item, ok in zip(wanted, verdicts) if ok]
+        chosen = _filter(env, source, filter_arn)
+        wanted = [item for item, ok in zip(wanted, filtering.keep(chosen, wanted, data, filter_values)) if ok]
     known = [item for item in wanted if item in index]
     scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)[[index[item] for item in known]]
     order = top_k(scores, len(known))
@@ -150,14 +152,14 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
         return not (expires and float(expires) < now) and not (
             repeat_days and action in taken and now - taken[action] < float(repeat_days) * 86_400)
 
-    chosen = _passes(env, source, data, filter_arn, filter_values, set()) if filter_arn else None
+    chosen = _filter(env, source, filter_arn) if filter_arn else None
     value = np.array([float(records[str(action)].get("VALUE") or 0) for action in ids])
     rounded = np.round(np.clip(propensity, 0.0, 1.0), 2)
     order = np.lexsort((-value, -rounded))   # by rounded score, then by VALUE
     found = []
     for index in order:
         action = str(ids[index])
-        if eligible(action) and (chosen is None or chosen([action])[0]):
+        if eligible(action) and (chosen is None or filtering.keep(chosen, [action], data, filter_values)[0]):
             found.append({"actionId": action, "score": float(rounded[index])})
             if len(found) == count:
                 break
@@ -176,25 +178,47 @@ def _in_context(source: Source, scores: np.ndarray, context: dict | None) -> np.
     return source.deployed.context.adjust(scores, context) if source.recipe in CONTEXTUAL else scores
 
 
-def _passes(env, source: Source, data: filtering.RequestData, filter_arn: str | None, values: dict | None,
-            unwanted: set[str]):
-    """candidates -> which pass the filter and are not unwanted."""
-    chosen = filtering.load(env.store, filter_arn, source.group) if filter_arn else None
-    if chosen is not None and chosen.uses_current_item and source.recipe_type != "RELATED_ITEMS":
+@dataclass
+class Choice:
+    """Which candidates may be returned: a mask over all of them (filters that read only the candidates' own
+    records, worked out once per filter, values and data, then cached), and a test of each candidate read in score
+    order (filters that read the user's interactions or record, and the use case's exclusions)."""
+    mask: np.ndarray | None = None
+    passes: Callable[[list[str]], list[bool]] | None = None
+
+
+def _filter(env, source: Source, filter_arn: str):
+    chosen = filtering.load(env.store, filter_arn, source.group)
+    if chosen.uses_current_item and source.recipe_type != "RELATED_ITEMS":
         raise InvalidInputException(f"Filter {filter_arn} uses CurrentItem, which only related-items recipes "
                                     "provide.")
+    return chosen
+
+
+def _choice(env, source: Source, data: filtering.RequestData, ids: np.ndarray, filter_arn: str | None,
+            values: dict | None, unwanted: set[str]) -> Choice:
+    chosen = _filter(env, source, filter_arn) if filter_arn else None
+    mask = None
+    if chosen is not None and not (chosen.uses_interactions or chosen.uses_current_user or chosen.uses_current_item):
+        key = (filter_arn, json.dumps(values or {}, sort_keys=True), source.model_arn, len(ids))
+        mask = env.serving.mask(key, lambda: np.array(filtering.keep(chosen, ids.tolist(), data, values), dtype=bool))
+        chosen = None
 
     def passes(candidates: list[str]) -> list[bool]:
         verdicts = filtering.keep(chosen, candidates, data, values) if chosen else [True] * len(candidates)
         return [ok and candidate not in unwanted for candidate, ok in zip(candidates, verdicts)]
-    return passes
+    return Choice(mask, passes if chosen is not None or unwanted else None)
 
 
-def _best(scores: np.ndarray, ids: np.ndarray, count: int, passes) -> list[int]:
+def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> list[int]:
     if count <= 0:
         return []
-    return filtering.best_passing(scores, ids, count, passes)
-
+    if choice.mask is not None:
+        scores = np.where(choice.mask, scores, -np.inf)
+    if choice.passes is None:
+        best = top_k(scores, count)
+        return best[np.isfinite(scores[best])].tolist()
+    return filtering.best_passing(scores, ids, count, choice.passes)
 
 
 def _item(ids: np.ndarray, index: int, probabilities: np.ndarray | None) -> dict:

@@ -31,6 +31,7 @@ class Deployed:
 
 ISSUED_KEPT = 100_000   # recommendation ids remembered for metric attribution (in memory: lost on restart)
 USERS_KEPT = 200_000    # users whose states stay cached; the others are rebuilt when they come back
+MASKS_KEPT = 1_000      # filter verdicts over a catalogue (one per filter, placeholder values and model)
 
 
 class Serving:
@@ -43,6 +44,7 @@ class Serving:
         self._feedback: dict[tuple[str, str], Feedback] = {}   # (campaign, version) -> live exploration counters
         self._new_items: dict[str, tuple[int, NewItems]] = {}   # version -> (records generation, new items)
         self._records: dict[str, tuple[int, dict[str, dict]]] = {}   # dataset -> (generation, id -> fields)
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()   # filter verdicts, oldest first
         self._generation = 0   # moves whenever records of Items, Users or Actions change
         self._lock = threading.Lock()
 
@@ -70,6 +72,7 @@ class Serving:
             self._feedback.clear()
             self._new_items.clear()
             self._records.clear()
+            self._masks.clear()
 
     def feedback(self, source_arn: str, version_arn: str) -> Feedback:
         """The exploration counters of a campaign's current model, starting from the events since training."""
@@ -109,6 +112,18 @@ class Serving:
             with self._lock:
                 self._records[dataset] = cached
         return cached[1]
+
+    def mask(self, key: tuple, compute) -> np.ndarray:
+        """A filter's verdict over a whole catalogue (see recommending.Choice), kept until records change."""
+        key = (*key, self._generation)
+        found = self._masks.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._masks[key] = found
+                while len(self._masks) > MASKS_KEPT:
+                    self._masks.popitem(last=False)
+        return found
 
     def records_changed(self) -> None:
         """Records were put, imported or deleted: new items may have arrived, cached records are stale."""
