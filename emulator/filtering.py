@@ -59,8 +59,11 @@ class RequestData:
         if event_types not in self._interacted:
             if self.target == "UserID":
                 found = _users_with(self.db, self.events, event_types)
+            elif self.user_id:
+                found = self.env.serving.recent(self.user_id, (self.events, event_types), lambda: _recent_items(
+                    self.db, self.events, self.user_id, event_types))
             else:
-                found = _recent_items(self.db, self.events, self.user_id, event_types) if self.user_id else set()
+                found = set()
             self._interacted[event_types] = found
         return self._interacted[event_types]
 

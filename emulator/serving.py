@@ -45,6 +45,7 @@ class Serving:
         self._new_items: dict[str, tuple[int, NewItems]] = {}   # version -> (records generation, new items)
         self._records: dict[str, tuple[int, dict[str, dict]]] = {}   # dataset -> (generation, id -> fields)
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()   # filter verdicts, oldest first
+        self._recent: OrderedDict[str, dict[tuple, set[str]]] = OrderedDict()   # user -> recent items read by filters
         self._generation = 0   # moves whenever records of Items, Users or Actions change
         self._lock = threading.Lock()
 
@@ -73,6 +74,7 @@ class Serving:
             self._new_items.clear()
             self._records.clear()
             self._masks.clear()
+            self._recent.clear()
 
     def feedback(self, source_arn: str, version_arn: str) -> Feedback:
         """The exploration counters of a campaign's current model, starting from the events since training."""
@@ -113,6 +115,18 @@ class Serving:
                 self._records[dataset] = cached
         return cached[1]
 
+    def recent(self, user_id: str, key: tuple, compute) -> set[str]:
+        """What a filter reads of a user's recent interactions, kept until the user's next event."""
+        found = self._recent.get(user_id, {}).get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._recent.setdefault(user_id, {})[key] = found
+                self._recent.move_to_end(user_id)
+                while len(self._recent) > USERS_KEPT:
+                    self._recent.popitem(last=False)
+        return found
+
     def mask(self, key: tuple, compute) -> np.ndarray:
         """A filter's verdict over a whole catalogue (see recommending.Choice), kept until records change."""
         key = (*key, self._generation)
@@ -124,6 +138,12 @@ class Serving:
                 while len(self._masks) > MASKS_KEPT:
                     self._masks.popitem(last=False)
         return found
+
+    def interactions_imported(self) -> None:
+        """A bulk import changed many users' histories: every cached state and recent-items set is stale."""
+        with self._lock:
+            self._states.clear()
+            self._recent.clear()
 
     def records_changed(self) -> None:
         """Records were put, imported or deleted: new items may have arrived, cached records are stale."""
@@ -177,6 +197,7 @@ class Serving:
         with self._lock:
             for user_id in user_ids:
                 self._states.pop(user_id, None)
+                self._recent.pop(user_id, None)
             counters = [feedback for (_, version), feedback in self._feedback.items()
                         if version in self._models and self._models[version].events_dataset == dataset]
         for feedback in counters:

@@ -121,6 +121,9 @@ class WithoutHistory:
         state[1].append(item)
         return self.model.advance(state[0], item), state[1]
 
+    def states_after(self, histories: list[np.ndarray]) -> list[tuple]:
+        return [(state, history.tolist()) for state, history in zip(self.model.states_after(histories), histories)]
+
     def item_scores(self, state: tuple) -> np.ndarray:
         scores = self.model.item_scores(state[0]).copy()
         scores[state[1]] = -np.inf
@@ -136,13 +139,10 @@ def per_user_ndcg(model: Recommender, test_users: list[TestUser], exclude: bool)
     metrics are its own (segments)."""
     if "hits_at_1_percent" in (getattr(model, "fit_metrics", None) or {}):
         return None
-    served, values = WithoutHistory(model) if exclude else model, []
-    for test in test_users:
-        state = served.initial_state(None)
-        for item in test.history.tolist():
-            state = served.advance(state, item)
-        values.append(metrics.ranking_metrics(metrics.top_k(served.item_scores(state), 25), test.relevant)[NDCG])
-    return np.array(values)
+    served = WithoutHistory(model) if exclude else model
+    states = served.states_after([test.history for test in test_users])
+    return np.array([metrics.ranking_metrics(metrics.top_k(served.item_scores(state), 25), test.relevant)[NDCG]
+                     for test, state in zip(test_users, states)])
 
 
 # ----------------------------------------------------------------------------------------------- data

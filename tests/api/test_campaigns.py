@@ -196,10 +196,18 @@ def test_personalized_ranking_orders_the_input_and_appends_unknown_items(persona
     assert {item["itemId"] for item in scored} == {"a3", "a9", "b3", "b9"}
     assert abs(sum(item["score"] for item in scored) - 1.0) < 1e-5
     assert [item["score"] for item in scored] == sorted((item["score"] for item in scored), reverse=True)
+    cheap = personalize.create_filter(name=unique_name("cheap"), datasetGroupArn=group_with_items,
+                                      filterExpression="INCLUDE ItemID WHERE Items.PRICE < $MAX")["filterArn"]
+    wait_for(lambda: personalize.describe_filter(filterArn=cheap))
+    filtered = personalize_runtime.get_personalized_ranking(campaignArn=arn, userId="user2", filterArn=cheap,
+                                                            filterValues={"MAX": "5"},
+                                                            inputList=["b3", "a3", "a9"])["personalizedRanking"]
+    assert [item["itemId"] for item in filtered] == ["a3"]
 
     def taste_a(user: str) -> float:
         ranked = personalize_runtime.get_personalized_ranking(
-            campaignArn=arn, userId=user, inputList=["b3", "a3", "b9", "a9", "b20", "a20"])["personalizedRanking"]
+            campaignArn=arn, userId=user, inputList=[f"{group}{n}" for group in "ab" for n in range(0, 50, 5)]
+        )["personalizedRanking"]
         return sum(item["score"] for item in ranked if item["itemId"].startswith("a"))
     # users 0-29 walk through group a, 30-59 through group b: the model ranks by the user's taste
     shares = [taste_a(f"user{n}") for n in range(0, 60, 3)]

@@ -25,6 +25,7 @@ def run_import(arn: str, env) -> None:
     full = job.get("importMode", "FULL") == "FULL"
     if schema.dataset_type in ("INTERACTIONS", "ACTION_INTERACTIONS"):
         _store_interactions(env, dataset["datasetArn"], arn, columns, full, schema.dataset_type)
+        env.serving.interactions_imported()
     else:
         _store_records(env, dataset["datasetArn"], arn, columns, ID_COLUMNS[schema.dataset_type], full)
         env.serving.records_changed()
