@@ -85,9 +85,14 @@ def best_passing(scores: np.ndarray, ids: np.ndarray, count: int, passes) -> lis
     """Indices of the `count` best-scored candidates for which `passes(list of ids) -> list[bool]`, judged in
     chunks down the score order so a selective filter costs only what it reads."""
     chosen: list[int] = []
+    size = 2 * count   # most filters pass most candidates: judge a little more than needed, then twice as many
     for indices in _by_score(scores):
-        verdicts = passes([str(ids[i]) for i in indices])
-        chosen.extend(int(i) for i, ok in zip(indices, verdicts) if ok)
+        start = 0
+        while start < indices.size and len(chosen) < count:
+            part = indices[start:start + size]
+            start, size = start + part.size, 2 * size
+            verdicts = passes([str(ids[i]) for i in part])
+            chosen.extend(int(i) for i, ok in zip(part, verdicts) if ok)
         if len(chosen) >= count:
             break
     return chosen[:count]

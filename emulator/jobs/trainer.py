@@ -44,6 +44,7 @@ class TrainingRequest:
     hpo_config: dict | None = None   # performHPO: search these ranges (None: no search)
     auto_ml: dict | None = None      # performAutoML: choose among autoMLConfig's recipes, then tune the winner
     update_from: str | None = None   # trainingMode UPDATE: the FULL version's model, brought up to date
+    columns: dict | None = None      # trainingDataConfig: excludedDatasetColumns / includedDatasetColumns
 
 
 def run_training(request: TrainingRequest) -> dict:
@@ -107,14 +108,15 @@ def _load(request: TrainingRequest) -> tuple[Interactions, dict[str, list]]:
     Interactions schema, from imports in upper case or from PutEvents properties in camelCase)."""
     conn = sqlite3.connect(f"file:{request.database}?mode=ro", uri=True)
     try:
-        names = _context_columns(conn, request.dataset)
+        names = [name for name in _context_columns(conn, request.dataset)
+                 if _featurized(request.columns, "INTERACTIONS", name)]
         sql = ("SELECT user_id, item_id, timestamp, event_type, fields FROM interactions WHERE dataset = ?"
                " AND id <= ? AND user_id IS NOT NULL AND item_id IS NOT NULL")
         params: list = [request.dataset, request.trained_through]
         if request.event_type:
             sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
         rows = conn.execute(sql + " ORDER BY timestamp, id", params).fetchall()
-        items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS")
+        items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS", request.columns)
     finally:
         conn.close()
     users, item_ids, stamps, event_types, fields = zip(*rows) if rows else ((), (), (), (), ())
@@ -141,9 +143,22 @@ def _camel(name: str) -> str:
     return head + "".join(word.capitalize() for word in rest)
 
 
-def _item_records(conn: sqlite3.Connection, dataset: str) -> Metadata | None:
-    """The group's Items records with the kind of each metadata column from the dataset's schema; None without
-    an Items dataset. spec: recipes-and-models.md §2.2 (CREATION_TIMESTAMP is no learned feature)"""
+def _featurized(columns: dict | None, dataset_type: str, name: str) -> bool:
+    """Whether trainingDataConfig lets a model learn from a column: not excluded, and included when the
+    dataset type has an include list (spec: recipes-and-models.md §2.1 step 3; filters still see every column)."""
+    def named(key: str) -> set[str] | None:
+        for kind, names in ((columns or {}).get(key) or {}).items():
+            if kind.upper() == dataset_type:
+                return {column.upper() for column in names}
+        return None
+    excluded, included = named("excludedDatasetColumns"), named("includedDatasetColumns")
+    return name.upper() not in (excluded or set()) and (included is None or name.upper() in included)
+
+
+def _item_records(conn: sqlite3.Connection, dataset: str, columns: dict | None) -> Metadata | None:
+    """The group's Items records with the kind of each metadata column from the dataset's schema, less the
+    columns trainingDataConfig leaves out; None without an Items dataset. spec: recipes-and-models.md §2.2
+    (CREATION_TIMESTAMP is no learned feature)"""
     found = conn.execute("SELECT body FROM resources WHERE arn = ?", (dataset,)).fetchone()
     if found is None:
         return None
@@ -151,7 +166,8 @@ def _item_records(conn: sqlite3.Connection, dataset: str) -> Metadata | None:
     schema = parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
                                                   (schema_arn,)).fetchone()[0])["schema"])
     kinds = {field.name: _kind(field) for field in schema.fields
-             if _kind(field) and field.name not in ("ITEM_ID", "CREATION_TIMESTAMP")}
+             if _kind(field) and field.name not in ("ITEM_ID", "CREATION_TIMESTAMP")
+             and _featurized(columns, "ITEMS", field.name)}
     records = conn.execute("SELECT record_id, fields FROM records WHERE dataset = ?", (dataset,))
     return Metadata.from_records({record_id: json.loads(fields) for record_id, fields in records}, kinds)
 

@@ -4,13 +4,14 @@ spec: recipes-and-models.md §5.7. The query of a state is the last item it saw.
 from collections.abc import Callable
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from emulator.recipes.base import Recommender
 from emulator.recipes.data import Interactions
 
 NEIGHBOURS = 500           # kept per item
 MAX_USER_ITEMS = 500       # a user's most recent distinct items that count (caps the quadratic cost)
-USER_BLOCK = 4096          # users per dense block when counting co-occurrences
+BLOCK_CELLS = 2**25        # co-counts held at once (query items x catalogue), 128 MB of float32
 NO_QUERY = np.full(1, -1, dtype=np.int64)
 
 
@@ -23,21 +24,27 @@ class Sims(Recommender):
 
     def fit(self, train: Interactions, log: Callable[[str], None] = lambda message: None) -> None:
         users, items = self._pairs(train)
-        co_counts = cooccurrences(users, items, train.n_items)
-        reach = np.bincount(items, minlength=train.n_items).astype(np.float64)
-        # similarity of candidate j to query i: C_ij / n_j^beta, where C_ij reaches the minimum
-        beta = self.hyperparameter("popularity_discount_factor", float)
-        similarity = co_counts / np.maximum(reach, 1.0) ** beta
-        similarity[co_counts < max(self.hyperparameter("min_cointeraction_count", int), 1)] = 0.0
-        np.fill_diagonal(similarity, 0.0)
+        by_user = _binary(users, items, train.n_users, train.n_items)
+        by_item = by_user.T.tocsr()
+        # similarity of candidate j to query i: C_ij / n_j^beta, where the co-count C_ij reaches the minimum
+        discount = np.maximum(np.bincount(items, minlength=train.n_items), 1.0) ** -self.hyperparameter(
+            "popularity_discount_factor", float)
+        least = max(self.hyperparameter("min_cointeraction_count", int), 1)
         keep = min(NEIGHBOURS, max(train.n_items - 1, 1))
-        order = np.argsort(-similarity, axis=1, kind="stable")[:, :keep]
-        self.state["neighbours"] = order.astype(np.int32)
-        self.state["similarity"] = np.take_along_axis(similarity, order, axis=1).astype(np.float32)
+        neighbours = np.zeros((train.n_items, keep), dtype=np.int32)
+        similarity = np.zeros((train.n_items, keep), dtype=np.float32)
+        rows = max(1, BLOCK_CELLS // max(train.n_items, 1))
+        for start in range(0, train.n_items, rows):   # query items in blocks: memory stays rows x n_items
+            block = (by_item[start:start + rows] @ by_user).toarray()
+            block[block < least] = 0.0
+            block *= discount
+            block[np.arange(len(block)), np.arange(start, start + len(block))] = 0.0
+            neighbours[start:start + rows], similarity[start:start + rows] = _best(block, keep)
+        self.state["neighbours"], self.state["similarity"] = neighbours, similarity
         all_reach = np.bincount(train.item_index, minlength=train.n_items).astype(np.float64)
         self.state["popularity"] = all_reach / max(all_reach.max(initial=0.0), 1.0)
         self._remember_ids(train)
-        log(f"{int((self.state['similarity'] > 0).sum())} item pairs over {train.n_items} items")
+        log(f"{int((similarity > 0).sum())} item pairs over {train.n_items} items")
 
     def initial_state(self, user: int | None) -> np.ndarray:
         return NO_QUERY
@@ -70,9 +77,9 @@ class Sims(Recommender):
 def distinct_pairs(train: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(users, items, recency) of the distinct user-item pairs; recency 0 for the newest row of the data."""
     order = np.arange(train.n_interactions)[::-1]   # newest first, so unique keeps the latest
-    pairs, first = np.unique(np.stack([train.user_index[order], train.item_index[order]]), axis=1,
-                             return_index=True)
-    return pairs[0], pairs[1], first
+    keys = train.user_index[order].astype(np.int64) * train.n_items + train.item_index[order]
+    pairs, first = np.unique(keys, return_index=True)
+    return pairs // train.n_items, pairs % train.n_items, first
 
 
 def newest_per_user(users: np.ndarray, items: np.ndarray, recency: np.ndarray,
@@ -91,14 +98,23 @@ def _within(values: np.ndarray, population: np.ndarray, model: Sims, name: str) 
 
 
 def cooccurrences(users: np.ndarray, items: np.ndarray, n_items: int) -> np.ndarray:
-    """C = XᵀX for the binary user x item matrix X, accumulated over dense blocks of users."""
-    counts = np.zeros((n_items, n_items), dtype=np.float32)
-    if users.size == 0:
-        return counts
-    remap = np.unique(users, return_inverse=True)[1]
-    for start in range(0, remap.max() + 1, USER_BLOCK):
-        rows = (remap >= start) & (remap < start + USER_BLOCK)
-        block = np.zeros((USER_BLOCK, n_items), dtype=np.float32)
-        block[remap[rows] - start, items[rows]] = 1.0
-        counts += block.T @ block
-    return counts
+    """C = XᵀX (dense) for the binary user x item matrix X of the pairs."""
+    n_users = int(users.max(initial=-1)) + 1
+    matrix = _binary(users, items, n_users, n_items)
+    return (matrix.T @ matrix).toarray()
+
+
+def _binary(users: np.ndarray, items: np.ndarray, n_users: int, n_items: int) -> csr_matrix:
+    """The sparse binary user x item matrix of distinct (user, item) pairs."""
+    return csr_matrix((np.ones(users.size, dtype=np.float32), (users, items)), shape=(n_users, n_items))
+
+
+def _best(block: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, keep) column indices of each row's largest values, best first (ties by index), and the values."""
+    if keep < block.shape[1]:
+        chosen = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
+    else:
+        chosen = np.broadcast_to(np.arange(block.shape[1]), block.shape)[:, :keep]
+    values = np.take_along_axis(block, chosen, axis=1)
+    order = np.lexsort((chosen, -values), axis=1)
+    return np.take_along_axis(chosen, order, axis=1), np.take_along_axis(values, order, axis=1)

@@ -12,7 +12,8 @@ from service_model import recipes as catalogue
 
 def build(arn: str, env) -> None:
     """CreateRecommender's work: train the use case's model."""
-    _train(env, env.store.get("recommender", arn))
+    recommender = env.store.get("recommender", arn)
+    _train(env, recommender, (recommender.get("recommenderConfig") or {}).get("trainingDataConfig"))
 
 
 def stop(arn: str, env) -> None:
@@ -29,7 +30,7 @@ def update(arn: str, env) -> None:
     def work(recommender: dict, pending: dict) -> None:
         old, new = recommender.get("recommenderConfig") or {}, pending["recommenderConfig"]
         if old.get("trainingDataConfig") != new.get("trainingDataConfig"):
-            _train(env, recommender)
+            _train(env, recommender, new.get("trainingDataConfig"))
 
     updates.walk(env, arn, "latestRecommenderUpdate", work,
                  lambda _, pending: env.store.update(arn, recommenderConfig=pending["recommenderConfig"]))
@@ -40,14 +41,14 @@ def remove(arn: str, env) -> None:
     training.remove_artifact(env, env.store.internal(arn).get("artifact"))
 
 
-def _train(env, recommender: dict) -> None:
+def _train(env, recommender: dict, columns: dict | None) -> None:
     arn = recommender["recommenderArn"]
     use_case = USE_CASES[catalogue.recipe_name(recommender["recipeArn"])]
     hyperparameters = catalogue.default_hyperparameters(f"arn:aws:personalize:::recipe/{use_case.recipe}")
     before = env.store.internal(arn).get("artifact")
     outcome = training.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
                            recommender["datasetGroupArn"], seed=zlib.crc32(arn.encode()),
-                           artifact=f"recommender-{name_of(arn)}-{short_id()}.npz")
+                           artifact=f"recommender-{name_of(arn)}-{short_id()}.npz", columns=columns)
     if outcome is None:
         return
     env.serving.forget(arn)   # the next request loads the new model

@@ -42,7 +42,7 @@ def train(arn: str, env) -> None:
     update_from = str(env.settings.models_dir / env.store.internal(base)["artifact"]) if base else None
     outcome = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
                   seed=int(name_of(arn), 16), artifact=artifact, hpo_config=hpo, auto_ml=auto_ml,
-                  update_from=update_from)
+                  update_from=update_from, columns=config.get("trainingDataConfig"))
     if outcome is None:
         return
     if base:
@@ -58,7 +58,7 @@ def train(arn: str, env) -> None:
 
 def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | None, group: str, seed: int,
         artifact: str, hpo_config: dict | None = None, auto_ml: dict | None = None,
-        update_from: str | None = None) -> dict | None:
+        update_from: str | None = None, columns: dict | None = None) -> dict | None:
     """Train a model of the group's interactions in a training process and keep it as `arn`'s model: the
     artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
     took, or None when a stop ended it."""
@@ -67,7 +67,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(env.settings.models_dir / artifact), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
-                              hpo_config=hpo_config, auto_ml=auto_ml, update_from=update_from)
+                              hpo_config=hpo_config, auto_ml=auto_ml, update_from=update_from, columns=columns)
     started = time.monotonic()
     with env.training_slots:
         if env.store.status(arn) not in (lifecycle.CREATE_IN_PROGRESS, lifecycle.ACTIVE):
