@@ -27,6 +27,7 @@ RECIPE_ARN = "arn:aws:personalize:::recipe/"
 NOT_CONTEXT = {"USER_ID", "ITEM_ID", "ACTION_ID", "EVENT_TYPE", "IMPRESSION", "RECOMMENDATION_ID",
                "EVENT_ATTRIBUTION_SOURCE"}
 AUTO_ML_RECIPES = ["aws-user-personalization", "aws-popularity-count"]   # when autoMLConfig names none
+CHUNK_ROWS = 500_000   # interactions read from SQLite at a time
 
 
 @dataclasses.dataclass
@@ -115,17 +116,33 @@ def _load(request: TrainingRequest) -> tuple[Interactions, dict[str, list]]:
         params: list = [request.dataset, request.trained_through]
         if request.event_type:
             sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
-        rows = conn.execute(sql + " ORDER BY timestamp, id", params).fetchall()
+        users, item_ids, stamps, event_types, context = _columns(
+            conn.execute(sql + " ORDER BY timestamp, id", params), names)
         items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS", request.columns)
     finally:
         conn.close()
-    users, item_ids, stamps, event_types, fields = zip(*rows) if rows else ((), (), (), (), ())
-    context = {name: [] for name in names}
-    for extra in fields if names else ():
-        values = json.loads(extra) if extra else {}
-        for name in names:
-            context[name].append(values.get(name, values.get(_camel(name))))
     return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types), context
+
+
+def _columns(cursor: sqlite3.Cursor, names: list[str]) -> tuple:
+    """(users, items, timestamps, event types, context values by column) of the rows, read into arrays a chunk
+    at a time: the rows as Python tuples would take gigabytes at tens of millions."""
+    parts: tuple[list, ...] = ([], [], [], [])
+    context: dict[str, list] = {name: [] for name in names}
+    event_types: dict[str | None, str | None] = {}   # one string object per event type
+    while chunk := cursor.fetchmany(CHUNK_ROWS):
+        users, items, stamps, types, fields = zip(*chunk)
+        parts[0].append(np.array(users, dtype=str))
+        parts[1].append(np.array(items, dtype=str))
+        parts[2].append(np.array(stamps, dtype=np.int64))
+        parts[3].append(np.array([event_types.setdefault(kind, kind) for kind in types], dtype=object))
+        for extra in fields if names else ():
+            values = json.loads(extra) if extra else {}
+            for name in names:
+                context[name].append(values.get(name, values.get(_camel(name))))
+    if not parts[0]:
+        return (), (), (), (), context
+    return (*(np.concatenate(part) for part in parts), context)
 
 
 def _context_columns(conn: sqlite3.Connection, dataset: str) -> list[str]:
