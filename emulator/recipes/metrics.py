@@ -20,10 +20,15 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, scores.size)
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
-    candidates = np.argpartition(-scores, k - 1)[:k] if k < scores.size else np.arange(scores.size)
-    # argpartition may cut a tie at the k-th score arbitrarily: take every item tied with it
     if k < scores.size:
-        candidates = np.union1d(candidates, np.flatnonzero(scores == scores[candidates].min()))
+        candidates = np.argpartition(scores, scores.size - k)[scores.size - k:]
+        # argpartition may cut a tie at the k-th score arbitrarily: then take every item tied with it
+        kth = scores[candidates].min()
+        tied = np.flatnonzero(scores == kth)
+        if tied.size > np.count_nonzero(scores[candidates] == kth):
+            candidates = np.union1d(candidates, tied)
+    else:
+        candidates = np.arange(scores.size)
     return candidates[np.lexsort((candidates, -scores[candidates]))][:k]
 
 
