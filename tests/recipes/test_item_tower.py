@@ -6,28 +6,22 @@ import pytest
 from emulator.recipes import registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, Interactions, Metadata
+from tests.recipes.test_models import GROUP, two_tastes_rows
 
 SMALL = {"hidden_dimension": "24", "bptt": "8", "recency_mask": "false"}
 FAST = TrainingBudget(max_epochs=4, seconds=60, threads=1)
-GROUP, COLD = 12, 4   # items per taste with interactions; per taste only in the Items dataset
+COLD = 4   # items of each taste only in the Items dataset
 
 
 def two_tastes_with_genres(users: int = 80, per_user: int = 24, seed: int = 5, genres: bool = True) -> Interactions:
     """Users walk through comedies (a0..a11) or dramas (b0..b11); a-new0..3 and b-new0..3 are Items records
     of each genre that nobody has interacted with."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for user in range(users):
-        group, position = "ab"[user % 2], int(rng.integers(GROUP))
-        for step in range(per_user):
-            position = (position + 1) % GROUP if rng.random() < 0.8 else int(rng.integers(GROUP))
-            rows.append((f"user{user}", f"{group}{position}", 1_700_000_000 + user * 1_000 + step * 10))
     records = {f"{group}{suffix}": {"GENRE": genre}
                for group, genre in (("a", "comedy"), ("b", "drama"))
                for suffix in [*map(str, range(GROUP)), *(f"-new{n}" for n in range(COLD))]}
     items = Metadata.from_records(records, {"GENRE": CATEGORICAL}) if genres else None
     extra = [] if genres else list(records)
-    return Interactions.from_columns(*zip(*rows), extra_items=extra, items=items)
+    return Interactions.from_columns(*zip(*two_tastes_rows(users, per_user, seed)), extra_items=extra, items=items)
 
 
 def scores_after(model, data: Interactions, history: list[str]) -> dict[str, float]:

@@ -19,6 +19,11 @@ GROUP = 12   # items per taste
 
 def two_tastes(users: int = 60, per_user: int = 24, seed: int = 0) -> Interactions:
     """Half the users walk through items a0..a11, half through b0..b11, usually to the next item of their group."""
+    return Interactions.from_columns(*zip(*two_tastes_rows(users, per_user, seed)))
+
+
+def two_tastes_rows(users: int, per_user: int, seed: int) -> list[tuple[str, str, int]]:
+    """The (user, item, timestamp) rows of two_tastes."""
     rng = np.random.default_rng(seed)
     rows = []
     for user in range(users):
@@ -26,7 +31,7 @@ def two_tastes(users: int = 60, per_user: int = 24, seed: int = 0) -> Interactio
         for step in range(per_user):
             position = (position + 1) % GROUP if rng.random() < 0.8 else int(rng.integers(GROUP))
             rows.append((f"user{user}", f"{group}{position}", 1_700_000_000 + user * 1_000 + step * 10))
-    return Interactions.from_columns(*zip(*rows))
+    return rows
 
 
 def indices(data: Interactions, item_ids: list[str]) -> list[int]:
