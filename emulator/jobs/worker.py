@@ -1,6 +1,7 @@
 """Worker threads: claim durable jobs and run their tasks, off the request path."""
 
 import logging
+import sqlite3
 import threading
 
 from emulator.jobs.queue import Queue
@@ -32,11 +33,22 @@ class Worker:
     def _loop(self) -> None:
         from emulator.jobs.tasks import TASKS   # tasks import the whole model layer; load it on the worker
         while not self._stop.is_set():
-            job = self.queue.claim(wait=0.5)
+            try:
+                job = self.queue.claim(wait=0.5)
+            except sqlite3.OperationalError:   # the database stayed locked past its timeout: try again
+                log.warning("could not claim a job: the database is busy")
+                continue
             if job is None:
                 continue
             try:
                 TASKS[job.task](job.arn, self.env)
             except Exception:   # a task bug must not kill the worker; the task already failed its resource
                 log.exception("job %s (%s on %s) crashed", job.id, job.task, job.arn)
-            self.queue.finish(job)
+            self._finish(job)
+
+    def _finish(self, job) -> None:
+        while True:
+            try:
+                return self.queue.finish(job)
+            except sqlite3.OperationalError:   # busy: the job must not stay 'running' and run again at restart
+                log.warning("could not finish job %s: the database is busy", job.id)

@@ -1,5 +1,6 @@
 """Dataset import jobs: CSV objects from S3 into the interactions table or the records table."""
 
+import itertools
 import json
 
 from emulator import attribution
@@ -10,6 +11,7 @@ from emulator.store.arns import name_of
 
 MIN_INTERACTIONS = 1000   # spec: personalize-behavior.md §5.1: per import job
 ID_COLUMNS = {"ITEMS": "ITEM_ID", "USERS": "USER_ID", "ACTIONS": "ACTION_ID"}
+CHUNK_ROWS = 100_000   # interactions written (or deleted) per transaction
 
 
 def run_import(arn: str, env) -> None:
@@ -60,21 +62,41 @@ def interaction_fields(dataset_type: str) -> dict[str, str]:
 
 def _store_interactions(env, dataset: str, job: str, columns: dict[str, list], full: bool,
                         dataset_type: str) -> None:
+    """The rows go in a chunk per transaction, so that PutEvents and every other write wait for one chunk, not
+    for millions of rows. A repeated run of this job (after a restart) first removes what it stored before;
+    FULL removes the earlier bulk data once every new row is in; a failure removes this job's rows."""
     count = len(next(iter(columns.values())))
     fields = interaction_fields(dataset_type)
-    known = {column: columns.get(name, [None] * count) for column, name in fields.items()}
+    known = {column: columns.get(name) for column, name in fields.items()}
     extra_names = [name for name in columns if name not in fields.values()]
-    extras = [json.dumps({name: columns[name][row] for name in extra_names}) if extra_names else None
-              for row in range(count)]
-    rows = zip([dataset] * count, *known.values(), extras, [job] * count)
-    with env.db.transaction() as conn:
-        # FULL replaces earlier bulk data; a repeated run of this job replaces its own rows
-        if full:
-            conn.execute("DELETE FROM interactions WHERE dataset = ? AND source = 'bulk'", (dataset,))
-        conn.execute("DELETE FROM interactions WHERE dataset = ? AND job = ?", (dataset, job))
-        conn.executemany(
-            "INSERT INTO interactions (dataset, user_id, item_id, timestamp, event_type, event_value, fields,"
-            " job, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'bulk')", rows)
+    _delete_in_chunks(env, "dataset = ? AND job = ?", (dataset, job))
+    try:
+        for start in range(0, count, CHUNK_ROWS):
+            end = min(start + CHUNK_ROWS, count)
+            values = [values[start:end] if values is not None else [None] * (end - start)
+                      for values in known.values()]
+            extras = [json.dumps({name: columns[name][row] for name in extra_names}) if extra_names else None
+                      for row in range(start, end)]
+            with env.db.transaction() as conn:
+                conn.executemany(
+                    "INSERT INTO interactions (dataset, user_id, item_id, timestamp, event_type, event_value, fields,"
+                    " job, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'bulk')",
+                    zip(itertools.repeat(dataset), *values, extras, itertools.repeat(job)))
+    except BaseException:
+        _delete_in_chunks(env, "dataset = ? AND job = ?", (dataset, job))
+        raise
+    if full:
+        _delete_in_chunks(env, "dataset = ? AND source = 'bulk' AND job IS NOT ?", (dataset, job))
+
+
+def _delete_in_chunks(env, where: str, params: tuple) -> None:
+    """DELETE FROM interactions WHERE `where`, a chunk of rows per transaction."""
+    while True:
+        with env.db.transaction() as conn:
+            deleted = conn.execute(f"DELETE FROM interactions WHERE rowid IN (SELECT rowid FROM interactions"
+                                   f" WHERE {where} LIMIT {CHUNK_ROWS})", params).rowcount
+        if deleted < CHUNK_ROWS:
+            return
 
 
 def _store_records(env, dataset: str, job: str, columns: dict[str, list], id_column: str, full: bool) -> None:
