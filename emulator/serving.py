@@ -209,13 +209,15 @@ class Serving:
         if deployed.events_dataset is None:
             return state
         # spec: recipes-and-models.md §2.5: events of an anonymous session count for the id it used,
-        # and once a session names its user, the anonymous events of that session count for the user too
+        # and once a session names its user, the anonymous events of that session count for the user too;
+        # the user's own rows name the sessions (SQLite would otherwise scan every event that has a session)
         dataset, since = deployed.events_dataset, deployed.trained_through
         rows = self.env.db.execute(
             "SELECT item_id, event_type, timestamp, id FROM interactions WHERE dataset = ? AND user_id = ? AND id > ?"
             " UNION SELECT item_id, event_type, timestamp, id FROM interactions WHERE dataset = ? AND"
-            " session_id IN (SELECT ? UNION SELECT DISTINCT session_id FROM interactions WHERE dataset = ? AND"
-            " user_id = ? AND session_id IS NOT NULL) AND user_id IS NULL AND id > ? ORDER BY 3, 4",
+            " session_id IN (SELECT ? UNION SELECT DISTINCT session_id FROM interactions INDEXED BY interactions_by_user"
+            " WHERE dataset = ? AND user_id = ? AND session_id IS NOT NULL) AND user_id IS NULL AND id > ?"
+            " ORDER BY 3, 4",
             (dataset, user_id, since, dataset, user_id, dataset, user_id, since))
         for item_id, event_type, _, _ in rows:
             index = deployed.item_index.get(item_id)
