@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(settings)
     print(f"Personalize emulator on {server.endpoint} (data: {settings.data_dir})", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # stop cleanly: trainings end, state is committed
+    # Ctrl-C stops it too, even when started from a shell that ignores SIGINT in background jobs
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.run()
     except KeyboardInterrupt:
