@@ -3,6 +3,7 @@
 import abc
 import json
 import pathlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -10,6 +11,8 @@ from typing import ClassVar
 import numpy as np
 
 from emulator.recipes.data import Interactions
+
+PATIENCE = 1   # epochs without a better validation NDCG@25 before training stops (spec §2.4)
 
 
 @dataclass
@@ -90,6 +93,31 @@ class Recommender(abc.ABC):
         # unicode arrays, not object ones: np.savez without pickle cannot store objects
         self.state["item_ids"] = np.asarray(data.item_ids, dtype=str)
         self.state["user_ids"] = np.asarray(data.user_ids, dtype=str)
+
+    def _train_epochs(self, epoch: Callable[[float], float], export: Callable[[], None],
+                      validate: Callable[[], float], log: Callable[[str], None]) -> None:
+        """Epochs until validation stops improving (PATIENCE epochs), max_epochs or the time budget; `state` keeps
+        the best epoch's weights. epoch(deadline) trains one epoch and returns its loss; export() puts the
+        weights in `state`; validate() is the validation NDCG@25."""
+        started = time.monotonic()
+        deadline = started + self.budget.seconds
+        best, best_state, stale = -1.0, dict(self.state), 0
+        for number in range(1, max(self.budget.max_epochs, 1) + 1):
+            loss = epoch(deadline)
+            export()
+            quality = validate()
+            log(f"epoch {number}: loss {loss:.4f}, validation NDCG@25 {quality:.4f}, "
+                f"{time.monotonic() - started:.1f} s")
+            if quality > best:
+                best, best_state, stale = quality, dict(self.state), 0
+            else:
+                stale += 1
+            if stale >= PATIENCE:
+                break
+            if time.monotonic() >= deadline:
+                log(f"training stopped at its time budget of {self.budget.seconds:g} s")
+                break
+        self.state = best_state
 
     def hyperparameter(self, name: str, kind: type):
         value = self.hyperparameters[name]

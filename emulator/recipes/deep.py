@@ -29,7 +29,6 @@ ID_DROPOUT = 0.15         # share of item ids zeroed per batch when items have m
 MIN_UPDATES = 200         # an epoch makes at least this many optimizer steps (several passes on small data)
 MIN_BATCH, MAX_BATCH = 32, 256
 VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
-PATIENCE = 1              # epochs without a better validation NDCG@25 before training stops
 
 
 def _widths(spec: str) -> list[int]:
@@ -165,25 +164,8 @@ class FieldModel(Recommender):
                            log_popularity)
         examples = Examples(rest, counts, metadata=bool(features.any()))
         optimizer = torch.optim.Adam(net.parameters(), lr=self.hyperparameter("learning_rate", float))
-        started = time.monotonic()
-        deadline = started + self.budget.seconds
-        best, best_state, stale = -1.0, dict(self.state), 0
-        for epoch in range(1, max(self.budget.max_epochs, 1) + 1):
-            loss = examples.epoch(net, optimizer, rng, deadline)
-            self._export(net)
-            quality = self._validate(validation, train.n_items)
-            log(f"epoch {epoch}: loss {loss:.4f}, validation NDCG@25 {quality:.4f}, "
-                f"{time.monotonic() - started:.1f} s")
-            if quality > best:
-                best, best_state, stale = quality, dict(self.state), 0
-            else:
-                stale += 1
-            if stale >= PATIENCE:
-                break
-            if time.monotonic() >= deadline:
-                log(f"training stopped at its time budget of {self.budget.seconds:g} s")
-                break
-        self.state = best_state
+        self._train_epochs(lambda deadline: examples.epoch(net, optimizer, rng, deadline), lambda: self._export(net),
+                           lambda: self._validate(validation, train.n_items), log)
         self.prepare()
 
     def build_user_states(self, full: Interactions) -> None:

@@ -22,7 +22,6 @@ MAX_LANES = 128           # user-parallel lanes of a batch (spec §2.4) ...
 MIN_LANES = 16            # ... fewer on small data, down to this ...
 MIN_UPDATES = 200         # ... so that an epoch makes about this many optimizer steps (several passes if need be)
 VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
-PATIENCE = 1              # epochs without a better validation NDCG@25 before training stops (spec §2.4)
 PAD = -1                  # target of a padding step
 ID_DROPOUT = 0.15         # share of the items whose id embedding is dropped at each training step (spec §2.3)
 
@@ -108,25 +107,9 @@ class SessionGRU(Recommender):
                               self.id_dropout)
         unseen = np.bincount(rest.item_index, minlength=train.n_items) == 0 if self.cold_ids_zeroed else None
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if width >= 200 else 2e-3)
-        started = time.monotonic()
-        deadline = started + self.budget.seconds
-        best, best_state, stale = -1.0, dict(self.state), 0
-        for epoch in range(1, max(self.budget.max_epochs, 1) + 1):
-            loss = windows.epoch(model, optimizer, rng, deadline)
-            self._export(model, unseen)
-            quality = self._validate(validation, train.n_items)
-            log(f"epoch {epoch}: loss {loss:.4f}, validation NDCG@25 {quality:.4f}, "
-                f"{time.monotonic() - started:.1f} s")
-            if quality > best:
-                best, best_state, stale = quality, dict(self.state), 0
-            else:
-                stale += 1
-            if stale >= PATIENCE:
-                break
-            if time.monotonic() >= deadline:
-                log(f"training stopped at its time budget of {self.budget.seconds:g} s")
-                break
-        self.state = best_state
+        self._train_epochs(lambda deadline: windows.epoch(model, optimizer, rng, deadline),
+                           lambda: self._export(model, unseen),
+                           lambda: self._validate(validation, train.n_items), log)
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's state after their last STATE_WINDOW * bptt events."""
