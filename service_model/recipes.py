@@ -73,6 +73,11 @@ def recipe_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
+def recipe_type(arn: str) -> str:
+    """The recipeType of a catalogue recipe, without copying its record (serving asks on every request)."""
+    return _require_recipe(arn)["recipeType"]
+
+
 def default_hyperparameters(recipe_arn: str) -> dict[str, str]:
     """The recipe's algorithm defaults merged with its feature transformation's defaultParameters.
 

@@ -81,9 +81,9 @@ def _campaign(ctx: RequestContext, campaign_arn: str) -> Source:
     if campaign["status"] != lifecycle.ACTIVE:
         raise ResourceNotFoundException(f"Campaign {campaign_arn} is {campaign['status']}, not ACTIVE.")
     version = ctx.store.get("solution-version", campaign["solutionVersionArn"])
-    recipe = catalogue.recipe(version["recipeArn"])
-    return Source(campaign_arn, version["solutionVersionArn"], recipe["name"], recipe["recipeType"],
-                  version["datasetGroupArn"], campaign.get("campaignConfig") or {},
+    recipe_arn = version["recipeArn"]
+    return Source(campaign_arn, version["solutionVersionArn"], catalogue.recipe_name(recipe_arn),
+                  catalogue.recipe_type(recipe_arn), version["datasetGroupArn"], campaign.get("campaignConfig") or {},
                   ctx.env.serving.deployed(version["solutionVersionArn"]))
 
 
@@ -94,11 +94,10 @@ def _recommender(ctx: RequestContext, recommender_arn: str) -> Source:
                                     "recommendations.")
     if recommender["status"] not in (lifecycle.ACTIVE, lifecycle.STOP_PENDING, lifecycle.STOP_IN_PROGRESS):
         raise ResourceNotFoundException(f"Recommender {recommender_arn} is {recommender['status']}, not ACTIVE.")
-    recipe = catalogue.recipe(recommender["recipeArn"])
-    use_case = USE_CASES[recipe["name"]]
-    return Source(recommender_arn, recommender_arn, recipe["name"], recipe["recipeType"],
+    name = catalogue.recipe_name(recommender["recipeArn"])
+    return Source(recommender_arn, recommender_arn, name, catalogue.recipe_type(recommender["recipeArn"]),
                   recommender["datasetGroupArn"], recommender.get("recommenderConfig") or {},
-                  ctx.env.serving.deployed(recommender_arn), use_case.excluded)
+                  ctx.env.serving.deployed(recommender_arn), USE_CASES[name].excluded)
 
 
 def _check_ids(source: Source, user_id: str | None, item_id: str | None) -> None:
