@@ -117,14 +117,18 @@ class Serving:
 
     def recent(self, user_id: str, key: tuple, compute) -> set[str]:
         """What a filter reads of a user's recent interactions, kept until the user's next event."""
-        found = self._recent.get(user_id, {}).get(key)
+        return self._per_user(self._recent, user_id, key, compute)
+
+    def _per_user(self, cache: OrderedDict, user_id: str, key, compute):
+        """cache[user_id][key], computed when missing; the least recently used users beyond USERS_KEPT go."""
+        found = cache.get(user_id, {}).get(key)
         if found is None:
             found = compute()
             with self._lock:
-                self._recent.setdefault(user_id, {})[key] = found
-                self._recent.move_to_end(user_id)
-                while len(self._recent) > USERS_KEPT:
-                    self._recent.popitem(last=False)
+                cache.setdefault(user_id, {})[key] = found
+                cache.move_to_end(user_id)
+                while len(cache) > USERS_KEPT:
+                    cache.popitem(last=False)
         return found
 
     def mask(self, key: tuple, compute) -> np.ndarray:
@@ -174,14 +178,7 @@ class Serving:
         deployed = self.deployed(version_arn)
         if user_id is None:
             return deployed.model.item_scores(deployed.model.initial_state(None))
-        state = self._states.get(user_id, {}).get(version_arn)
-        if state is None:
-            state = self._user_state(deployed, user_id)
-            with self._lock:
-                self._states.setdefault(user_id, {})[version_arn] = state
-                self._states.move_to_end(user_id)
-                while len(self._states) > USERS_KEPT:
-                    self._states.popitem(last=False)
+        state = self._per_user(self._states, user_id, version_arn, lambda: self._user_state(deployed, user_id))
         return deployed.model.item_scores(state)
 
     def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:

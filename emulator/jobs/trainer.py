@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from emulator.datasets.schemas import NUMERIC, Field, parse_schema
+from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, parse_schema
 from emulator.exploration import ItemStats
 from emulator.recipes import context as context_lifts
 from emulator.recipes import metrics, registry, tuning
@@ -146,13 +146,20 @@ def _columns(cursor: sqlite3.Cursor, names: list[str]) -> tuple:
 
 
 def _context_columns(conn: sqlite3.Connection, dataset: str) -> list[str]:
+    schema = _schema(conn, dataset)
+    if schema is None:
+        return []
+    return [field.name for field in schema.fields if field.type == "string" and field.name not in NOT_CONTEXT]
+
+
+def _schema(conn: sqlite3.Connection, dataset: str) -> DatasetSchema | None:
+    """The parsed schema of a dataset of the group; None when the group has no such dataset."""
     found = conn.execute("SELECT body FROM resources WHERE arn = ?", (dataset,)).fetchone()
     if found is None:
-        return []
+        return None
     schema_arn = json.loads(found[0])["schemaArn"]
-    schema = parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
-                                                  (schema_arn,)).fetchone()[0])["schema"])
-    return [field.name for field in schema.fields if field.type == "string" and field.name not in NOT_CONTEXT]
+    return parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
+                                                (schema_arn,)).fetchone()[0])["schema"])
 
 
 def _camel(name: str) -> str:
@@ -176,12 +183,9 @@ def _item_records(conn: sqlite3.Connection, dataset: str, columns: dict | None) 
     """The group's Items records with the kind of each metadata column from the dataset's schema, less the
     columns trainingDataConfig leaves out; None without an Items dataset. spec: recipes-and-models.md §2.2
     (CREATION_TIMESTAMP is no learned feature)"""
-    found = conn.execute("SELECT body FROM resources WHERE arn = ?", (dataset,)).fetchone()
-    if found is None:
+    schema = _schema(conn, dataset)
+    if schema is None:
         return None
-    schema_arn = json.loads(found[0])["schemaArn"]
-    schema = parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
-                                                  (schema_arn,)).fetchone()[0])["schema"])
     kinds = {field.name: _kind(field) for field in schema.fields
              if _kind(field) and field.name not in ("ITEM_ID", "CREATION_TIMESTAMP")
              and _featurized(columns, "ITEMS", field.name)}
