@@ -195,13 +195,17 @@ def test_invalid_hpo_config_is_rejected_with_a_message_naming_the_problem(recipe
 
 
 def test_valid_hpo_config_passes_in_either_spelling_and_by_recipe_arn():
-    tuning.validate_hpo_config("arn:aws:personalize:::recipe/aws-user-personalization", {
+    config = {
         "hpoObjective": {"type": "Maximize", "metricName": "precision_at_25", "metricRegex": ".*"},
         "hpoResourceConfig": {"maxNumberOfTrainingJobs": "40", "maxParallelTrainingJobs": "10"},
         "algorithmHyperParameterRanges": {
             "integerHyperParameterRanges": [{"name": "training.bptt", "minValue": 2, "maxValue": 32},
                                             {"name": "hidden_dimension", "minValue": 64, "maxValue": 64}],
-            "categoricalHyperParameterRanges": [{"name": "data.recency_mask", "values": ["TRUE", "false"]}]}})
+            "categoricalHyperParameterRanges": [{"name": "data.recency_mask", "values": ["TRUE", "false"]}]}}
+    tuning.validate_hpo_config("arn:aws:personalize:::recipe/aws-user-personalization", config)
+    config["algorithmHyperParameterRanges"]["integerHyperParameterRanges"][0]["maxValue"] = 33
+    with pytest.raises(ValueError):   # the same config one step outside bptt's range is refused
+        tuning.validate_hpo_config("arn:aws:personalize:::recipe/aws-user-personalization", config)
     tuning.validate_hpo_config(SIMS, None)
     tuning.validate_hpo_config("aws-next-best-action", {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "5"}})
 
