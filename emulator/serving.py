@@ -14,7 +14,7 @@ from emulator.jobs.trainer import context_path, stats_path
 from emulator.recipes.context import ContextLift
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
-from emulator.store.arns import dataset_arn
+from emulator.store.arns import dataset_arn, sibling_dataset_arn
 
 
 @dataclass
@@ -200,9 +200,18 @@ class Serving:
         for feedback in counters:
             feedback.took([item for item in item_ids if item])
 
+    def users_changed(self, user_ids: list[str]) -> None:
+        """Their Users records changed: a state that started from their profile is stale."""
+        with self._lock:
+            for user_id in user_ids:
+                self._states.pop(user_id, None)
+
     def _user_state(self, deployed: Deployed, user_id: str) -> np.ndarray:
-        model = deployed.model
-        state = model.initial_state(deployed.user_index.get(user_id))
+        model, index = deployed.model, deployed.user_index.get(user_id)
+        if index is None and model.reads_profiles and deployed.events_dataset is not None:
+            state = model.new_user_state(self._profile(deployed.events_dataset, user_id))
+        else:
+            state = model.initial_state(index)
         if deployed.events_dataset is None:
             return state
         # spec: recipes-and-models.md §2.5: events of an anonymous session count for the id it used,
@@ -221,6 +230,12 @@ class Serving:
             if index is not None:
                 state = model.advance_event(state, index, event_type)
         return state
+
+    def _profile(self, events_dataset: str, user_id: str) -> dict | None:
+        """A user's record in the group's Users dataset, if any."""
+        found = self.env.db.execute("SELECT fields FROM records WHERE dataset = ? AND record_id = ?",
+                                    (sibling_dataset_arn(events_dataset, "USERS"), user_id)).fetchone()
+        return json.loads(found[0]) if found else None
 
 
 @dataclass

@@ -41,10 +41,10 @@ VALIDATION_ROUNDS = 2      # ... in this many random splits, averaged (one split
 COLD_SHARE = 0.1           # of the items with at least COLD_MIN_USERS users, held out as cold items
 COLD_MIN_USERS = 5
 HIT_K, COLD_K = 10, 25
-NO_ITEMS = " (no Items)"
+NO_METADATA = " (no Items/Users)"
 COLD_CAVEATS = {"aws-hrnn-coldstart": "; model scores only: cold items also reach its lists through serving-time "
                                       "exploration, which this in-process benchmark does not run"}
-METADATA_PAIRS = (("aws-user-personalization", "aws-user-personalization" + NO_ITEMS),
+METADATA_PAIRS = (("aws-user-personalization", "aws-user-personalization" + NO_METADATA),
                   ("aws-hrnn-metadata", "aws-hrnn"))
 
 
@@ -123,8 +123,9 @@ class WithoutHistory:
         state[1].append(item)
         return self.model.advance(state[0], item), state[1]
 
-    def states_after(self, histories: list[np.ndarray]) -> list[tuple]:
-        return [(state, history.tolist()) for state, history in zip(self.model.states_after(histories), histories)]
+    def states_after(self, histories: list[np.ndarray], users=None) -> list[tuple]:
+        states = self.model.states_after(histories, users)
+        return [(state, history.tolist()) for state, history in zip(states, histories)]
 
     def item_scores(self, state: tuple) -> np.ndarray:
         scores = self.model.item_scores(state[0]).copy()
@@ -142,7 +143,7 @@ def per_user_ndcg(model: Recommender, test_users: list[TestUser], exclude: bool)
     if "hits_at_1_percent" in (getattr(model, "fit_metrics", None) or {}):
         return None
     served = WithoutHistory(model) if exclude else model
-    states = served.states_after([test.history for test in test_users])
+    states = served.states_after([test.history for test in test_users], [test.user for test in test_users])
     return np.array([metrics.ranking_metrics(metrics.top_k(served.item_scores(state), 25), test.relevant)[NDCG]
                      for test, state in zip(test_users, states)])
 
@@ -150,7 +151,8 @@ def per_user_ndcg(model: Recommender, test_users: list[TestUser], exclude: bool)
 # ----------------------------------------------------------------------------------------------- data
 
 def load_movielens(root: pathlib.Path) -> Interactions:
-    """Ratings >= 4 as interactions; u.item's genres (categorical) and release year as the Items dataset."""
+    """Ratings >= 4 as interactions; u.item's genres (categorical) and release year as the Items dataset,
+    u.user's age, gender and occupation as the Users dataset."""
     table = np.loadtxt(root / "u.data", dtype=np.int64)
     kept = table[table[:, 2] >= 4]
     genres = [line.split("|")[0] for line in (root / "u.genre").read_text().splitlines() if line.strip()]
@@ -160,11 +162,17 @@ def load_movielens(root: pathlib.Path) -> Interactions:
         chosen = [genre for genre, flag in zip(genres, fields[5:]) if flag == "1"]
         records[fields[0]] = {"GENRES": "|".join(chosen) or None, "YEAR": int(fields[2][-4:]) if fields[2] else None}
     items = Metadata.from_records(records, {"GENRES": CATEGORICAL, "YEAR": NUMERICAL})
-    return Interactions.from_columns(kept[:, 0].astype(str), kept[:, 1].astype(str), kept[:, 3], items=items)
+    profiles = {}
+    for line in (root / "u.user").read_text(encoding="latin-1").splitlines():
+        user, age, gender, occupation, _ = line.split("|")
+        profiles[user] = {"AGE": int(age), "GENDER": gender, "OCCUPATION": occupation}
+    users = Metadata.from_records(profiles, {"AGE": NUMERICAL, "GENDER": CATEGORICAL, "OCCUPATION": CATEGORICAL})
+    return Interactions.from_columns(kept[:, 0].astype(str), kept[:, 1].astype(str), kept[:, 3], items=items,
+                                     users=users)
 
 
-def without_items(data: Interactions) -> Interactions:
-    """The same interactions and id maps without the Items dataset."""
+def without_metadata(data: Interactions) -> Interactions:
+    """The same interactions and id maps without the Items and Users datasets."""
     return Interactions(data.user_ids, data.item_ids, data.user_index, data.item_index, data.timestamp, None,
                         data.event_types)
 
@@ -279,21 +287,21 @@ def tune(model_class: type[Baseline], grid: dict[str, list[str]], train: Interac
 # ----------------------------------------------------------------------------------------------- ML-100K
 
 def build(recipe: str, seed: int) -> Recommender:
-    name = recipe.removesuffix(NO_ITEMS)
+    name = recipe.removesuffix(NO_METADATA)
     return registry.build(name, default_hyperparameters(f"arn:aws:personalize:::recipe/{name}"), seed=seed)
 
 
 def recipe_rows(data: Interactions, train: Interactions, test_users: list[TestUser], seed: int,
                 exclude: bool) -> tuple[list[Row], dict[str, Recommender]]:
     rows, models = [], {}
-    names = [*RECIPES[:2], "aws-user-personalization" + NO_ITEMS, *RECIPES[2:]]
+    names = [*RECIPES[:2], "aws-user-personalization" + NO_METADATA, *RECIPES[2:]]
     for name in names:
-        if not registry.supported(name.removesuffix(NO_ITEMS)):
+        if not registry.supported(name.removesuffix(NO_METADATA)):
             rows.append(Row(name, float("nan"), float("nan"), {}, "not in emulator.recipes.registry"))
             continue
-        plain = name.endswith(NO_ITEMS)
+        plain = name.endswith(NO_METADATA)
         model = build(name, seed)
-        seconds, peak = fitted(model, without_items(train) if plain else train, without_items(data) if plain else data)
+        seconds, peak = fitted(model, without_metadata(train) if plain else train, without_metadata(data) if plain else data)
         scores = evaluate(model, test_users, data.n_items, exclude)
         note = {"aws-trending-now": "trend_prediction_accuracy {trend_prediction_accuracy:.4f}",
                 "aws-item-affinity": "its segment metrics: hits@1% {hits_at_1_percent:.4f}, "
@@ -371,12 +379,12 @@ def cold_items(data: Interactions, train: Interactions, test_users: list[TestUse
     n_cold = int(is_cold.sum())
     lines.append(f"{'random':<34}{'':>8}{COLD_K / (data.n_items - 1):>9.4f}{50.0:>9.1f}{50.0:>19.1f}")
     results = {}
-    for name in ("aws-similar-items", "aws-similar-items" + NO_ITEMS, "aws-sims", "aws-hrnn-coldstart"):
-        if not registry.supported(name.removesuffix(NO_ITEMS)):
+    for name in ("aws-similar-items", "aws-similar-items" + NO_METADATA, "aws-sims", "aws-hrnn-coldstart"):
+        if not registry.supported(name.removesuffix(NO_METADATA)):
             lines.append(f"{name:<34}  not in emulator.recipes.registry")
             continue
         model = build(name, seed)
-        fit_data = without_items(warm_train) if name.endswith(NO_ITEMS) else warm_train
+        fit_data = without_metadata(warm_train) if name.endswith(NO_METADATA) else warm_train
         seconds, _ = fitted(model, fit_data, fit_data)
         hits, ranks, cold_ranks = [], [], []
         for prefix, target in zip(prefixes, targets):
@@ -471,8 +479,8 @@ def quality(args: argparse.Namespace) -> None:
     data = load_movielens(args.data)
     train, test_users = data.split(seed=args.seed)
     print(f"MovieLens-100K ratings >= 4: {data.n_interactions} interactions, {data.n_users} users, {data.n_items} "
-          f"items (u.item as the Items dataset: GENRES, YEAR); split seed {args.seed}: {len(test_users)} held-out "
-          f"(cold) users, the same split for every model; baselines tuned on {VALIDATION_SHARE:.0%} of the training "
+          f"items (u.item as the Items dataset: GENRES, YEAR; u.user as the Users dataset: AGE, GENDER, OCCUPATION); "
+          f"split seed {args.seed}: {len(test_users)} held-out (cold) users, the same split for every model; baselines tuned on {VALIDATION_SHARE:.0%} of the training "
           f"users; {_load()}")
     print("History items MAY NOT be recommended (removed from every model's list)" if args.exclude_history else
           "History items MAY be recommended, for every model (the service's behaviour without a filter)")
@@ -510,9 +518,9 @@ def metadata_splits(data: Interactions, rows: dict[str, Row], args: argparse.Nam
     for seed in range(args.seed + 1, args.seed + args.splits):
         train, test_users = data.split(seed=seed)
         for name in names:
-            plain = name.endswith(NO_ITEMS)
+            plain = name.endswith(NO_METADATA)
             model = build(name, seed)
-            fitted(model, without_items(train) if plain else train, without_items(data) if plain else data)
+            fitted(model, without_metadata(train) if plain else train, without_metadata(data) if plain else data)
             found[name].append(evaluate(model, test_users, data.n_items, args.exclude_history)[NDCG])
     for name in names:
         values = "".join(f"{value:>8.4f}" for value in found[name])

@@ -38,16 +38,22 @@ def trained_version(personalize, wait, group: str, recipe_arn: str, name: str) -
 def add_items(personalize, s3, wait, group: str, name: str, rows: list[tuple], schema: str = synthetic.ITEMS_SCHEMA,
               header: tuple[str, ...] = ("ITEM_ID", "GENRE", "PRICE")) -> str:
     """An Items dataset in `group`, imported from `rows`; its ARN."""
-    bucket = f"{name}-data"
+    return add_records(personalize, s3, wait, group, name, "Items", rows, schema, header)
+
+
+def add_records(personalize, s3, wait, group: str, name: str, dataset_type: str, rows: list[tuple], schema: str,
+                header: tuple[str, ...]) -> str:
+    """A dataset of `dataset_type` (Items, Users, Actions) in `group`, imported from `rows`; its ARN."""
+    bucket, kind = f"{name}-data", dataset_type.lower()
     if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=bucket, Key="items.csv", Body=synthetic.to_csv(rows, header=header))
-    schema_arn = personalize.create_schema(name=f"{name}-items", schema=schema)["schemaArn"]
-    dataset = personalize.create_dataset(name=f"{name}-items", schemaArn=schema_arn, datasetGroupArn=group,
-                                         datasetType="Items")["datasetArn"]
+    s3.put_object(Bucket=bucket, Key=f"{kind}.csv", Body=synthetic.to_csv(rows, header=header))
+    schema_arn = personalize.create_schema(name=f"{name}-{kind}", schema=schema)["schemaArn"]
+    dataset = personalize.create_dataset(name=f"{name}-{kind}", schemaArn=schema_arn, datasetGroupArn=group,
+                                         datasetType=dataset_type)["datasetArn"]
     wait(lambda: personalize.describe_dataset(datasetArn=dataset))
-    job = personalize.create_dataset_import_job(jobName=f"{name}-items", datasetArn=dataset,
-                                                dataSource={"dataLocation": f"s3://{bucket}/items.csv"})
+    job = personalize.create_dataset_import_job(jobName=f"{name}-{kind}", datasetArn=dataset,
+                                                dataSource={"dataLocation": f"s3://{bucket}/{kind}.csv"})
     wait(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
     return dataset
 

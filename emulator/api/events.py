@@ -112,6 +112,8 @@ def _put_records(ctx: RequestContext, dataset_arn: str, dataset_type: str, recor
         conn.executemany("INSERT OR REPLACE INTO records (dataset, record_id, fields, source) VALUES (?, ?, ?, 'put')",
                          rows)
     ctx.env.serving.records_changed()
+    if dataset_type == "USERS":
+        ctx.env.serving.users_changed([record_id for record_id, _ in records])
 
 
 def _typed(schema: DatasetSchema, properties: dict, id_field: str) -> dict:

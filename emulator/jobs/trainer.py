@@ -17,7 +17,7 @@ from emulator.recipes import context as context_lifts
 from emulator.recipes import metrics, registry, tuning
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
-from emulator.store.arns import name_of
+from emulator.store.arns import name_of, sibling_dataset_arn
 from service_model import recipes as catalogue
 
 log = logging.getLogger("emulator.training")
@@ -118,10 +118,12 @@ def _load(request: TrainingRequest) -> tuple[Interactions, dict[str, list]]:
             sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
         users, item_ids, stamps, event_types, context = _columns(
             conn.execute(sql + " ORDER BY timestamp, id", params), names)
-        items = _item_records(conn, request.dataset.rsplit("/", 1)[0] + "/ITEMS", request.columns)
+        items, profiles = (_records(conn, sibling_dataset_arn(request.dataset, kind), kind, request.columns)
+                           for kind in ("ITEMS", "USERS"))
     finally:
         conn.close()
-    return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types), context
+    return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types,
+                                     users=profiles), context
 
 
 def _columns(cursor: sqlite3.Cursor, names: list[str]) -> tuple:
@@ -179,22 +181,22 @@ def _featurized(columns: dict | None, dataset_type: str, name: str) -> bool:
     return name.upper() not in (excluded or set()) and (included is None or name.upper() in included)
 
 
-def _item_records(conn: sqlite3.Connection, dataset: str, columns: dict | None) -> Metadata | None:
-    """The group's Items records with the kind of each metadata column from the dataset's schema, less the
-    columns trainingDataConfig leaves out; None without an Items dataset. spec: recipes-and-models.md §2.2
+def _records(conn: sqlite3.Connection, dataset: str, dataset_type: str, columns: dict | None) -> Metadata | None:
+    """The group's Items or Users records with the kind of each metadata column from the dataset's schema, less
+    the columns trainingDataConfig leaves out; None without such a dataset. spec: recipes-and-models.md §2.2
     (CREATION_TIMESTAMP is no learned feature)"""
     schema = _schema(conn, dataset)
     if schema is None:
         return None
     kinds = {field.name: _kind(field) for field in schema.fields
-             if _kind(field) and field.name not in ("ITEM_ID", "CREATION_TIMESTAMP")
-             and _featurized(columns, "ITEMS", field.name)}
+             if _kind(field) and field.name not in ("ITEM_ID", "USER_ID", "CREATION_TIMESTAMP")
+             and _featurized(columns, dataset_type, field.name)}
     records = conn.execute("SELECT record_id, fields FROM records WHERE dataset = ?", (dataset,))
     return Metadata.from_records({record_id: json.loads(fields) for record_id, fields in records}, kinds)
 
 
 def _kind(field: Field) -> str | None:
-    """How a model encodes an Items column; None for a plain (non-categorical) string, which only filters use."""
+    """How a model encodes a metadata column; None for a plain (non-categorical) string, which only filters use."""
     if field.textual:
         return TEXTUAL
     if field.categorical or field.type == "boolean":

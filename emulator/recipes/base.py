@@ -4,7 +4,7 @@ import abc
 import json
 import pathlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -35,6 +35,7 @@ class Recommender(abc.ABC):
     returns_scores: ClassVar[bool] = True
     dataset_type: ClassVar[str] = "INTERACTIONS"   # the dataset whose interactions it learns from
     DEFAULTS: ClassVar[dict[str, str]] = {}
+    reads_profiles: ClassVar[bool] = False   # whether new_user_state reads a user's Users record
 
     def __init__(self, hyperparameters: dict[str, str], seed: int = 0, budget: TrainingBudget | None = None) -> None:
         # values arrive as AWS strings ("149", "true"); unknown names are kept, so they are echoed back
@@ -67,8 +68,15 @@ class Recommender(abc.ABC):
         """The state after one more event of a type; models that tell event types apart override this."""
         return self.advance(state, item)
 
-    def states_after(self, histories: list[np.ndarray]) -> list[np.ndarray]:
-        """The state of a new user after each history (item indices in time order); models may batch this."""
+    def new_user_state(self, profile: Mapping[str, object] | None) -> np.ndarray:
+        """The state of a user the model never saw, given their Users record if any (models that read profiles
+        override this)."""
+        return self.initial_state(None)
+
+    def states_after(self, histories: list[np.ndarray], users: Sequence[int] | None = None) -> list[np.ndarray]:
+        """The state of each user after a history (item indices in time order), starting from what the model knows
+        of the user before any event (`users`: their indices; models without user profiles ignore them);
+        models may batch this."""
         found = []
         for history in histories:
             state = self.initial_state(None)

@@ -56,13 +56,16 @@ class Metadata:
             found |= np.fromiter((value is not None and value != "" for value in values), bool, len(values))
         return found
 
-    def encode(self) -> np.ndarray:
+    def encode(self, encoding: "Encoding | None" = None) -> np.ndarray:
         """(n, features) float32. Categorical: one-hot over the column's most frequent values plus an
         out-of-vocabulary bucket, a multi-valued cell the mean of its values' one-hots. Numerical:
         sign(x)·log1p(|x|) standardised, missing 0 plus a missing flag. Textual: TF-IDF over the most frequent
-        words, L2-normalised. spec: recipes-and-models.md §2.2"""
+        words, L2-normalised. spec: recipes-and-models.md §2.2. `encoding`: the vocabularies and statistics
+        of an earlier encode (Encoding.learn), so that new records land in the same columns."""
+        encoding = encoding or Encoding.learn(self)
         encoders = {CATEGORICAL: _one_hot, NUMERICAL: _numeric, TEXTUAL: _tf_idf}
-        blocks = [encoders[self.kinds[name]](values) for name, values in self.columns.items()]
+        blocks = [encoders[self.kinds[name]](values, encoding.columns[name]) for name, values in self.columns.items()
+                  if name in encoding.columns]
         return np.hstack(blocks).astype(np.float32) if blocks else np.zeros((len(self.ids), 0), np.float32)
 
     def distinct_values(self, name: str) -> list[str]:
@@ -91,27 +94,30 @@ class Interactions:
 
     def __init__(self, user_ids: np.ndarray, item_ids: np.ndarray, user_index: np.ndarray,
                  item_index: np.ndarray, timestamp: np.ndarray, items: Metadata | None = None,
-                 event_types: np.ndarray | None = None) -> None:
+                 event_types: np.ndarray | None = None, users: Metadata | None = None) -> None:
         self.user_ids, self.item_ids = user_ids, item_ids
         self.user_index, self.item_index, self.timestamp = user_index, item_index, timestamp
         self.items = items   # the Items records, one row per item index; None without an Items dataset
+        self.users = users   # the Users records, one row per user index; None without a Users dataset
         self.event_types = event_types   # (n,) each row's event type, for models that tell them apart
 
     @classmethod
     def from_columns(cls, user_id: Sequence[str], item_id: Sequence[str], timestamp: Sequence[int],
                      extra_items: Sequence[str] = (), items: Metadata | None = None,
-                     event_types: Sequence[str | None] | None = None) -> "Interactions":
+                     event_types: Sequence[str | None] | None = None,
+                     users: Metadata | None = None) -> "Interactions":
         """extra_items: catalogue items without interactions; they get indices too, as do the ids of `items`
-        (the Items dataset), which is realigned to the item indices."""
+        (the Items dataset), which is realigned to the item indices, and of `users` (the Users dataset)."""
         stamps = np.asarray(timestamp, dtype=np.int64).reshape(-1)
         order = np.argsort(stamps, kind="stable")   # stable: equal timestamps keep the input order
-        user_ids, user_index = _encode(user_id)
+        user_ids, user_index = _encode([*_as_list(user_id), *(_as_list(users.ids) if users is not None else [])])
         catalogue = [*_as_list(extra_items), *(_as_list(items.ids) if items is not None else [])]
         item_ids, item_index = _encode([*_as_list(item_id), *catalogue])
-        return cls(user_ids, item_ids, user_index[order].astype(np.int32),
+        return cls(user_ids, item_ids, user_index[:stamps.size][order].astype(np.int32),
                    item_index[:stamps.size][order].astype(np.int32), stamps[order],
                    items.aligned(item_ids) if items is not None else None,
-                   np.asarray(event_types, dtype=object)[order] if event_types is not None else None)
+                   np.asarray(event_types, dtype=object)[order] if event_types is not None else None,
+                   users.aligned(user_ids) if users is not None else None)
 
     @property
     def n_users(self) -> int:
@@ -148,7 +154,7 @@ class Interactions:
         """The rows where `keep` is true, with the same id maps."""
         return Interactions(self.user_ids, self.item_ids, self.user_index[keep], self.item_index[keep],
                             self.timestamp[keep], self.items,
-                            self.event_types[keep] if self.event_types is not None else None)
+                            self.event_types[keep] if self.event_types is not None else None, self.users)
 
     def with_history_lengths_within(self, low_percentile: float, high_percentile: float) -> "Interactions":
         """spec: recipes-and-models.md §2.1: without the users whose interaction count lies below or above
@@ -225,40 +231,86 @@ def _number_equals(cell, wanted: str) -> bool:
         return False
 
 
-def _vocabulary(documents: list[list[str]]) -> dict[str, int]:
-    """The VOCABULARY most frequent terms (by the number of documents holding them) -> column number."""
+@dataclass
+class Encoding:
+    """What encoding a Metadata learns from its records, per column: the vocabulary (categorical, textual) with
+    the inverse document frequencies (textual), or the mean and spread (numerical). JSON-able, to be saved
+    with a model and to encode records that arrive after training."""
+    columns: dict[str, dict]
+
+    @classmethod
+    def learn(cls, metadata: Metadata) -> "Encoding":
+        learners = {CATEGORICAL: _learn_vocabulary, NUMERICAL: _learn_spread, TEXTUAL: _learn_idf}
+        return cls({name: learners[metadata.kinds[name]](values) for name, values in metadata.columns.items()})
+
+    def record(self, fields: Mapping[str, object], kinds: Mapping[str, str]) -> np.ndarray:
+        """(features,) one record's encoding; fields are matched to columns case-insensitively."""
+        given = {str(name).upper(): value for name, value in fields.items()}
+        single = Metadata(np.array(["record"]), {name: [given.get(name.upper())] for name in self.columns},
+                          {name: kinds[name] for name in self.columns})
+        return single.encode(self)[0]
+
+
+def _words(text) -> list[str]:
+    return re.findall(r"[a-z0-9]+", str(text).lower()) if text is not None else []
+
+
+def _vocabulary(documents: list[list[str]]) -> list[str]:
+    """The VOCABULARY most frequent terms, by the number of documents holding them."""
     frequency = Counter(term for document in documents for term in set(document))
-    ranked = sorted(frequency, key=lambda term: (-frequency[term], term))[:VOCABULARY]
-    return {term: column for column, term in enumerate(ranked)}
+    return sorted(frequency, key=lambda term: (-frequency[term], term))[:VOCABULARY]
 
 
-def _one_hot(values: list) -> np.ndarray:
-    documents = [_cell_values(cell) for cell in values]
+def _learn_vocabulary(values: list) -> dict:
+    return {"vocabulary": _vocabulary([_cell_values(cell) for cell in values])}
+
+
+def _learn_spread(values: list) -> dict:
+    known = _signed_log(values)[1]
+    known = known[~_missing(values)]
+    return {"mean": float(known.mean()) if known.size else 0.0, "spread": float(known.std()) if known.size else 0.0}
+
+
+def _learn_idf(values: list) -> dict:
+    documents = [_words(text) for text in values]
     vocabulary = _vocabulary(documents)
+    holding = Counter(term for document in documents for term in set(document))
+    return {"vocabulary": vocabulary,
+            "idf": [math.log((1.0 + len(values)) / (1.0 + holding[term])) for term in vocabulary]}
+
+
+def _one_hot(values: list, learned: dict) -> np.ndarray:
+    vocabulary = {term: column for column, term in enumerate(learned["vocabulary"])}
     encoded = np.zeros((len(values), len(vocabulary) + 1), dtype=np.float32)   # last column: out of vocabulary
-    for row, document in enumerate(documents):
+    for row, document in enumerate(_cell_values(cell) for cell in values):
         for value in document:
             encoded[row, vocabulary.get(value, len(vocabulary))] += 1.0 / len(document)
     return encoded
 
 
-def _numeric(values: list) -> np.ndarray:
-    missing = np.array([value is None or value == "" for value in values], dtype=bool)
+def _missing(values: list) -> np.ndarray:
+    return np.array([value is None or value == "" for value in values], dtype=bool)
+
+
+def _signed_log(values: list) -> tuple[np.ndarray, np.ndarray]:
+    missing = _missing(values)
     numbers = np.array([0.0 if gone else float(value) for value, gone in zip(values, missing)])
-    numbers = np.sign(numbers) * np.log1p(np.abs(numbers))
-    known = numbers[~missing]
-    mean, spread = (known.mean(), known.std()) if known.size else (0.0, 0.0)
-    standard = np.where(missing, 0.0, (numbers - mean) / (spread if spread > 0 else 1.0))
+    return missing, np.sign(numbers) * np.log1p(np.abs(numbers))
+
+
+def _numeric(values: list, learned: dict) -> np.ndarray:
+    missing, numbers = _signed_log(values)
+    spread = learned["spread"] if learned["spread"] > 0 else 1.0
+    standard = np.where(missing, 0.0, (numbers - learned["mean"]) / spread)
     return np.stack([standard, missing.astype(np.float64)], axis=1).astype(np.float32)
 
 
-def _tf_idf(values: list) -> np.ndarray:
-    documents = [re.findall(r"[a-z0-9]+", str(text).lower()) if text is not None else [] for text in values]
-    vocabulary = _vocabulary(documents)
+def _tf_idf(values: list, learned: dict) -> np.ndarray:
+    vocabulary = {term: column for column, term in enumerate(learned["vocabulary"])}
     counts = np.zeros((len(values), len(vocabulary)), dtype=np.float32)
-    for row, document in enumerate(documents):
+    for row, document in enumerate(_words(text) for text in values):
         for word in document:
             if word in vocabulary:
                 counts[row, vocabulary[word]] += 1.0
-    weighted = counts * np.log((1.0 + len(values)) / (1.0 + (counts > 0).sum(axis=0)))[None, :]
+    weighted = counts * np.asarray(learned["idf"], dtype=np.float32)[None, :]
     return weighted / np.maximum(np.linalg.norm(weighted, axis=1, keepdims=True), 1e-12)

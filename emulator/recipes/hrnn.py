@@ -3,17 +3,19 @@ time-ordered items, tied item embeddings, a per-item bias, full-softmax cross-en
 spec: recipes-and-models.md §2.4, §5.1, §5.12. Training is torch; serving runs the same cell in numpy."""
 
 import heapq
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 import torch
+from scipy.sparse import csr_matrix
 from torch import nn
 
 from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
-from emulator.recipes.data import Interactions, TestUser
+from emulator.recipes.data import Encoding, Interactions, TestUser
 
 DEFAULTS = {"hidden_dimension": "149", "bptt": "32", "recency_mask": "true",
             "min_user_history_length_percentile": "0.0", "max_user_history_length_percentile": "0.99"}
@@ -34,10 +36,11 @@ class SequenceModel(nn.Module):
     metadata; the id part dropped for a share `id_dropout` of the items at each training step so that the
     metadata part learns to stand in for it), one GRU layer over the tower's vectors, a linear map from the state
     into item space, and a per-item bias (the id part starts at log-popularity; with metadata, a metadata part too).
-    Input and output share the tower (tied embeddings)."""
+    Input and output share the tower (tied embeddings). With Users metadata, a user's state starts from their
+    profile, h0 = tanh(W·profile + b) (spec §2.4); without, from zero."""
 
     def __init__(self, n_items: int, width: int, item_bias: torch.Tensor, features: torch.Tensor | None = None,
-                 id_dropout: float = ID_DROPOUT) -> None:
+                 id_dropout: float = ID_DROPOUT, profiles: csr_matrix | None = None) -> None:
         super().__init__()
         self.id_dropout = id_dropout
         self.items = nn.Embedding(n_items, width)
@@ -45,6 +48,11 @@ class SequenceModel(nn.Module):
         self.gru = nn.GRU(width, width, batch_first=True)
         self.out = nn.Linear(width, width)
         self.dropout = nn.Dropout(0.2)
+        self.profiles = profiles   # (n_users, features) encoded Users records, or None without them
+        if profiles is not None:
+            self.profile = nn.Linear(profiles.shape[1], width)
+            nn.init.normal_(self.profile.weight, std=0.05)
+            nn.init.zeros_(self.profile.bias)
         self.features = features   # sparse (n_items, features), or None without metadata
         if features is None:
             self.bias = nn.Parameter(item_bias.clone())
@@ -66,6 +74,13 @@ class SequenceModel(nn.Module):
         vectors = self.items.weight * keep + torch.sparse.mm(self.features, self.meta.weight.T)
         biases = self.bias * keep[:, 0] + torch.sparse.mm(self.features, self.meta_bias.weight.T)[:, 0]
         return vectors, biases + self.meta_bias.bias
+
+    def start(self, users: torch.Tensor) -> torch.Tensor:
+        """(lanes,) user indices (-1: none) -> (lanes, width) states before any event."""
+        if self.profiles is None:
+            return torch.zeros(len(users), self.gru.hidden_size)
+        rows = torch.from_numpy(self.profiles[users.clamp(min=0).numpy()].toarray())
+        return torch.tanh(self.profile(rows))
 
     def encode(self, vectors: torch.Tensor, items: torch.Tensor,
                hidden: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -104,7 +119,7 @@ class SessionGRU(Recommender):
         rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
         windows = Windows(rest, bptt, _recency_weights(rest) if recency else None)
         model = SequenceModel(train.n_items, width, _log_popularity(rest, recent_only=recency), self._features(train),
-                              self.id_dropout)
+                              self.id_dropout, self._learn_profiles(train))
         unseen = np.bincount(rest.item_index, minlength=train.n_items) == 0 if self.cold_ids_zeroed else None
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if width >= 200 else 2e-3)
         self._train_epochs(lambda deadline: windows.epoch(model, optimizer, rng, deadline),
@@ -112,18 +127,21 @@ class SessionGRU(Recommender):
                            lambda: self._validate(validation, train.n_items), log)
 
     def build_user_states(self, full: Interactions) -> None:
-        """Every user's state after their last STATE_WINDOW * bptt events."""
+        """Every user's state after their last STATE_WINDOW * bptt events; a user of the Users dataset without
+        events keeps the state their profile gives."""
         window = STATE_WINDOW * self.hyperparameter("bptt", int)
+        self._encode_profiles(full)
         users, rows = full.user_rows()
-        states = np.zeros((full.n_users, self.width), dtype=np.float32)
+        states = self._starts(np.arange(full.n_users))
         if len(rows):
-            states[users] = np.stack(self.states_after([full.item_index[row[-window:]] for row in rows]))
+            states[users] = np.stack(self.states_after([full.item_index[row[-window:]] for row in rows], users))
         self.state["user_states"] = states
 
-    def states_after(self, histories: list[np.ndarray]) -> list[np.ndarray]:
-        """The state of a new user after each history: users of similar length stepped together in numpy, each
-        step only over the users whose history reaches it."""
+    def states_after(self, histories: list[np.ndarray], users: Sequence[int] | None = None) -> list[np.ndarray]:
+        """The state of each user (index, or none) after a history: users of similar length stepped together in
+        numpy, each step only over the users whose history reaches it."""
         order = np.argsort([len(history) for history in histories], kind="stable")
+        users = np.full(len(histories), -1) if users is None else np.asarray(users)
         found: list[np.ndarray | None] = [None] * len(histories)
         for start in range(0, len(order), BATCH_USERS):
             lanes = order[start:start + BATCH_USERS]
@@ -132,7 +150,7 @@ class SessionGRU(Recommender):
             items = np.zeros((len(lanes), steps), dtype=np.int64)
             for row, lane in enumerate(lanes):   # right-aligned, so every history ends at the last step
                 items[row, steps - lengths[row]:] = histories[lane]
-            hidden = np.zeros((len(lanes), self.width), dtype=np.float32)
+            hidden = self._starts(users[lanes])
             for step in range(steps):
                 active = np.flatnonzero(steps - lengths <= step)
                 hidden[active] = self._step(hidden[active], items[active, step])
@@ -162,7 +180,20 @@ class SessionGRU(Recommender):
         states = self.state.get("user_states")
         if user is not None and states is not None and 0 <= user < len(states):
             return states[user].copy()
-        return np.zeros(self.width, dtype=np.float32)   # spec §2.7: a cold user starts from h0 = 0
+        return self.new_user_state(None)
+
+    def new_user_state(self, profile: Mapping[str, object] | None) -> np.ndarray:
+        """spec §2.7: a user the model never saw starts from their Users record through the profile layer, or,
+        without one, from the state of a user without a record (zero when the model has no profile layer)."""
+        if "profile_weight" not in self.state:
+            return np.zeros(self.width, dtype=np.float32)
+        encoding = json.loads(str(self.state["profile_encoding"]))
+        features = Encoding(encoding["columns"]).record(profile or {}, encoding["kinds"])
+        return self._profile_layer(features[None, :])[0]
+
+    @property
+    def reads_profiles(self) -> bool:
+        return "profile_weight" in self.state
 
     def advance(self, state: np.ndarray, item: int) -> np.ndarray:
         return self._step(state[None, :], np.array([item]))[0]
@@ -181,6 +212,39 @@ class SessionGRU(Recommender):
         update = _sigmoid(x[:, width:2 * width] + h[:, width:2 * width])
         new = np.tanh(x[:, 2 * width:] + reset * h[:, 2 * width:])
         return ((1.0 - update) * new + update * hidden).astype(np.float32)
+
+    def _learn_profiles(self, train: Interactions) -> csr_matrix | None:
+        """The encoded Users metadata (spec §2.2), remembering its encoding for users who arrive later; None for a
+        recipe that does not read metadata, or when there is none."""
+        self._profiles = None
+        self.state.pop("profile_encoding", None)
+        if not self.uses_metadata or train.users is None or not train.users.kinds:
+            return None
+        encoding = Encoding.learn(train.users)
+        self.state["profile_encoding"] = np.str_(json.dumps({"columns": encoding.columns,
+                                                             "kinds": train.users.kinds}))
+        self._encode_profiles(train)
+        return self._profiles
+
+    def _encode_profiles(self, data: Interactions) -> None:
+        """self._profiles: (n_users, features) CSR of data's Users records in the learned encoding, or None."""
+        self._profiles = None
+        if "profile_encoding" in self.state and data.users is not None:
+            encoding = json.loads(str(self.state["profile_encoding"]))
+            self._profiles = csr_matrix(data.users.encode(Encoding(encoding["columns"])))
+
+    def _starts(self, users: np.ndarray) -> np.ndarray:
+        """(len(users), width) the states before any event of these user indices (-1: a user without a record)."""
+        if "profile_weight" not in self.state:
+            return np.zeros((len(users), self.width), dtype=np.float32)
+        starts = np.repeat(self.new_user_state(None)[None, :], len(users), axis=0)
+        known = np.flatnonzero(np.asarray(users) >= 0)
+        if known.size and getattr(self, "_profiles", None) is not None:
+            starts[known] = self._profile_layer(self._profiles[np.asarray(users)[known]].toarray())
+        return starts
+
+    def _profile_layer(self, features: np.ndarray) -> np.ndarray:
+        return np.tanh(features @ self.state["profile_weight"].T + self.state["profile_bias"]).astype(np.float32)
 
     def _features(self, train: Interactions) -> torch.Tensor | None:
         """The encoded Items metadata as a sparse (n_items, features) tensor; None for a recipe that does not
@@ -206,6 +270,8 @@ class SessionGRU(Recommender):
                 gone = torch.from_numpy(unseen)
                 vectors = vectors * (~gone)[:, None].float()
                 biases = torch.where(gone, biases[~gone].mean(), biases)
+        if model.profiles is not None:
+            self.state.update(profile_weight=array(model.profile.weight), profile_bias=array(model.profile.bias))
         self.state.update(item_embeddings=array(vectors), item_bias=array(biases),
                           weight_ih=array(model.gru.weight_ih_l0), weight_hh=array(model.gru.weight_hh_l0),
                           bias_ih=array(model.gru.bias_ih_l0), bias_hh=array(model.gru.bias_hh_l0),
@@ -270,6 +336,7 @@ class Windows:
         windows_per_user = -(-lengths // bptt)
         self.first_window = np.r_[0, np.cumsum(windows_per_user)[:-1]]
         self.windows_per_user = windows_per_user
+        self.users = torch.from_numpy(np.r_[np.repeat(np.unique(users[step]), windows_per_user), -1])   # -1: blank
         total = int(windows_per_user.sum())
         user_number = np.cumsum(first)[step] - 1
         user_number = np.unique(user_number, return_inverse=True)[1]   # among users that have steps
@@ -314,6 +381,8 @@ class Windows:
         total, mass = 0.0, 0.0
         for chosen, fresh in zip(torch.from_numpy(windows), torch.from_numpy(reset)):
             hidden = hidden * (~fresh).float()[None, :, None]   # detached: truncated BPTT
+            if model.profiles is not None:   # a lane's new user starts from their profile
+                hidden = hidden + model.start(self.users[chosen])[None] * fresh.float()[None, :, None]
             vectors, biases = model.tower()
             outputs, hidden = model.encode(vectors, self.inputs[chosen], hidden)
             hidden = hidden.detach()

@@ -64,7 +64,8 @@ def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: 
         return measured
     totals = dict.fromkeys(KEYS, 0.0)
     shown: set[int] = set()
-    for test, state in zip(test_users, model.states_after([test.history for test in test_users])):
+    states = model.states_after([test.history for test in test_users], [test.user for test in test_users])
+    for test, state in zip(test_users, states):
         recommended = top_k(model.item_scores(state), k)
         shown.update(recommended.tolist())
         for key, value in ranking_metrics(recommended, test.relevant).items():

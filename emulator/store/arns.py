@@ -31,5 +31,10 @@ def dataset_arn(group_arn: str, dataset_type: str) -> str:
     return group_arn.replace(":dataset-group/", ":dataset/", 1) + "/" + dataset_type
 
 
+def sibling_dataset_arn(dataset: str, dataset_type: str) -> str:
+    """The ARN of the dataset of another type in the same dataset group."""
+    return dataset.rsplit("/", 1)[0] + "/" + dataset_type
+
+
 def name_of(resource_arn: str) -> str:
     return resource_arn.rsplit("/", 1)[-1]
