@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import rankdata
 
 from emulator import exploration, filtering
 from emulator.errors import InvalidInputException
@@ -25,6 +26,7 @@ CONTEXTUAL = {"aws-user-personalization", "aws-user-personalization-v2", "aws-pe
 
 V2 = {"aws-user-personalization-v2", "aws-personalized-ranking-v2"}
 V2_EXPLORATION_SHARE, V2_EXPLORATION_DAYS = 0.001, 30.0
+INFLUENCE = 0.2   # spec: recipes-and-models.md §5.17: cosine + 0.2·r_pop·popularity pct + 0.2·r_fresh·freshness pct
 
 
 @dataclass
@@ -46,6 +48,8 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     model, ids = source.deployed.model, source.deployed.model.item_ids
     if source.recipe_type == "RELATED_ITEMS":
         scores = env.serving.related_scores(source.model_arn, item_id)
+        if source.recipe == "aws-semantic-similarity" and source.config.get("rankingInfluence"):
+            scores = _influenced(scores, source.deployed.stats, source.config["rankingInfluence"])
     else:
         scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)
     feedback = None
@@ -171,6 +175,18 @@ def _last_taken(env, group: str, user_id: str) -> dict[str, float]:
                           " replace(lower(event_type), '_', ' ') = 'taken' GROUP BY item_id",
                           (dataset_arn(group, "ACTION_INTERACTIONS"), user_id))
     return {action: float(stamp) for action, stamp in rows}
+
+
+def _influenced(scores: np.ndarray, stats: exploration.ItemStats, influence: dict) -> np.ndarray:
+    """A campaign's rankingInfluence: each item lifted by its percentile of popularity (interactions in training)
+    and of freshness (youngest first), each weighed 0-1."""
+    lift = np.zeros(len(scores))
+    known = len(stats.interactions)
+    for name, values in (("POPULARITY", stats.interactions), ("FRESHNESS", -stats.age_days)):
+        weight = float(influence.get(name, 0.0))
+        if weight and known > 1:
+            lift[:known] += INFLUENCE * weight * (rankdata(values) - 1) / (known - 1)
+    return scores + lift
 
 
 def _in_context(source: Source, scores: np.ndarray, context: dict | None) -> np.ndarray:

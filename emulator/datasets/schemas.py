@@ -24,6 +24,7 @@ class Field:
     nullable: bool
     categorical: bool = False
     textual: bool = False
+    item_name: bool = False   # "itemName": the item's title, which aws-semantic-similarity reads with the text
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,14 @@ def _field(raw: dict, dataset_type: str) -> Field:
             f"Field {name} has the type {json.dumps(declared)}; Personalize supports string, int, long, float, "
             "double and boolean, optionally in a union with null.")
     kind = kinds[0]
-    categorical, textual = bool(raw.get("categorical")), bool(raw.get("textual"))
-    if (categorical or textual) and kind != "string":
-        raise InvalidInputException(f"Field {name} is {kind}; only string fields can be categorical or textual.")
-    if textual and dataset_type != "ITEMS":
-        raise InvalidInputException(f"Field {name} is textual; textual fields are allowed in Items schemas only.")
-    return Field(name, kind, "null" in members, categorical, textual)
+    categorical, textual, item_name = (bool(raw.get(key)) for key in ("categorical", "textual", "itemName"))
+    if (categorical or textual or item_name) and kind != "string":
+        raise InvalidInputException(f"Field {name} is {kind}; only string fields can be categorical, textual or "
+                                    f"an itemName.")
+    if (textual or item_name) and dataset_type != "ITEMS":
+        raise InvalidInputException(f"Field {name} is {'textual' if textual else 'an itemName'}; such fields are "
+                                    f"allowed in Items schemas only.")
+    return Field(name, kind, "null" in members, categorical, textual, item_name)
 
 
 def _check_names(fields: tuple[Field, ...]) -> None:
@@ -182,6 +185,8 @@ def _check_metadata(schema: DatasetSchema) -> None:
                                     f"{', '.join(REQUIRED[schema.dataset_type])}.")
     if sum(field.textual for field in schema.fields) > 1:
         raise InvalidInputException("An Items schema can have only one textual field.")
+    if sum(field.item_name for field in schema.fields) > 1:
+        raise InvalidInputException("An Items schema can have only one itemName field.")
 
 
 def _check_domain(schema: DatasetSchema, domain: str) -> None:

@@ -15,7 +15,7 @@ from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, parse_schem
 from emulator.exploration import ItemStats
 from emulator.recipes import context as context_lifts
 from emulator.recipes import metrics, registry, tuning
-from emulator.recipes.base import TrainingBudget
+from emulator.recipes.base import TrainingBudget, UnusableData
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
 from emulator.store.arns import name_of, sibling_dataset_arn
 from service_model import recipes as catalogue
@@ -197,7 +197,7 @@ def _records(conn: sqlite3.Connection, dataset: str, dataset_type: str, columns:
 
 def _kind(field: Field) -> str | None:
     """How a model encodes a metadata column; None for a plain (non-categorical) string, which only filters use."""
-    if field.textual:
+    if field.textual or field.item_name:
         return TEXTUAL
     if field.categorical or field.type == "boolean":
         return CATEGORICAL
@@ -206,4 +206,8 @@ def _kind(field: Field) -> str | None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
-    print(json.dumps(run_training(TrainingRequest(**json.loads(sys.stdin.read())))))
+    try:
+        outcome = run_training(TrainingRequest(**json.loads(sys.stdin.read())))
+    except UnusableData as problem:
+        outcome = {"failure": str(problem)}
+    print(json.dumps(outcome))

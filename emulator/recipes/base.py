@@ -23,6 +23,11 @@ class TrainingBudget:
     threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
 
 
+class UnusableData(ValueError):
+    """The data cannot train this recipe (a dataset or field it needs is missing); the message says why and
+    becomes the solution version's failureReason."""
+
+
 def no_log(message: str) -> None:
     pass
 

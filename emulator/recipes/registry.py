@@ -11,6 +11,7 @@ from emulator.recipes.hrnn import (HierarchicalRNN, HierarchicalRNNColdstart, Hi
 from emulator.recipes.next_best_action import NextBestAction
 from emulator.recipes.popularity import Popularity
 from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity
+from emulator.recipes.semantic_similarity import SemanticSimilarity
 from emulator.recipes.similar_items import SimilarItems
 from emulator.recipes.sims import Sims
 from emulator.recipes.trending import TrendingNow
@@ -26,6 +27,7 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-personalized-ranking-v2": SequenceModelV2,
     "aws-sims": Sims,
     "aws-similar-items": SimilarItems,
+    "aws-semantic-similarity": SemanticSimilarity,
     "aws-trending-now": TrendingNow,
     "aws-item-affinity": ItemAffinity,
     "aws-item-attribute-affinity": ItemAttributeAffinity,

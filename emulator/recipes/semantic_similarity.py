@@ -1,0 +1,95 @@
+"""aws-semantic-similarity: related items by what their names and descriptions say, not by who took them.
+spec: recipes-and-models.md §5.17
+
+Each item's text (its textual Items columns, the item name among them) becomes lower-cased word unigrams and
+bigrams hashed into BUCKETS columns, TF-IDF weighted and L2-normalised; a truncated SVD reduces that to at most
+WIDTH dimensions (latent semantic analysis: words that share contexts share directions), and neighbours are
+the cosine. No pretrained language model is available offline, so paraphrases without shared words are found
+only through the words their contexts share. Items without text come after, by popularity, as do all items for
+an unknown query item."""
+
+import re
+import zlib
+from collections.abc import Callable
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.linalg import svds
+
+from emulator.recipes.base import Recommender, UnusableData, no_log
+from emulator.recipes.data import TEXTUAL, Interactions
+from emulator.recipes.similar_items import _unit_rows
+
+BUCKETS = 2 ** 14
+WIDTH = 128
+NO_QUERY = np.full(1, -1, dtype=np.int64)
+
+
+class SemanticSimilarity(Recommender):
+    recipe = "aws-semantic-similarity"
+    returns_scores = False   # served as the other related-items recipes are
+
+    def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
+        columns = [name for name, kind in (train.items.kinds.items() if train.items is not None else ())
+                   if kind == TEXTUAL]
+        if not columns:
+            raise UnusableData("Create failed. aws-semantic-similarity needs an Items dataset with a textual field "
+                               "(and an itemName field); the dataset group has none.")
+        texts = [" ".join(str(value) for value in values if value) for values in
+                 zip(*(train.items.columns[name] for name in columns))]
+        self.state["embeddings"] = _unit_rows(_reduced(_tf_idf(texts), WIDTH, self.seed))
+        counts = np.bincount(train.item_index, minlength=train.n_items).astype(np.float64)
+        self.state["popularity"] = counts / max(counts.max(initial=0.0), 1.0)
+        self._remember_ids(train)
+        log(f"{int(self.state['embeddings'].any(axis=1).sum())} of {train.n_items} items embedded from "
+            f"{', '.join(columns)}; width {self.state['embeddings'].shape[1]}")
+
+    def initial_state(self, user: int | None) -> np.ndarray:
+        return NO_QUERY
+
+    def advance(self, state: np.ndarray, item: int) -> np.ndarray:
+        return np.full(1, item, dtype=np.int64)
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        """Items with text by cosine to the query item; below them the others by popularity; everything by
+        popularity for a query without text or none; never the query itself."""
+        embeddings = self.state["embeddings"]
+        scores = self.state["popularity"] - 4.0
+        query = int(state[0])
+        if not 0 <= query < len(embeddings):
+            return scores
+        if embeddings[query].any():
+            scores = np.where(embeddings.any(axis=1), embeddings @ embeddings[query], scores)
+        scores = scores.astype(np.float64)
+        scores[query] = -np.inf
+        return scores
+
+
+def _terms(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return words + [f"{first} {second}" for first, second in zip(words, words[1:])]
+
+
+def _tf_idf(texts: list[str]) -> csr_matrix:
+    """(items, BUCKETS) hashed unigram and bigram TF-IDF, rows of length 1 (zero for an item without text)."""
+    rows, columns = [], []
+    for row, text in enumerate(texts):
+        buckets = [zlib.crc32(term.encode()) % BUCKETS for term in _terms(text)]
+        rows.extend([row] * len(buckets))
+        columns.extend(buckets)
+    counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=(len(texts), BUCKETS))
+    counts.sum_duplicates()
+    holding = np.bincount(counts.indices, minlength=BUCKETS)
+    weighted = counts.multiply(np.log((1.0 + len(texts)) / (1.0 + holding))[None, :].astype(np.float32)).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    return csr_matrix(weighted.multiply(1.0 / np.maximum(norms, 1e-12)[:, None]))
+
+
+def _reduced(matrix: csr_matrix, width: int, seed: int) -> np.ndarray:
+    """(items, <= width) the rows projected on the matrix's main directions, scaled by their strengths."""
+    rank = min(width, min(matrix.shape) - 1, matrix.nnz)
+    if rank < 1:
+        return matrix.toarray().astype(np.float32)
+    start = np.random.default_rng(seed).standard_normal(min(matrix.shape))
+    left, strengths, _ = svds(matrix.astype(np.float64), k=rank, v0=start)
+    return (left * strengths[None, :]).astype(np.float32)
