@@ -31,28 +31,18 @@ ID_DROPOUT = 0.15         # share of the items whose id embedding is dropped at 
 BATCH_USERS = 512   # users stepped together when states are built in bulk
 
 
-class SequenceModel(nn.Module):
-    """The item tower (spec §2.3: an id embedding plus, with Items metadata, a linear map of the item's encoded
-    metadata; the id part dropped for a share `id_dropout` of the items at each training step so that the
-    metadata part learns to stand in for it), one GRU layer over the tower's vectors, a linear map from the state
-    into item space, and a per-item bias (the id part starts at log-popularity; with metadata, a metadata part too).
-    Input and output share the tower (tied embeddings). With Users metadata, a user's state starts from their
-    profile, h0 = tanh(W·profile + b) (spec §2.4); without, from zero."""
+class ItemTower(nn.Module):
+    """spec §2.3: each item's vector is an id embedding plus, with Items metadata, a linear map of the item's
+    encoded metadata; the id part dropped for a share `id_dropout` of the items at each training step so that
+    the metadata part learns to stand in for it. Each item also has a bias (the id part starts at
+    log-popularity; with metadata, a metadata part too)."""
 
     def __init__(self, n_items: int, width: int, item_bias: torch.Tensor, features: torch.Tensor | None = None,
-                 id_dropout: float = ID_DROPOUT, profiles: csr_matrix | None = None) -> None:
+                 id_dropout: float = ID_DROPOUT) -> None:
         super().__init__()
         self.id_dropout = id_dropout
         self.items = nn.Embedding(n_items, width)
         nn.init.normal_(self.items.weight, std=0.05)
-        self.gru = nn.GRU(width, width, batch_first=True)
-        self.out = nn.Linear(width, width)
-        self.dropout = nn.Dropout(0.2)
-        self.profiles = profiles   # (n_users, features) encoded Users records, or None without them
-        if profiles is not None:
-            self.profile = nn.Linear(profiles.shape[1], width)
-            nn.init.normal_(self.profile.weight, std=0.05)
-            nn.init.zeros_(self.profile.bias)
         self.features = features   # sparse (n_items, features), or None without metadata
         if features is None:
             self.bias = nn.Parameter(item_bias.clone())
@@ -64,7 +54,7 @@ class SequenceModel(nn.Module):
         nn.init.constant_(self.meta_bias.bias, float(item_bias.mean()))
         self.bias = nn.Parameter(item_bias - item_bias.mean())
 
-    def tower(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(n_items, width) item vectors and (n_items,) biases; in training, ids dropped for a share of items."""
         if self.features is None:
             return self.items.weight, self.bias
@@ -74,6 +64,43 @@ class SequenceModel(nn.Module):
         vectors = self.items.weight * keep + torch.sparse.mm(self.features, self.meta.weight.T)
         biases = self.bias * keep[:, 0] + torch.sparse.mm(self.features, self.meta_bias.weight.T)[:, 0]
         return vectors, biases + self.meta_bias.bias
+
+    def folded(self, unseen: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors and biases serving uses, in eval mode; `unseen` items (aws-hrnn-coldstart's cold items)
+        keep only their metadata part, or, without metadata, become a typical item."""
+        with torch.no_grad():
+            vectors, biases = self()
+            if unseen is not None and self.features is not None:
+                gone = torch.from_numpy(unseen)
+                vectors = vectors - self.items.weight * gone[:, None].float()
+                biases = biases - self.bias * gone.float()
+            elif unseen is not None and not unseen.all():
+                gone = torch.from_numpy(unseen)
+                vectors = vectors * (~gone)[:, None].float()
+                biases = torch.where(gone, biases[~gone].mean(), biases)
+        return as_array(vectors), as_array(biases)
+
+
+class SequenceModel(nn.Module):
+    """The item tower, one GRU layer over the tower's vectors, and a linear map from the state into item space.
+    Input and output share the tower (tied embeddings). With Users metadata, a user's state starts from their
+    profile, h0 = tanh(W·profile + b) (spec §2.4); without, from zero."""
+
+    def __init__(self, n_items: int, width: int, item_bias: torch.Tensor, features: torch.Tensor | None = None,
+                 id_dropout: float = ID_DROPOUT, profiles: csr_matrix | None = None) -> None:
+        super().__init__()
+        self.item_tower = ItemTower(n_items, width, item_bias, features, id_dropout)
+        self.gru = nn.GRU(width, width, batch_first=True)
+        self.out = nn.Linear(width, width)
+        self.dropout = nn.Dropout(0.2)
+        self.profiles = profiles   # (n_users, features) encoded Users records, or None without them
+        if profiles is not None:
+            self.profile = nn.Linear(profiles.shape[1], width)
+            nn.init.normal_(self.profile.weight, std=0.05)
+            nn.init.zeros_(self.profile.bias)
+
+    def tower(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.item_tower()
 
     def start(self, users: torch.Tensor) -> torch.Tensor:
         """(lanes,) user indices (-1: none) -> (lanes, width) states before any event."""
@@ -255,27 +282,15 @@ class SessionGRU(Recommender):
         return torch.from_numpy(encoded).to_sparse() if encoded.any() else None
 
     def _export(self, model: SequenceModel, unseen: np.ndarray | None) -> None:
-        """The weights serving needs, the item tower folded into one vector and bias per item; `unseen` items
-        (aws-hrnn-coldstart's cold items) keep only their metadata part."""
-        def array(tensor: torch.Tensor) -> np.ndarray:
-            return tensor.detach().numpy().astype(np.float32).copy()
+        """The weights serving needs, the item tower folded into one vector and bias per item."""
         model.eval()
-        with torch.no_grad():
-            vectors, biases = model.tower()
-            if unseen is not None and model.features is not None:
-                gone = torch.from_numpy(unseen)
-                vectors = vectors - model.items.weight * gone[:, None].float()
-                biases = biases - model.bias * gone.float()
-            elif unseen is not None and not unseen.all():   # no metadata: every unseen item is a typical item
-                gone = torch.from_numpy(unseen)
-                vectors = vectors * (~gone)[:, None].float()
-                biases = torch.where(gone, biases[~gone].mean(), biases)
+        vectors, biases = model.item_tower.folded(unseen)
         if model.profiles is not None:
-            self.state.update(profile_weight=array(model.profile.weight), profile_bias=array(model.profile.bias))
-        self.state.update(item_embeddings=array(vectors), item_bias=array(biases),
-                          weight_ih=array(model.gru.weight_ih_l0), weight_hh=array(model.gru.weight_hh_l0),
-                          bias_ih=array(model.gru.bias_ih_l0), bias_hh=array(model.gru.bias_hh_l0),
-                          out_weight=array(model.out.weight), out_bias=array(model.out.bias))
+            self.state.update(profile_weight=as_array(model.profile.weight), profile_bias=as_array(model.profile.bias))
+        self.state.update(item_embeddings=vectors, item_bias=biases,
+                          weight_ih=as_array(model.gru.weight_ih_l0), weight_hh=as_array(model.gru.weight_hh_l0),
+                          bias_ih=as_array(model.gru.bias_ih_l0), bias_hh=as_array(model.gru.bias_hh_l0),
+                          out_weight=as_array(model.out.weight), out_bias=as_array(model.out.bias))
 
     def _validate(self, validation: list[TestUser], n_items: int) -> float:
         """NDCG@25 of the validation users through the serving path, as GetSolutionMetrics computes it."""
@@ -402,6 +417,10 @@ class Windows:
             if time.monotonic() >= deadline:
                 break
         return total / max(mass, 1e-6)
+
+
+def as_array(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().numpy().astype(np.float32).copy()
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

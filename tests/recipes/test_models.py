@@ -44,8 +44,8 @@ def torch_twin(model) -> SequenceModel:
     n_items, width = model.state["item_embeddings"].shape
     twin = SequenceModel(n_items, width, torch.zeros(n_items))
     with torch.no_grad():
-        twin.items.weight.copy_(torch.from_numpy(model.state["item_embeddings"]))
-        twin.bias.copy_(torch.from_numpy(model.state["item_bias"]))
+        twin.item_tower.items.weight.copy_(torch.from_numpy(model.state["item_embeddings"]))
+        twin.item_tower.bias.copy_(torch.from_numpy(model.state["item_bias"]))
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(twin.gru, f"{name}_l0").copy_(torch.from_numpy(model.state[name]))
         twin.out.weight.copy_(torch.from_numpy(model.state["out_weight"]))
