@@ -47,7 +47,7 @@ class Emulator:
         self.auto_training = AutoTraining(self)
         self.training_slots = threading.Semaphore(settings.training_processes)   # trainings queue behind these
         self.flask = _personalize_app(self)
-        self.wsgi = make_gate(self.flask.wsgi_app, _moto_app())
+        self.wsgi = make_gate(dispatch.wsgi_app(self, self.flask.wsgi_app), _moto_app())
 
     def start(self) -> "Emulator":
         self.worker.start()
@@ -80,8 +80,11 @@ def _personalize_app(env: Emulator) -> Flask:
     app.config["EMULATOR"] = env
     app.register_blueprint(internal.blueprint)
 
-    def view(**_):
-        return dispatch.handle(env, request)
+    def view(**_):   # the routes dispatch.wsgi_app does not match exactly (an escaped path, say) still answer
+        status, headers, body = dispatch.handle(env, dispatch.Call(
+            request.method, request.path, request.headers.get("X-Amz-Target"), request.get_data(),
+            request.environ.get("emulator.region")))
+        return body, status, headers
 
     app.add_url_rule("/", "control_plane", view, methods=["POST"])
     for number, (method, path) in enumerate(sorted(routing.PATHS)):
