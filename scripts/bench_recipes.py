@@ -33,8 +33,8 @@ from emulator.recipes.data import CATEGORICAL, NUMERICAL, Interactions, Metadata
 from service_model.recipes import default_hyperparameters
 
 DEFAULT_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
-RECIPES = ("aws-popularity-count", "aws-user-personalization", "aws-hrnn", "aws-hrnn-metadata", "aws-sims",
-           "aws-similar-items", "aws-trending-now", "aws-item-affinity")
+RECIPES = ("aws-popularity-count", "aws-user-personalization", "aws-user-personalization-v2", "aws-hrnn",
+           "aws-hrnn-metadata", "aws-sims", "aws-similar-items", "aws-trending-now", "aws-item-affinity")
 NDCG, PRECISION = "normalized_discounted_cumulative_gain_at_10", "precision_at_10"
 VALIDATION_SHARE = 0.2     # of the training users, for tuning the baselines ...
 VALIDATION_ROUNDS = 2      # ... in this many random splits, averaged (one split of ~170 users is noisy)

@@ -144,8 +144,8 @@ class SessionGRU(Recommender):
         kept = train.with_history_lengths_within(self.hyperparameter("min_user_history_length_percentile", float),
                                                  self.hyperparameter("max_user_history_length_percentile", float))
         rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
-        windows = Windows(rest, bptt, _recency_weights(rest) if recency else None)
-        model = SequenceModel(train.n_items, width, _log_popularity(rest, recent_only=recency), self._features(train),
+        windows = Windows(rest, bptt, recency_weights(rest) if recency else None)
+        model = SequenceModel(train.n_items, width, log_popularity(rest, recent_only=recency), self._features(train),
                               self.id_dropout, self._learn_profiles(train))
         unseen = np.bincount(rest.item_index, minlength=train.n_items) == 0 if self.cold_ids_zeroed else None
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if width >= 200 else 2e-3)
@@ -189,14 +189,7 @@ class SessionGRU(Recommender):
         """New items join the catalogue with the mean embedding and bias of the known items (the prior of an item
         the model has not learned), then every user's state is rebuilt from the whole history.
         spec: personalize-behavior.md §3.10 (trainingMode UPDATE)"""
-        known = {item: index for index, item in enumerate(self.item_ids.tolist())}
-        old = np.array([known.get(item, -1) for item in full.item_ids.tolist()])
-        for key in ("item_embeddings", "item_bias"):
-            values = self.state[key]
-            grown = np.repeat(values.mean(axis=0, keepdims=True), len(old), axis=0)
-            grown[old >= 0] = values[old[old >= 0]]
-            self.state[key] = grown.astype(np.float32)
-        self._remember_ids(full)
+        grow_items(self, full)
         self.build_user_states(full)
 
     @property
@@ -274,12 +267,7 @@ class SessionGRU(Recommender):
         return np.tanh(features @ self.state["profile_weight"].T + self.state["profile_bias"]).astype(np.float32)
 
     def _features(self, train: Interactions) -> torch.Tensor | None:
-        """The encoded Items metadata as a sparse (n_items, features) tensor; None for a recipe that does not
-        read metadata, or when there is none (spec §2.2)."""
-        if not self.uses_metadata or train.items is None:
-            return None
-        encoded = train.items.encode()
-        return torch.from_numpy(encoded).to_sparse() if encoded.any() else None
+        return item_features(train) if self.uses_metadata else None
 
     def _export(self, model: SequenceModel, unseen: np.ndarray | None) -> None:
         """The weights serving needs, the item tower folded into one vector and bias per item."""
@@ -319,19 +307,6 @@ class HierarchicalRNNColdstart(HierarchicalRNNMetadata):
     metadata alone; cold items also enter lists through exploration. spec §5.14"""
     recipe = "aws-hrnn-coldstart"
     cold_ids_zeroed = True
-
-
-class SequenceModelV2(SessionGRU):
-    """aws-user-personalization-v2 and aws-personalized-ranking-v2. The service trains a transformer; the emulator
-    trains the same session GRU, which on small data beats a quick transformer (spec §5.2, caveat), with
-    apply_recency_bias in the role of recency_mask. What v2 changes at serving (reasons, fixed exploration,
-    metadata always allowed) lives in recommending."""
-    recipe = "aws-user-personalization-v2"
-    DEFAULTS: ClassVar[dict[str, str]] = {**DEFAULTS, "apply_recency_bias": "true"}
-
-    def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
-        self.hyperparameters["recency_mask"] = self.hyperparameters["apply_recency_bias"]
-        super().fit(train, log)
 
 
 class Windows:
@@ -419,6 +394,27 @@ class Windows:
         return total / max(mass, 1e-6)
 
 
+def item_features(train: Interactions) -> torch.Tensor | None:
+    """The encoded Items metadata as a sparse (n_items, features) tensor; None when there is none (spec §2.2)."""
+    if train.items is None:
+        return None
+    encoded = train.items.encode()
+    return torch.from_numpy(encoded).to_sparse() if encoded.any() else None
+
+
+def grow_items(model: Recommender, full: Interactions) -> None:
+    """The model's item tower over full's items: items it knows keep their vector and bias, new ones get the mean
+    of the known ones; the id maps become full's."""
+    known = {item: index for index, item in enumerate(model.item_ids.tolist())}
+    old = np.array([known.get(item, -1) for item in full.item_ids.tolist()])
+    for key in ("item_embeddings", "item_bias"):
+        values = model.state[key]
+        grown = np.repeat(values.mean(axis=0, keepdims=True), len(old), axis=0)
+        grown[old >= 0] = values[old[old >= 0]]
+        model.state[key] = grown.astype(np.float32)
+    model._remember_ids(full)
+
+
 def as_array(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().numpy().astype(np.float32).copy()
 
@@ -427,14 +423,14 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _recency_weights(train: Interactions) -> Callable[[np.ndarray], np.ndarray]:
+def recency_weights(train: Interactions) -> Callable[[np.ndarray], np.ndarray]:
     """spec §2.4 recency_mask: target weight max(0.1, 0.5^((T - t) / tau)), tau a quarter of the time span."""
     latest = int(train.timestamp.max(initial=0))
     tau = max(float(np.ptp(train.timestamp)) if train.n_interactions else 0.0, 1.0) / 4
     return lambda stamps: np.maximum(0.1, 0.5 ** ((latest - stamps) / tau)).astype(np.float32)
 
 
-def _log_popularity(train: Interactions, recent_only: bool) -> torch.Tensor:
+def log_popularity(train: Interactions, recent_only: bool) -> torch.Tensor:
     """Smoothed log-frequency of each item; with recent_only, of the most recent quarter of the data."""
     stamps, items = train.timestamp, train.item_index
     if recent_only and stamps.size:

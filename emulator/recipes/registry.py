@@ -6,14 +6,14 @@ import numpy as np
 
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.deep import DeepFM, FeedForward
-from emulator.recipes.hrnn import (HierarchicalRNN, HierarchicalRNNColdstart, HierarchicalRNNMetadata,
-                                   SequenceModelV2, SessionGRU)
+from emulator.recipes.hrnn import HierarchicalRNN, HierarchicalRNNColdstart, HierarchicalRNNMetadata, SessionGRU
 from emulator.recipes.next_best_action import NextBestAction
 from emulator.recipes.popularity import Popularity
 from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity
 from emulator.recipes.semantic_similarity import SemanticSimilarity
 from emulator.recipes.similar_items import SimilarItems
 from emulator.recipes.sims import Sims
+from emulator.recipes.transformer import Transformer
 from emulator.recipes.trending import TrendingNow
 
 MODELS: dict[str, type[Recommender]] = {
@@ -23,8 +23,8 @@ MODELS: dict[str, type[Recommender]] = {
     "aws-hrnn-metadata": HierarchicalRNNMetadata,
     "aws-hrnn-coldstart": HierarchicalRNNColdstart,
     "aws-personalized-ranking": SessionGRU,   # the same model, its scores limited to the input list (spec §5.3)
-    "aws-user-personalization-v2": SequenceModelV2,
-    "aws-personalized-ranking-v2": SequenceModelV2,
+    "aws-user-personalization-v2": Transformer,
+    "aws-personalized-ranking-v2": Transformer,
     "aws-sims": Sims,
     "aws-similar-items": SimilarItems,
     "aws-semantic-similarity": SemanticSimilarity,
