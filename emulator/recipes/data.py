@@ -1,6 +1,7 @@
 """Interactions of one dataset group as arrays with id maps, the Items records aligned to them, and the
 held-out splits of the metrics."""
 
+import json
 import math
 import re
 from collections import Counter
@@ -234,20 +235,30 @@ def _number_equals(cell, wanted: str) -> bool:
 @dataclass
 class Encoding:
     """What encoding a Metadata learns from its records, per column: the vocabulary (categorical, textual) with
-    the inverse document frequencies (textual), or the mean and spread (numerical). JSON-able, to be saved
-    with a model and to encode records that arrive after training."""
+    the inverse document frequencies (textual), or the mean and spread (numerical); and each column's kind.
+    Saved with a model (as JSON), to encode records that arrive after training the same way."""
     columns: dict[str, dict]
+    kinds: dict[str, str]
 
     @classmethod
     def learn(cls, metadata: Metadata) -> "Encoding":
         learners = {CATEGORICAL: _learn_vocabulary, NUMERICAL: _learn_spread, TEXTUAL: _learn_idf}
-        return cls({name: learners[metadata.kinds[name]](values) for name, values in metadata.columns.items()})
+        return cls({name: learners[metadata.kinds[name]](values) for name, values in metadata.columns.items()},
+                   dict(metadata.kinds))
 
-    def record(self, fields: Mapping[str, object], kinds: Mapping[str, str]) -> np.ndarray:
+    def to_json(self) -> str:
+        return json.dumps({"columns": self.columns, "kinds": self.kinds})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Encoding":
+        found = json.loads(text)
+        return cls(found["columns"], found["kinds"])
+
+    def record(self, fields: Mapping[str, object]) -> np.ndarray:
         """(features,) one record's encoding; fields are matched to columns case-insensitively."""
         given = {str(name).upper(): value for name, value in fields.items()}
         single = Metadata(np.array(["record"]), {name: [given.get(name.upper())] for name in self.columns},
-                          {name: kinds[name] for name in self.columns})
+                          {name: self.kinds[name] for name in self.columns})
         return single.encode(self)[0]
 
 

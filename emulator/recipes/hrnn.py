@@ -3,7 +3,6 @@ time-ordered items, tied item embeddings, a per-item bias, full-softmax cross-en
 spec: recipes-and-models.md §2.4, §5.1, §5.12. Training is torch; serving runs the same cell in numpy."""
 
 import heapq
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
@@ -79,6 +78,13 @@ class ItemTower(nn.Module):
                 vectors = vectors * (~gone)[:, None].float()
                 biases = torch.where(gone, biases[~gone].mean(), biases)
         return as_array(vectors), as_array(biases)
+
+    def metadata_part(self) -> dict[str, np.ndarray]:
+        """The weights that place an item by its encoded metadata alone (none without metadata)."""
+        if self.features is None:
+            return {}
+        return {"meta_weight": as_array(self.meta.weight), "meta_bias_weight": as_array(self.meta_bias.weight[0]),
+                "meta_bias_bias": as_array(self.meta_bias.bias)}
 
 
 class SequenceModel(nn.Module):
@@ -207,8 +213,7 @@ class SessionGRU(Recommender):
         without one, from the state of a user without a record (zero when the model has no profile layer)."""
         if "profile_weight" not in self.state:
             return np.zeros(self.width, dtype=np.float32)
-        encoding = json.loads(str(self.state["profile_encoding"]))
-        features = Encoding(encoding["columns"]).record(profile or {}, encoding["kinds"])
+        features = Encoding.from_json(str(self.state["profile_encoding"])).record(profile or {})
         return self._profile_layer(features[None, :])[0]
 
     @property
@@ -240,9 +245,7 @@ class SessionGRU(Recommender):
         self.state.pop("profile_encoding", None)
         if not self.uses_metadata or train.users is None or not train.users.kinds:
             return None
-        encoding = Encoding.learn(train.users)
-        self.state["profile_encoding"] = np.str_(json.dumps({"columns": encoding.columns,
-                                                             "kinds": train.users.kinds}))
+        self.state["profile_encoding"] = np.str_(Encoding.learn(train.users).to_json())
         self._encode_profiles(train)
         return self._profiles
 
@@ -250,8 +253,8 @@ class SessionGRU(Recommender):
         """self._profiles: (n_users, features) CSR of data's Users records in the learned encoding, or None."""
         self._profiles = None
         if "profile_encoding" in self.state and data.users is not None:
-            encoding = json.loads(str(self.state["profile_encoding"]))
-            self._profiles = csr_matrix(data.users.encode(Encoding(encoding["columns"])))
+            encoding = Encoding.from_json(str(self.state["profile_encoding"]))
+            self._profiles = csr_matrix(data.users.encode(encoding))
 
     def _starts(self, users: np.ndarray) -> np.ndarray:
         """(len(users), width) the states before any event of these user indices (-1: a user without a record)."""
@@ -267,12 +270,13 @@ class SessionGRU(Recommender):
         return np.tanh(features @ self.state["profile_weight"].T + self.state["profile_bias"]).astype(np.float32)
 
     def _features(self, train: Interactions) -> torch.Tensor | None:
-        return item_features(train) if self.uses_metadata else None
+        return item_features(self, train) if self.uses_metadata else None
 
     def _export(self, model: SequenceModel, unseen: np.ndarray | None) -> None:
         """The weights serving needs, the item tower folded into one vector and bias per item."""
         model.eval()
         vectors, biases = model.item_tower.folded(unseen)
+        self.state.update(model.item_tower.metadata_part())
         if model.profiles is not None:
             self.state.update(profile_weight=as_array(model.profile.weight), profile_bias=as_array(model.profile.bias))
         self.state.update(item_embeddings=vectors, item_bias=biases,
@@ -394,24 +398,38 @@ class Windows:
         return total / max(mass, 1e-6)
 
 
-def item_features(train: Interactions) -> torch.Tensor | None:
-    """The encoded Items metadata as a sparse (n_items, features) tensor; None when there is none (spec §2.2)."""
+def item_features(model: Recommender, train: Interactions) -> torch.Tensor | None:
+    """The encoded Items metadata as a sparse (n_items, features) tensor, its encoding kept in the model's state
+    for items that arrive later; None when there is none (spec §2.2)."""
+    model.state.pop("item_encoding", None)
     if train.items is None:
         return None
-    encoded = train.items.encode()
-    return torch.from_numpy(encoded).to_sparse() if encoded.any() else None
+    encoding = Encoding.learn(train.items)
+    encoded = train.items.encode(encoding)
+    if not encoded.any():
+        return None
+    model.state["item_encoding"] = np.str_(encoding.to_json())
+    return torch.from_numpy(encoded).to_sparse()
 
 
 def grow_items(model: Recommender, full: Interactions) -> None:
-    """The model's item tower over full's items: items it knows keep their vector and bias, new ones get the mean
-    of the known ones; the id maps become full's."""
+    """The model's item tower over full's items: items it knows keep their vector and bias; new ones get their
+    metadata part (spec §2.6: E_id = 0 for items unseen in training) when the tower has one and they have an
+    Items record, else the mean of the known ones; the id maps become full's."""
     known = {item: index for index, item in enumerate(model.item_ids.tolist())}
-    old = np.array([known.get(item, -1) for item in full.item_ids.tolist()])
+    old = np.array([known.get(item, -1) for item in full.item_ids.tolist()], dtype=np.int64)
+    grown = {}
     for key in ("item_embeddings", "item_bias"):
         values = model.state[key]
-        grown = np.repeat(values.mean(axis=0, keepdims=True), len(old), axis=0)
-        grown[old >= 0] = values[old[old >= 0]]
-        model.state[key] = grown.astype(np.float32)
+        grown[key] = np.repeat(values.mean(axis=0, keepdims=True), len(old), axis=0)
+        grown[key][old >= 0] = values[old[old >= 0]]
+    state = model.state
+    if "item_encoding" in state and "meta_weight" in state and full.items is not None:
+        new = (old < 0) & full.items.present
+        features = full.items.encode(Encoding.from_json(str(state["item_encoding"])))[new]
+        grown["item_embeddings"][new] = features @ state["meta_weight"].T
+        grown["item_bias"][new] = features @ state["meta_bias_weight"] + state["meta_bias_bias"]
+    model.state.update({key: values.astype(np.float32) for key, values in grown.items()})
     model._remember_ids(full)
 
 

@@ -84,7 +84,7 @@ class Transformer(Recommender):
         length = LONG_LENGTH if np.median(counts[counts > 0]) > LONG_MEDIAN else LENGTH
         inputs, targets, weights = _sequences(rest, length, recency_weights(rest) if recency else None)
         model = CausalTransformer(train.n_items, length, log_popularity(rest, recent_only=recency),
-                                  item_features(train))
+                                  item_features(self, train))
         optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
         # batches small enough for MIN_UPDATES steps per pass where the data allows, and for the memory
         batch = int(np.clip(min(len(inputs) // MIN_UPDATES, LOGITS_PER_BATCH // (length * max(train.n_items, 1))),
@@ -149,6 +149,7 @@ class Transformer(Recommender):
     def _export(self, model: CausalTransformer) -> None:
         model.eval()
         vectors, biases = model.item_tower.folded(None)
+        self.state.update(model.item_tower.metadata_part())
         blocks = {f"block{number}.{name}": as_array(tensor) for number, layer in enumerate(model.blocks.layers)
                   for name, tensor in layer.state_dict().items()}
         self.state.update(item_embeddings=vectors, item_bias=biases, positions=as_array(model.positions.weight),

@@ -13,12 +13,13 @@ FAST = TrainingBudget(max_epochs=4, seconds=60, threads=1)
 COLD = 4   # items of each taste only in the Items dataset
 
 
-def two_tastes_with_genres(users: int = 80, per_user: int = 24, seed: int = 5, genres: bool = True) -> Interactions:
-    """Users walk through comedies (a0..a11) or dramas (b0..b11); a-new0..3 and b-new0..3 are Items records
-    of each genre that nobody has interacted with."""
+def two_tastes_with_genres(users: int = 80, per_user: int = 24, seed: int = 5, genres: bool = True,
+                           cold: bool = True) -> Interactions:
+    """Users walk through comedies (a0..a11) or dramas (b0..b11); with `cold`, a-new0..3 and b-new0..3 are Items
+    records of each genre that nobody has interacted with."""
     records = {f"{group}{suffix}": {"GENRE": genre}
                for group, genre in (("a", "comedy"), ("b", "drama"))
-               for suffix in [*map(str, range(GROUP)), *(f"-new{n}" for n in range(COLD))]}
+               for suffix in [*map(str, range(GROUP)), *(f"-new{n}" for n in range(COLD) if cold)]}
     items = Metadata.from_records(records, {"GENRE": CATEGORICAL}) if genres else None
     extra = [] if genres else list(records)
     return Interactions.from_columns(*zip(*two_tastes_rows(users, per_user, seed)), extra_items=extra, items=items)
@@ -73,3 +74,14 @@ def test_aws_hrnn_does_not_read_item_metadata():
         model.fit(data)
         scores.append(scores_after(model, data, ["a0", "a1"]))
     assert scores[0] == scores[1]
+
+
+def test_update_places_the_items_new_since_training_by_their_metadata():
+    model = registry.build("aws-hrnn-metadata", SMALL, seed=3, budget=FAST)
+    model.fit(two_tastes_with_genres(cold=False))
+    full = two_tastes_with_genres()
+    model.update(full)
+    for taste, other in (("a", "b"), ("b", "a")):
+        scores = scores_after(model, full, [f"{taste}{n}" for n in range(6)])
+        assert min(scores[f"{taste}-new{n}"] for n in range(COLD)) > max(scores[f"{other}-new{n}"]
+                                                                           for n in range(COLD))
