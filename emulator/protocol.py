@@ -2,6 +2,7 @@
 
 import functools
 import json
+from collections.abc import Callable
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
@@ -36,7 +37,7 @@ def respond(operation: OperationModel, result: dict | None, strict: bool = False
     shape = operation.output_shape
     if shape is None:
         return b""
-    output = _project(shape, result or {}, strict, _known_members(operation.service_model.service_name))
+    output = _projector(operation.service_model.service_name, shape.name, strict)(result or {})
     if strict:
         found = validation.violations(shape, output, patterns=False)
         if found:
@@ -68,21 +69,40 @@ def _known(shape: Shape, value):
     return value
 
 
-def _project(shape: Shape, value, strict: bool, known: frozenset):
+@functools.cache
+def _projector(service: str, shape_name: str, strict: bool) -> Callable:
+    """A function projecting a value onto the named shape, built once from the model: walking the shapes on
+    every response took 0.09 ms for 25 recommendations."""
+    shape = load(service).shape_for(shape_name)
     if shape.type_name == "structure":
+        return _structure_projector(service, shape, strict)
+    if shape.type_name in ("list", "map"):
+        element = _projector(service, (shape.member if shape.type_name == "list" else shape.value).name, strict)
+        if shape.type_name == "list":
+            return lambda value: [element(item) for item in value]
+        return lambda value: {key: element(item) for key, item in value.items()}
+    if shape.type_name == "timestamp":
+        return lambda value: round(float(value), 3)
+    return _same
+
+
+def _structure_projector(service: str, shape: Shape, strict: bool) -> Callable:
+    members = {name: _projector(service, member.name, strict) for name, member in shape.members.items()}
+    known = _known_members(service)
+
+    def project(value: dict) -> dict:
         projected = {}
         for name, member_value in value.items():
-            if name in shape.members and member_value is not None:
-                projected[name] = _project(shape.members[name], member_value, strict, known)
+            member = members.get(name)
+            if member is not None and member_value is not None:
+                projected[name] = member_value if member is _same else member(member_value)
             elif strict and name not in known:
                 raise ResponseShapeError(f"{name!r} is not a member of any shape (in {shape.name})")
         return projected
-    if shape.type_name == "list":
-        return [_project(shape.member, element, strict, known) for element in value]
-    if shape.type_name == "map":
-        return {key: _project(shape.value, element, strict, known) for key, element in value.items()}
-    if shape.type_name == "timestamp":
-        return round(float(value), 3)
+    return project
+
+
+def _same(value):
     return value
 
 
