@@ -60,6 +60,7 @@ class Emulator:
         with self.db.transaction() as conn:
             for table in ("jobs", "resources", "interactions", "records"):
                 conn.execute(f"DELETE FROM {table}")
+        self.store.changed()
         self.serving.clear()
         for artifact in self.settings.models_dir.glob("*.npz"):
             artifact.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ def _parsed(expression: str) -> Filter:
 
 def load(store, filter_arn: str, group_arn: str) -> Filter:
     """The ACTIVE filter of this dataset group that the ARN names."""
-    record = store.get("filter", filter_arn)
+    record = store.shared("filter", filter_arn)
     if record["status"] != lifecycle.ACTIVE:
         raise InvalidInputException(f"Filter {filter_arn} is {record['status']}; only ACTIVE filters can be used.")
     if record["datasetGroupArn"] != group_arn:

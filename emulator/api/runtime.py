@@ -77,10 +77,10 @@ def get_action_recommendations(ctx: RequestContext, *, campaign_arn: str | None 
 
 
 def _campaign(ctx: RequestContext, campaign_arn: str) -> Source:
-    campaign = ctx.store.get("campaign", campaign_arn)
+    campaign = ctx.store.shared("campaign", campaign_arn)
     if campaign["status"] != lifecycle.ACTIVE:
         raise ResourceNotFoundException(f"Campaign {campaign_arn} is {campaign['status']}, not ACTIVE.")
-    version = ctx.store.get("solution-version", campaign["solutionVersionArn"])
+    version = ctx.store.shared("solution-version", campaign["solutionVersionArn"])
     recipe_arn = version["recipeArn"]
     return Source(campaign_arn, version["solutionVersionArn"], catalogue.recipe_name(recipe_arn),
                   catalogue.recipe_type(recipe_arn), version["datasetGroupArn"], campaign.get("campaignConfig") or {},
@@ -88,7 +88,7 @@ def _campaign(ctx: RequestContext, campaign_arn: str) -> Source:
 
 
 def _recommender(ctx: RequestContext, recommender_arn: str) -> Source:
-    recommender = ctx.store.get("recommender", recommender_arn)
+    recommender = ctx.store.shared("recommender", recommender_arn)
     if recommender["status"] == lifecycle.INACTIVE:
         raise InvalidInputException(f"Recommender {recommender_arn} is stopped (INACTIVE); start it to get "
                                     "recommendations.")

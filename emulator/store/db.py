@@ -91,6 +91,9 @@ class Database:
         else:
             callback()
 
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "depth", 0) > 0
+
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self.connection().execute(sql, params)
 
