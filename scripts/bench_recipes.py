@@ -44,6 +44,7 @@ HIT_K, COLD_K = 10, 25
 NO_METADATA = " (no Items/Users)"
 COLD_CAVEATS = {"aws-hrnn-coldstart": "; model scores only: cold items also reach its lists through serving-time "
                                       "exploration, which this in-process benchmark does not run"}
+HISTORY_FED, NO_HISTORY = "their history fed", "no history, Users record only"
 METADATA_PAIRS = (("aws-user-personalization", "aws-user-personalization" + NO_METADATA),
                   ("aws-hrnn-metadata", "aws-hrnn"))
 
@@ -301,7 +302,8 @@ def recipe_rows(data: Interactions, train: Interactions, test_users: list[TestUs
             continue
         plain = name.endswith(NO_METADATA)
         model = build(name, seed)
-        seconds, peak = fitted(model, without_metadata(train) if plain else train, without_metadata(data) if plain else data)
+        seconds, peak = fitted(model, without_metadata(train) if plain else train,
+                               without_metadata(data) if plain else data)
         scores = evaluate(model, test_users, data.n_items, exclude)
         note = {"aws-trending-now": "trend_prediction_accuracy {trend_prediction_accuracy:.4f}",
                 "aws-item-affinity": "its segment metrics: hits@1% {hits_at_1_percent:.4f}, "
@@ -428,7 +430,7 @@ def verdict(passed: bool | None, text: str) -> str:
 
 def target_lines(rows: dict[str, Row], sims_hits: tuple[np.ndarray, np.ndarray],
                  knn_hits: tuple[np.ndarray, np.ndarray], cold: dict[str, float],
-                 by_split: dict[str, list[float]]) -> list[str]:
+                 by_split: dict[str, dict[str, list[float]]]) -> list[str]:
     ndcg = {name: row.scores.get(NDCG) for name, row in rows.items()}
     up = ndcg["aws-user-personalization"]
     lines = [verdict(up >= 1.5 * ndcg["aws-popularity-count"],
@@ -441,15 +443,16 @@ def target_lines(rows: dict[str, Row], sims_hits: tuple[np.ndarray, np.ndarray],
         lines.append(verdict(up >= ndcg[name], f"NDCG@10 user-personalization / {name} = {up / ndcg[name]:.2f}"
                                                f" ({up:.4f} vs {ndcg[name]:.4f}; target >= 1.00; "
                                                f"{_paired(rows['aws-user-personalization'], rows[name])})"))
-    for with_items, without in METADATA_PAIRS:
-        first, second = np.array(by_split[with_items]), np.array(by_split[without])
-        difference = first - second
-        error = difference.std(ddof=1) / np.sqrt(difference.size) if difference.size > 1 else float("nan")
-        lines.append(verdict(first.mean() >= second.mean(),
-                             f"cold (held-out) users, NDCG@10 {with_items} with Items / {without} = "
-                             f"{first.mean() / second.mean():.2f} (mean over {difference.size} splits, "
-                             f"{first.mean():.4f} vs {second.mean():.4f}, per-split difference "
-                             f"{difference.mean():+.4f} ± {error:.4f} s.e.; target >= 1.00)"))
+    for measure, by_name in by_split.items():
+        for with_items, without in METADATA_PAIRS:
+            first, second = np.array(by_name[with_items]), np.array(by_name[without])
+            difference = first - second
+            error = difference.std(ddof=1) / np.sqrt(difference.size) if difference.size > 1 else float("nan")
+            lines.append(verdict(first.mean() >= second.mean(),
+                                 f"cold (held-out) users, {measure}: NDCG@10 {with_items} with metadata / {without} "
+                                 f"= {first.mean() / second.mean():.2f} (mean over {difference.size} splits, "
+                                 f"{first.mean():.4f} vs {second.mean():.4f}, per-split difference "
+                                 f"{difference.mean():+.4f} ± {error:.4f} s.e.; target >= 1.00)"))
     for name in ("aws-similar-items", "aws-hrnn-coldstart"):
         if name not in cold:
             lines.append(verdict(None, f"{name} on cold items: not in emulator.recipes.registry"))
@@ -480,8 +483,8 @@ def quality(args: argparse.Namespace) -> None:
     train, test_users = data.split(seed=args.seed)
     print(f"MovieLens-100K ratings >= 4: {data.n_interactions} interactions, {data.n_users} users, {data.n_items} "
           f"items (u.item as the Items dataset: GENRES, YEAR; u.user as the Users dataset: AGE, GENDER, OCCUPATION); "
-          f"split seed {args.seed}: {len(test_users)} held-out (cold) users, the same split for every model; baselines tuned on {VALIDATION_SHARE:.0%} of the training "
-          f"users; {_load()}")
+          f"split seed {args.seed}: {len(test_users)} held-out (cold) users, the same split for every model; "
+          f"baselines tuned on {VALIDATION_SHARE:.0%} of the training users; {_load()}")
     print("History items MAY NOT be recommended (removed from every model's list)" if args.exclude_history else
           "History items MAY be recommended, for every model (the service's behaviour without a filter)")
     print(f"peak MB: the process's resident memory while fitting (before any model: {resident_mb():.0f} MB)")
@@ -503,28 +506,39 @@ def quality(args: argparse.Namespace) -> None:
     print()
     cold_lines, cold = cold_items(data, train, test_users, args.seed)
     print("\n".join(cold_lines))
-    by_split = metadata_splits(data, {row.name: row for row in rows}, args)
+    by_split = metadata_splits(data, models, args)
     print("\nTargets")
     print("\n".join(target_lines({row.name: row for row in rows + more_rows}, sims_hits, knn_hits, cold, by_split)))
 
 
-def metadata_splits(data: Interactions, rows: dict[str, Row], args: argparse.Namespace) -> dict[str, list[float]]:
-    """NDCG@10 of the models with and without Items on the table's split and args.splits - 1 more: one split's
-    ~94 held-out users cannot tell apart the small difference metadata makes."""
+def metadata_splits(data: Interactions, models: dict[str, Recommender], args: argparse.Namespace
+                    ) -> dict[str, dict[str, list[float]]]:
+    """NDCG@10 of the models with and without metadata on the table's split and args.splits - 1 more (one split's
+    ~94 held-out users cannot tell apart the small difference metadata makes), for the held-out users as the
+    table measures them (their older 90 % fed) and for the same users without any history (every item of theirs
+    relevant: all a model knows of them is their Users record, if it reads one). {measure: {model: per split}}"""
     names = [name for pair in METADATA_PAIRS for name in pair]
-    found = {name: [rows[name].scores[NDCG]] for name in names}
-    print(f"\nWith and without Items on {args.splits} splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
+    found = {HISTORY_FED: {name: [] for name in names}, NO_HISTORY: {name: [] for name in names}}
+    print(f"\nWith and without metadata on {args.splits} splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
           f"NDCG@10 of the held-out users:")
-    for seed in range(args.seed + 1, args.seed + args.splits):
+    for seed in range(args.seed, args.seed + args.splits):
         train, test_users = data.split(seed=seed)
+        unknown = [TestUser(test.user, test.history[:0], np.unique(np.r_[test.history, test.relevant]))
+                   for test in test_users]
         for name in names:
             plain = name.endswith(NO_METADATA)
-            model = build(name, seed)
-            fitted(model, without_metadata(train) if plain else train, without_metadata(data) if plain else data)
-            found[name].append(evaluate(model, test_users, data.n_items, args.exclude_history)[NDCG])
-    for name in names:
-        values = "".join(f"{value:>8.4f}" for value in found[name])
-        print(f"  {name:<38}{values}   mean {np.mean(found[name]):.4f}")
+            if seed == args.seed:
+                model = models[name]
+            else:
+                model = build(name, seed)
+                fitted(model, without_metadata(train) if plain else train, without_metadata(data) if plain else data)
+            found[HISTORY_FED][name].append(evaluate(model, test_users, data.n_items, args.exclude_history)[NDCG])
+            found[NO_HISTORY][name].append(evaluate(model, unknown, data.n_items, args.exclude_history)[NDCG])
+    for measure, by_name in found.items():
+        print(f"  {measure}:")
+        for name in names:
+            values = "".join(f"{value:>8.4f}" for value in by_name[name])
+            print(f"    {name:<38}{values}   mean {np.mean(by_name[name]):.4f}")
     return found
 
 

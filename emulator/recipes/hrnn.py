@@ -342,6 +342,9 @@ class Windows:
         weights[slot] = weigh(data.timestamp[order[step + 1]]) if weigh else 1.0
         self.inputs, self.targets, self.weights = (torch.from_numpy(a.reshape(total + 1, bptt))
                                                    for a in (inputs, targets, weights))
+        first = np.zeros(total + 1, dtype=bool)
+        first[self.first_window] = True
+        self.first = torch.from_numpy(first)   # windows that open a user's history
         self.blank = total
         self.lanes = int(np.clip(total // MIN_UPDATES, MIN_LANES, MAX_LANES))
 
@@ -374,25 +377,32 @@ class Windows:
         hidden = torch.zeros(1, self.lanes, model.gru.hidden_size)
         total, mass = 0.0, 0.0
         for chosen, fresh in zip(torch.from_numpy(windows), torch.from_numpy(reset)):
-            hidden = hidden * (~fresh).float()[None, :, None]   # detached: truncated BPTT
-            if model.profiles is not None:   # a lane's new user starts from their profile
-                hidden = hidden + model.start(self.users[chosen])[None] * fresh.float()[None, :, None]
+            start = model.start(self.users[chosen])   # a lane's new user starts from h0 (their profile, or 0)
+            hidden = hidden * (~fresh).float()[None, :, None] + start[None] * fresh.float()[None, :, None]
             vectors, biases = model.tower()
             outputs, hidden = model.encode(vectors, self.inputs[chosen], hidden)
-            hidden = hidden.detach()
+            hidden = hidden.detach()   # truncated BPTT
             targets, weights = self.targets[chosen], self.weights[chosen]
             valid = targets != PAD
             if not valid.any():
                 continue
             logits = model.logits(outputs[valid], vectors, biases)
             losses = nn.functional.cross_entropy(logits, targets[valid], reduction="none")
-            weight = weights[valid]
-            loss = (losses * weight).sum() / weight.sum().clamp(min=1e-6)
+            loss_sum, loss_mass = (losses * weights[valid]).sum(), weights[valid].sum()
+            # h0 is what a user without history is served from: it learns to predict the items of the user's first
+            # window, as one event's worth of weight per user
+            opening = self.first[chosen]
+            if opening.any():
+                chances = torch.log_softmax(model.logits(start[opening], vectors, biases), dim=1)
+                share = weights[opening] * valid[opening] / valid[opening].sum(dim=1, keepdim=True).clamp(min=1)
+                loss_sum = loss_sum - (chances.gather(1, targets[opening].clamp(min=0)) * share).sum()
+                loss_mass = loss_mass + share.sum()
+            loss = loss_sum / loss_mass.clamp(min=1e-6)
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
-            total, mass = total + float(loss.detach()) * float(weight.sum()), mass + float(weight.sum())
+            total, mass = total + float(loss_sum.detach()), mass + float(loss_mass)
             if time.monotonic() >= deadline:
                 break
         return total / max(mass, 1e-6)

@@ -150,10 +150,11 @@ class Transformer(Recommender):
         model.eval()
         vectors, biases = model.item_tower.folded(None)
         self.state.update(model.item_tower.metadata_part())
-        blocks = {f"block{number}.{name}": as_array(tensor) for number, layer in enumerate(model.blocks.layers)
-                  for name, tensor in layer.state_dict().items()}
+        layers = {f"block{number}": layer for number, layer in enumerate(model.blocks.layers)} | {"norm": model.norm}
+        weights = {f"{prefix}.{name}": as_array(tensor) for prefix, layer in layers.items()
+                   for name, tensor in layer.state_dict().items()}
         self.state.update(item_embeddings=vectors, item_bias=biases, positions=as_array(model.positions.weight),
-                          **blocks, **{f"norm.{name}": as_array(tensor) for name, tensor in model.norm.state_dict().items()})
+                          **weights)
 
     def _validate(self, validation: list[TestUser], n_items: int) -> float:
         if not validation:
