@@ -5,29 +5,29 @@ Each item's text (its textual Items columns, the item name among them) becomes l
 bigrams hashed into BUCKETS columns, TF-IDF weighted and L2-normalised; a truncated SVD reduces that to at most
 WIDTH dimensions (latent semantic analysis: words that share contexts share directions), and neighbours are
 the cosine. No pretrained language model is available offline, so paraphrases without shared words are found
-only through the words their contexts share. Items without text come after, by popularity, as do all items for
-an unknown query item."""
+only through the words their contexts share."""
 
 import re
 import zlib
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import svds
 
-from emulator.recipes.base import Recommender, UnusableData, no_log
+from emulator.recipes.base import UnusableData, no_log
 from emulator.recipes.data import TEXTUAL, Interactions
-from emulator.recipes.similar_items import _unit_rows
+from emulator.recipes.similar_items import SimilarItems, _unit_rows
 
 BUCKETS = 2 ** 14
 WIDTH = 128
-NO_QUERY = np.full(1, -1, dtype=np.int64)
 
 
-class SemanticSimilarity(Recommender):
+class SemanticSimilarity(SimilarItems):
+    """Served as aws-similar-items is: cosine neighbours, the items without a vector after them by popularity."""
     recipe = "aws-semantic-similarity"
-    returns_scores = False   # served as the other related-items recipes are
+    DEFAULTS: ClassVar[dict[str, str]] = {}
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         columns = [name for name, kind in (train.items.kinds.items() if train.items is not None else ())
@@ -38,31 +38,12 @@ class SemanticSimilarity(Recommender):
         texts = [" ".join(str(value) for value in values if value) for values in
                  zip(*(train.items.columns[name] for name in columns))]
         self.state["embeddings"] = _unit_rows(_reduced(_tf_idf(texts), WIDTH, self.seed))
+        self.state["warm"] = np.ones(train.n_items, dtype=bool)   # no vector is a guess: each is the item's text
         counts = np.bincount(train.item_index, minlength=train.n_items).astype(np.float64)
         self.state["popularity"] = counts / max(counts.max(initial=0.0), 1.0)
         self._remember_ids(train)
         log(f"{int(self.state['embeddings'].any(axis=1).sum())} of {train.n_items} items embedded from "
             f"{', '.join(columns)}; width {self.state['embeddings'].shape[1]}")
-
-    def initial_state(self, user: int | None) -> np.ndarray:
-        return NO_QUERY
-
-    def advance(self, state: np.ndarray, item: int) -> np.ndarray:
-        return np.full(1, item, dtype=np.int64)
-
-    def item_scores(self, state: np.ndarray) -> np.ndarray:
-        """Items with text by cosine to the query item; below them the others by popularity; everything by
-        popularity for a query without text or none; never the query itself."""
-        embeddings = self.state["embeddings"]
-        scores = self.state["popularity"] - 4.0
-        query = int(state[0])
-        if not 0 <= query < len(embeddings):
-            return scores
-        if embeddings[query].any():
-            scores = np.where(embeddings.any(axis=1), embeddings @ embeddings[query], scores)
-        scores = scores.astype(np.float64)
-        scores[query] = -np.inf
-        return scores
 
 
 def _terms(text: str) -> list[str]:
