@@ -15,6 +15,8 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
 from emulator.recipes.data import Encoding, Interactions, TestUser
+from emulator.recipes import profiles
+from emulator.recipes.profiles import Profiles
 
 DEFAULTS = {"hidden_dimension": "149", "bptt": "32", "recency_mask": "true",
             "min_user_history_length_percentile": "0.0", "max_user_history_length_percentile": "0.99"}
@@ -130,7 +132,7 @@ class SequenceModel(nn.Module):
         return self.logits(outputs, vectors, biases), hidden
 
 
-class SessionGRU(Recommender):
+class SessionGRU(Profiles, Recommender):
     recipe = "aws-user-personalization"
     DEFAULTS = DEFAULTS
     uses_metadata: ClassVar[bool] = True     # the item tower reads the Items dataset (spec §2.3)
@@ -152,7 +154,7 @@ class SessionGRU(Recommender):
         rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
         windows = Windows(rest, bptt, recency_weights(rest) if recency else None)
         model = SequenceModel(train.n_items, width, log_popularity(rest, recent_only=recency), self._features(train),
-                              self.id_dropout, self._learn_profiles(train))
+                              self.id_dropout, self.learn_profiles(train) if self.uses_metadata else None)
         unseen = np.bincount(rest.item_index, minlength=train.n_items) == 0 if self.cold_ids_zeroed else None
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if width >= 200 else 2e-3)
         self._train_epochs(lambda deadline: windows.epoch(model, optimizer, rng, deadline),
@@ -163,7 +165,7 @@ class SessionGRU(Recommender):
         """Every user's state after their last STATE_WINDOW * bptt events; a user of the Users dataset without
         events keeps the state their profile gives."""
         window = STATE_WINDOW * self.hyperparameter("bptt", int)
-        self._encode_profiles(full)
+        self.encode_profiles(full)
         users, rows = full.user_rows()
         states = self._starts(np.arange(full.n_users))
         if len(rows):
@@ -211,14 +213,7 @@ class SessionGRU(Recommender):
     def new_user_state(self, profile: Mapping[str, object] | None) -> np.ndarray:
         """spec §2.7: a user the model never saw starts from their Users record through the profile layer, or,
         without one, from the state of a user without a record (zero when the model has no profile layer)."""
-        if "profile_weight" not in self.state:
-            return np.zeros(self.width, dtype=np.float32)
-        features = Encoding.from_json(str(self.state["profile_encoding"])).record(profile or {})
-        return self._profile_layer(features[None, :])[0]
-
-    @property
-    def reads_profiles(self) -> bool:
-        return "profile_weight" in self.state
+        return self.record_vector(profile) if self.reads_profiles else np.zeros(self.width, dtype=np.float32)
 
     def advance(self, state: np.ndarray, item: int) -> np.ndarray:
         return self._step(state[None, :], np.array([item]))[0]
@@ -238,36 +233,9 @@ class SessionGRU(Recommender):
         new = np.tanh(x[:, 2 * width:] + reset * h[:, 2 * width:])
         return ((1.0 - update) * new + update * hidden).astype(np.float32)
 
-    def _learn_profiles(self, train: Interactions) -> csr_matrix | None:
-        """The encoded Users metadata (spec §2.2), remembering its encoding for users who arrive later; None for a
-        recipe that does not read metadata, or when there is none."""
-        self._profiles = None
-        self.state.pop("profile_encoding", None)
-        if not self.uses_metadata or train.users is None or not train.users.kinds:
-            return None
-        self.state["profile_encoding"] = np.str_(Encoding.learn(train.users).to_json())
-        self._encode_profiles(train)
-        return self._profiles
-
-    def _encode_profiles(self, data: Interactions) -> None:
-        """self._profiles: (n_users, features) CSR of data's Users records in the learned encoding, or None."""
-        self._profiles = None
-        if "profile_encoding" in self.state and data.users is not None:
-            encoding = Encoding.from_json(str(self.state["profile_encoding"]))
-            self._profiles = csr_matrix(data.users.encode(encoding))
-
     def _starts(self, users: np.ndarray) -> np.ndarray:
         """(len(users), width) the states before any event of these user indices (-1: a user without a record)."""
-        if "profile_weight" not in self.state:
-            return np.zeros((len(users), self.width), dtype=np.float32)
-        starts = np.repeat(self.new_user_state(None)[None, :], len(users), axis=0)
-        known = np.flatnonzero(np.asarray(users) >= 0)
-        if known.size and getattr(self, "_profiles", None) is not None:
-            starts[known] = self._profile_layer(self._profiles[np.asarray(users)[known]].toarray())
-        return starts
-
-    def _profile_layer(self, features: np.ndarray) -> np.ndarray:
-        return np.tanh(features @ self.state["profile_weight"].T + self.state["profile_bias"]).astype(np.float32)
+        return self.profile_vectors(users) if self.reads_profiles else np.zeros((len(users), self.width), np.float32)
 
     def _features(self, train: Interactions) -> torch.Tensor | None:
         return item_features(self, train) if self.uses_metadata else None
@@ -278,7 +246,8 @@ class SessionGRU(Recommender):
         vectors, biases = model.item_tower.folded(unseen)
         self.state.update(model.item_tower.metadata_part())
         if model.profiles is not None:
-            self.state.update(profile_weight=as_array(model.profile.weight), profile_bias=as_array(model.profile.bias))
+            self.state.update({profiles.WEIGHT: as_array(model.profile.weight),
+                               profiles.BIAS: as_array(model.profile.bias)})
         self.state.update(item_embeddings=vectors, item_bias=biases,
                           weight_ih=as_array(model.gru.weight_ih_l0), weight_hh=as_array(model.gru.weight_hh_l0),
                           bias_ih=as_array(model.gru.bias_ih_l0), bias_hh=as_array(model.gru.bias_hh_l0),
