@@ -2,26 +2,30 @@
 user's last events. spec: recipes-and-models.md §5.2
 
 Input at each position: the item tower's vector of the event's item plus a learned embedding of the position
-(counted from the end, so the newest event always sits at the last one); 2 pre-LayerNorm blocks of 2-head
-causal self-attention; the last position's output dotted with the item tower (tied) plus the item bias gives
-the logits. Training is "SASRec+": full-softmax cross-entropy at every position (Klenitskiy & Vasilev), each
-target weighted by recency when apply_recency_bias is true. Serving runs the same blocks in numpy over the
-user's last events, stored at training and extended by PutEvents. What v2 changes at serving (reasons, fixed
-exploration, metadata always allowed) lives in recommending."""
+(counted from the end, so the newest event always sits at the last one); with a Users dataset, the user's
+profile is an extra first token. 2 pre-LayerNorm blocks of 2-head causal self-attention; the last position's
+output dotted with the item tower (tied) plus the item bias gives the logits. Training is "SASRec+": full-softmax
+cross-entropy at every position (Klenitskiy & Vasilev), each target weighted by recency when apply_recency_bias is
+true; the profile token's output learns the first event of each piece, so that a user without history is served
+from their profile. Serving runs the same blocks in numpy over the user's last events, stored at training and
+extended by PutEvents: a state is (profile token or None, item indices). What v2 changes at serving (reasons,
+fixed exploration, metadata always allowed) lives in recommending."""
 
 import time
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import torch
+from scipy.sparse import csr_matrix
 from torch import nn
 
-from emulator.recipes import metrics
+from emulator.recipes import metrics, profiles
 from emulator.recipes.base import Recommender, no_log
 from emulator.recipes.data import Interactions, TestUser
 from emulator.recipes.hrnn import (VALIDATION_USERS, ItemTower, as_array, grow_items, item_features,
                                    log_popularity, recency_weights)
+from emulator.recipes.profiles import Profiles
 
 LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median history exceeds LONG_MEDIAN
 LONG_MEDIAN = 100
@@ -32,12 +36,24 @@ MIN_UPDATES = 200               # optimizer steps of an epoch at least (several 
 PAD = -1
 
 
+class History(NamedTuple):
+    """A user's state: their profile token (None for a model without profiles) and last events."""
+    token: np.ndarray | None
+    items: np.ndarray
+
+
 class CausalTransformer(nn.Module):
-    def __init__(self, n_items: int, length: int, item_bias: torch.Tensor, features: torch.Tensor | None) -> None:
+    def __init__(self, n_items: int, length: int, item_bias: torch.Tensor, features: torch.Tensor | None,
+                 profiles: csr_matrix | None = None) -> None:
         super().__init__()
         # no id dropout, as for aws-user-personalization: new items reach lists through exploration
         self.item_tower = ItemTower(n_items, WIDTH, item_bias, features, id_dropout=0.0)
-        self.positions = nn.Embedding(length, WIDTH)
+        self.profiles = profiles   # (n_users, features) encoded Users records, or None without them
+        if profiles is not None:
+            self.profile = nn.Linear(profiles.shape[1], WIDTH)
+            nn.init.normal_(self.profile.weight, std=0.05)
+            nn.init.zeros_(self.profile.bias)
+        self.positions = nn.Embedding(length + (profiles is not None), WIDTH)
         nn.init.normal_(self.positions.weight, std=0.05)
         layer = nn.TransformerEncoderLayer(WIDTH, HEADS, dim_feedforward=WIDTH, dropout=DROPOUT, batch_first=True,
                                            norm_first=True)
@@ -45,12 +61,17 @@ class CausalTransformer(nn.Module):
         self.norm = nn.LayerNorm(WIDTH)
         self.dropout = nn.Dropout(DROPOUT)
 
-    def forward(self, items: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """items (batch, length), PAD on the left -> outputs (batch, length, width), item vectors and biases."""
+    def forward(self, items: torch.Tensor, users: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """items (batch, length), PAD on the left, of users (batch,) -> outputs (batch, slots, width) (slots: the
+        profile token, if any, then the events), item vectors and biases."""
         vectors, biases = self.item_tower()
         padded = items < 0
-        inputs = vectors[items.clamp(min=0)] * (~padded)[..., None].float() + self.positions.weight[None]
-        outputs = self.blocks(self.dropout(inputs), mask=_attention_mask(padded))
+        inputs = vectors[items.clamp(min=0)] * (~padded)[..., None].float()
+        if self.profiles is not None:
+            token = torch.tanh(self.profile(torch.from_numpy(self.profiles[users.numpy()].toarray())))
+            inputs = torch.cat([token[:, None], inputs], dim=1)
+            padded = torch.cat([torch.zeros(len(items), 1, dtype=torch.bool), padded], dim=1)
+        outputs = self.blocks(self.dropout(inputs + self.positions.weight[None]), mask=_attention_mask(padded))
         return self.norm(outputs), vectors, biases
 
 
@@ -65,7 +86,7 @@ def _attention_mask(padded: torch.Tensor) -> torch.Tensor:
     return mask.repeat_interleave(HEADS, dim=0)
 
 
-class Transformer(Recommender):
+class Transformer(Profiles, Recommender):
     recipe = "aws-user-personalization-v2"
     uses_metadata: ClassVar[bool] = True
     DEFAULTS: ClassVar[dict[str, str]] = {"apply_recency_bias": "true", "min_user_history_length_percentile": "0.0",
@@ -82,54 +103,75 @@ class Transformer(Recommender):
         rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
         counts = rest.user_counts()
         length = LONG_LENGTH if np.median(counts[counts > 0]) > LONG_MEDIAN else LENGTH
-        inputs, targets, weights = _sequences(rest, length, recency_weights(rest) if recency else None)
+        pieces = _sequences(rest, length, recency_weights(rest) if recency else None)
         model = CausalTransformer(train.n_items, length, log_popularity(rest, recent_only=recency),
-                                  item_features(self, train))
+                                  item_features(self, train), self.learn_profiles(train))
         optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
         # batches small enough for MIN_UPDATES steps per pass where the data allows, and for the memory
-        batch = int(np.clip(min(len(inputs) // MIN_UPDATES, LOGITS_PER_BATCH // (length * max(train.n_items, 1))),
-                            MIN_BATCH, MAX_BATCH))
+        fitting = LOGITS_PER_BATCH // (length * max(train.n_items, 1))
+        batch = int(np.clip(min(len(pieces.inputs) // MIN_UPDATES, fitting), MIN_BATCH, MAX_BATCH))
 
         def epoch(deadline: float) -> float:
-            return _epoch(model, optimizer, inputs, targets, weights, batch, rng, deadline)
+            return _epoch(model, optimizer, pieces, batch, rng, deadline)
         self._train_epochs(epoch, lambda: self._export(model), lambda: self._validate(validation, train.n_items), log)
 
     def build_user_states(self, full: Interactions) -> None:
-        """Every user's last events, right-aligned in a (users, length) table padded with PAD."""
-        length = len(self.state["positions"])
+        """Every user's last events, right-aligned in a (users, length) table padded with PAD; and their profile
+        tokens."""
+        length = self.length
         histories = np.full((full.n_users, length), PAD, dtype=np.int32)
         users, rows = full.user_rows()
         for user, row in zip(users.tolist(), rows):
             last = full.item_index[row[-length:]]
             histories[user, length - len(last):] = last
         self.state["user_histories"] = histories
+        self.encode_profiles(full)
+        if self.reads_profiles:
+            self.state["user_tokens"] = self.profile_vectors(np.arange(full.n_users))
 
     def update(self, full: Interactions) -> None:
         """trainingMode UPDATE: new items get the mean vector and bias of the known ones; histories are re-read."""
         grow_items(self, full)
         self.build_user_states(full)
 
-    def initial_state(self, user: int | None) -> np.ndarray:
+    @property
+    def length(self) -> int:
+        """Events a state holds."""
+        return len(self.state["positions"]) - self.reads_profiles
+
+    def initial_state(self, user: int | None) -> History:
         histories = self.state.get("user_histories")
         if user is None or histories is None or not 0 <= user < len(histories):
-            return np.zeros(0, dtype=np.int64)
-        return histories[user][histories[user] != PAD].astype(np.int64)
+            return self.new_user_state(None)
+        token = self.state["user_tokens"][user] if self.reads_profiles else None
+        return History(token, histories[user][histories[user] != PAD].astype(np.int64))
 
-    def advance(self, state: np.ndarray, item: int) -> np.ndarray:
-        return np.append(state, item)[-len(self.state["positions"]):]
+    def new_user_state(self, profile: Mapping[str, object] | None) -> History:
+        return History(self.record_vector(profile) if self.reads_profiles else None, np.zeros(0, dtype=np.int64))
 
-    def item_scores(self, state: np.ndarray) -> np.ndarray:
-        """A user without events gets the item biases alone (popularity)."""
+    def states_after(self, histories: list[np.ndarray], users: Sequence[int] | None = None) -> list[History]:
+        users = np.full(len(histories), -1) if users is None else np.asarray(users)
+        tokens = self.profile_vectors(users) if self.reads_profiles else [None] * len(histories)
+        return [History(token, np.asarray(history, dtype=np.int64)[-self.length:])
+                for token, history in zip(tokens, histories)]
+
+    def advance(self, state: History, item: int) -> History:
+        return History(state.token, np.append(state.items, item)[-self.length:])
+
+    def item_scores(self, state: History) -> np.ndarray:
+        """A user without events or profile gets the item biases alone (popularity)."""
         bias = self.state["item_bias"]
-        if not state.size:
+        if state.token is None and not state.items.size:
             return bias.astype(np.float64)
         return (self.state["item_embeddings"] @ self._encoded(state) + bias).astype(np.float64)
 
-    def _encoded(self, items: np.ndarray) -> np.ndarray:
-        """The transformer's output at the last event, in numpy, the torch blocks' formulas in eval mode."""
-        s = self.state
+    def _encoded(self, state: History) -> np.ndarray:
+        """The transformer's output at the last slot, in numpy, the torch blocks' formulas in eval mode."""
+        s, items = self.state, state.items
         x = s["item_embeddings"][items] + s["positions"][len(s["positions"]) - len(items):]
-        later = np.triu(np.ones((len(items), len(items)), dtype=bool), k=1)
+        if state.token is not None:
+            x = np.vstack([state.token + s["positions"][0], x])
+        later = np.triu(np.ones((len(x), len(x)), dtype=bool), k=1)
         size = WIDTH // HEADS
         for block in range(BLOCKS):
             p = f"block{block}."
@@ -150,6 +192,9 @@ class Transformer(Recommender):
         model.eval()
         vectors, biases = model.item_tower.folded(None)
         self.state.update(model.item_tower.metadata_part())
+        if model.profiles is not None:
+            self.state.update({profiles.WEIGHT: as_array(model.profile.weight),
+                               profiles.BIAS: as_array(model.profile.bias)})
         layers = {f"block{number}": layer for number, layer in enumerate(model.blocks.layers)} | {"norm": model.norm}
         weights = {f"{prefix}.{name}": as_array(tensor) for prefix, layer in layers.items()
                    for name, tensor in layer.state_dict().items()}
@@ -168,41 +213,57 @@ def _layer_norm(x: np.ndarray, state: dict, name: str) -> np.ndarray:
     return scaled * state[name + ".weight"] + state[name + ".bias"]
 
 
-def _sequences(data: Interactions, length: int, weigh: Callable[[np.ndarray], np.ndarray] | None
-               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(sequences, length) inputs, next-item targets and target weights: each user's history cut from its end
-    into pieces of `length` steps, right-aligned, PAD on the left."""
-    inputs, targets, weights = [], [], []
-    users, rows = data.user_rows()
-    for row in rows:
+class Pieces(NamedTuple):
+    """Each user's history cut from its end into pieces of `length` steps, right-aligned, PAD on the left:
+    (pieces, length) inputs, next-item targets and their weights; (pieces,) the user, and the piece's first item
+    with its weight (the target of a profile token)."""
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    weights: torch.Tensor
+    users: torch.Tensor
+    heads: torch.Tensor
+    head_weights: torch.Tensor
+
+
+def _sequences(data: Interactions, length: int, weigh: Callable[[np.ndarray], np.ndarray] | None) -> Pieces:
+    weigh = weigh or (lambda stamps: np.ones(len(stamps)))
+    inputs, targets, weights, users, heads, head_weights = [], [], [], [], [], []
+    for user, row in zip(*data.user_rows()):
         items, stamps = data.item_index[row], data.timestamp[row]
         for end in range(len(row) - 1, 0, -length):
             start = max(0, end - length)
             pad = length - (end - start)
             inputs.append(np.r_[np.full(pad, PAD), items[start:end]])
             targets.append(np.r_[np.full(pad, PAD), items[start + 1:end + 1]])
-            weights.append(np.r_[np.zeros(pad), weigh(stamps[start + 1:end + 1]) if weigh else np.ones(end - start)])
-    if not inputs:
-        return (torch.zeros((0, length), dtype=torch.long),) * 2 + (torch.zeros((0, length)),)
-    return (torch.from_numpy(np.array(inputs, dtype=np.int64)), torch.from_numpy(np.array(targets, dtype=np.int64)),
-            torch.from_numpy(np.array(weights, dtype=np.float32)))
+            weights.append(np.r_[np.zeros(pad), weigh(stamps[start + 1:end + 1])])
+            users.append(user)
+            heads.append(items[start])
+            head_weights.append(weigh(stamps[start:start + 1])[0])
+    arrays = [np.array(values, dtype=kind).reshape(len(users), *shape) for values, kind, shape in (
+        (inputs, np.int64, (length,)), (targets, np.int64, (length,)), (weights, np.float32, (length,)),
+        (users, np.int64, ()), (heads, np.int64, ()), (head_weights, np.float32, ()))]
+    return Pieces(*map(torch.from_numpy, arrays))
 
 
-def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, inputs: torch.Tensor, targets: torch.Tensor,
-           weights: torch.Tensor, batch: int, rng: np.random.Generator, deadline: float) -> float:
+def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, pieces: Pieces, batch: int,
+           rng: np.random.Generator, deadline: float) -> float:
     """Passes over the sequences in random batches, at least MIN_UPDATES batches; stops early at the deadline.
     The mean weighted loss."""
     model.train()
     total, mass = 0.0, 0.0
-    passes = max(1, -(-MIN_UPDATES * batch // max(len(inputs), 1)))
-    order = torch.from_numpy(np.concatenate([rng.permutation(len(inputs)) for _ in range(passes)]))
+    passes = max(1, -(-MIN_UPDATES * batch // max(len(pieces.inputs), 1)))
+    order = torch.from_numpy(np.concatenate([rng.permutation(len(pieces.inputs)) for _ in range(passes)]))
     for start in range(0, len(order), batch):
         chosen = order[start:start + batch]
-        outputs, vectors, biases = model(inputs[chosen])
-        valid = targets[chosen] != PAD
+        outputs, vectors, biases = model(pieces.inputs[chosen], pieces.users[chosen])
+        targets, weights = pieces.targets[chosen], pieces.weights[chosen]
+        if model.profiles is not None:   # the profile token's output: the piece's first item
+            targets = torch.cat([pieces.heads[chosen][:, None], targets], dim=1)
+            weights = torch.cat([pieces.head_weights[chosen][:, None], weights], dim=1)
+        valid = targets != PAD
         logits = outputs[valid] @ vectors.T + biases
-        weight = weights[chosen][valid]
-        losses = nn.functional.cross_entropy(logits, targets[chosen][valid], reduction="none")
+        weight = weights[valid]
+        losses = nn.functional.cross_entropy(logits, targets[valid], reduction="none")
         loss = (losses * weight).sum() / weight.sum().clamp(min=1e-6)
         optimizer.zero_grad()
         loss.backward()

@@ -7,6 +7,7 @@ import torch
 from emulator.recipes import registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.transformer import LENGTH, PAD, CausalTransformer
+from tests.recipes import test_user_profiles
 from tests.recipes.test_models import GROUP, indices, two_tastes
 
 FAST = TrainingBudget(max_epochs=1, seconds=60, threads=1)
@@ -22,11 +23,14 @@ def trained():
 
 
 def torch_twin(model) -> CausalTransformer:
-    """A torch CausalTransformer holding the numpy model's weights."""
+    """A torch CausalTransformer holding the numpy model's weights (and Users records, if it reads them)."""
     state = model.state
-    twin = CausalTransformer(len(state["item_bias"]), len(state["positions"]), torch.zeros(len(state["item_bias"])),
-                             None)
+    twin = CausalTransformer(len(state["item_bias"]), model.length, torch.zeros(len(state["item_bias"])), None,
+                             model._profiles if model.reads_profiles else None)
     with torch.no_grad():
+        if model.reads_profiles:
+            twin.profile.weight.copy_(torch.from_numpy(state["profile_weight"]))
+            twin.profile.bias.copy_(torch.from_numpy(state["profile_bias"]))
         twin.item_tower.items.weight.copy_(torch.from_numpy(state["item_embeddings"]))
         twin.item_tower.bias.copy_(torch.from_numpy(state["item_bias"]))
         twin.positions.weight.copy_(torch.from_numpy(state["positions"]))
@@ -37,15 +41,27 @@ def torch_twin(model) -> CausalTransformer:
     return twin.eval()
 
 
-def test_numpy_serving_gives_the_torch_models_output_at_the_last_event(trained):
-    model, data = trained
+@pytest.fixture(scope="module")
+def with_profiles():
+    known = test_user_profiles.data(test_user_profiles.profiles())
+    model = registry.build("aws-user-personalization-v2", {"apply_recency_bias": "false"}, seed=3, budget=FAST)
+    model.fit(known)
+    model.build_user_states(known)
+    return model, known
+
+
+@pytest.mark.parametrize("models", ["trained", "with_profiles"])
+def test_numpy_serving_gives_the_torch_models_output_at_the_last_event(models, request):
+    model, data = request.getfixturevalue(models)
     twin = torch_twin(model)
+    user = 3
     for length in (1, 7, LENGTH):
         history = np.resize(np.array(indices(data, ["a3", "a4", "b1", "a5", "b9"])), length)
         padded = torch.from_numpy(np.r_[np.full(LENGTH - length, PAD), history][None, :])
         with torch.no_grad():
-            outputs, _, _ = twin(padded)
-        assert np.allclose(model._encoded(history), outputs[0, -1].numpy(), atol=1e-4)
+            outputs, _, _ = twin(padded, torch.tensor([user]))
+        state = model.advance(model.states_after([history[:-1]], [user])[0], int(history[-1]))
+        assert np.allclose(model._encoded(state), outputs[0, -1].numpy(), atol=1e-4)
 
 
 def test_it_recommends_the_next_item_and_more_of_the_users_taste(trained):
@@ -63,6 +79,6 @@ def test_a_users_state_is_their_last_events_and_grows_with_new_ones(trained):
     model, data = trained
     user = 0
     state = model.initial_state(user)
-    assert state.tolist() == data.sequences()[user][-LENGTH:].tolist()
-    assert model.advance(state, 7).tolist() == [*state.tolist()[1:], 7]   # still the last LENGTH events
-    assert model.initial_state(None).size == 0
+    assert state.items.tolist() == data.sequences()[user][-LENGTH:].tolist()
+    assert model.advance(state, 7).items.tolist() == [*state.items.tolist()[1:], 7]   # still the last LENGTH events
+    assert model.initial_state(None).items.size == 0

@@ -78,3 +78,24 @@ def test_only_metadata_recipes_read_the_users_dataset(recipe):
         starts.append(model.new_user_state({"SEGMENT": "comedy"}))
     assert np.array_equal(starts[0], starts[1]) == (recipe == "aws-hrnn")
     assert np.array_equal(starts[1], np.zeros_like(starts[1]))   # spec §2.7: without profiles h0 = 0
+
+
+@pytest.fixture(scope="module")
+def transformer():
+    with_profiles = data(profiles())
+    model = registry.build("aws-user-personalization-v2", {"apply_recency_bias": "false"}, seed=3,
+                           budget=TrainingBudget(max_epochs=2, seconds=60, threads=1))
+    model.fit(with_profiles)
+    model.build_user_states(with_profiles)
+    return model, with_profiles
+
+
+def test_the_transformer_reads_the_profile_as_a_first_token(transformer, tmp_path):
+    model, known = transformer
+    index = {user: position for position, user in enumerate(known.user_ids.tolist())}
+    assert lean(model, model.item_scores(model.initial_state(index["fan-a"])), known) > 0
+    assert lean(model, model.item_scores(model.initial_state(index["fan-b"])), known) < 0
+    model.save(tmp_path / "model.npz")
+    loaded = registry.load(tmp_path / "model.npz")
+    comedy, drama = (loaded.item_scores(loaded.new_user_state({"SEGMENT": segment})) for segment in ("comedy", "drama"))
+    assert lean(loaded, comedy, known) > 0 > lean(loaded, drama, known)
