@@ -103,9 +103,7 @@ class SequenceModel(nn.Module):
         self.dropout = nn.Dropout(0.2)
         self.profiles = profiles   # (n_users, features) encoded Users records, or None without them
         if profiles is not None:
-            self.profile = nn.Linear(profiles.shape[1], width)
-            nn.init.normal_(self.profile.weight, std=0.05)
-            nn.init.zeros_(self.profile.bias)
+            self.profile = profile_layer(profiles, width)
 
     def tower(self) -> tuple[torch.Tensor, torch.Tensor]:
         return self.item_tower()
@@ -244,10 +242,7 @@ class SessionGRU(Profiles, Recommender):
         """The weights serving needs, the item tower folded into one vector and bias per item."""
         model.eval()
         vectors, biases = model.item_tower.folded(unseen)
-        self.state.update(model.item_tower.metadata_part())
-        if model.profiles is not None:
-            self.state.update({profiles.WEIGHT: as_array(model.profile.weight),
-                               profiles.BIAS: as_array(model.profile.bias)})
+        self.state.update(side_weights(model))
         self.state.update(item_embeddings=vectors, item_bias=biases,
                           weight_ih=as_array(model.gru.weight_ih_l0), weight_hh=as_array(model.gru.weight_hh_l0),
                           bias_ih=as_array(model.gru.bias_ih_l0), bias_hh=as_array(model.gru.bias_hh_l0),
@@ -375,6 +370,23 @@ class Windows:
             if time.monotonic() >= deadline:
                 break
         return total / max(mass, 1e-6)
+
+
+def profile_layer(encoded: csr_matrix, width: int) -> nn.Linear:
+    """The layer from encoded Users records to the model's width (spec §2.4's profile tower)."""
+    layer = nn.Linear(encoded.shape[1], width)
+    nn.init.normal_(layer.weight, std=0.05)
+    nn.init.zeros_(layer.bias)
+    return layer
+
+
+def side_weights(model: nn.Module) -> dict[str, np.ndarray]:
+    """What serving needs of a sequence model besides its own layers: the item tower's metadata part (for items
+    that arrive later) and the profile layer, where the model has them."""
+    found = model.item_tower.metadata_part()
+    if model.profiles is not None:
+        found.update({profiles.WEIGHT: as_array(model.profile.weight), profiles.BIAS: as_array(model.profile.bias)})
+    return found
 
 
 def item_features(model: Recommender, train: Interactions) -> torch.Tensor | None:

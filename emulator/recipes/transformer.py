@@ -20,11 +20,11 @@ import torch
 from scipy.sparse import csr_matrix
 from torch import nn
 
-from emulator.recipes import metrics, profiles
+from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
 from emulator.recipes.data import Interactions, TestUser
 from emulator.recipes.hrnn import (VALIDATION_USERS, ItemTower, as_array, grow_items, item_features,
-                                   log_popularity, recency_weights)
+                                   log_popularity, profile_layer, recency_weights, side_weights)
 from emulator.recipes.profiles import Profiles
 
 LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median history exceeds LONG_MEDIAN
@@ -50,9 +50,7 @@ class CausalTransformer(nn.Module):
         self.item_tower = ItemTower(n_items, WIDTH, item_bias, features, id_dropout=0.0)
         self.profiles = profiles   # (n_users, features) encoded Users records, or None without them
         if profiles is not None:
-            self.profile = nn.Linear(profiles.shape[1], WIDTH)
-            nn.init.normal_(self.profile.weight, std=0.05)
-            nn.init.zeros_(self.profile.bias)
+            self.profile = profile_layer(profiles, WIDTH)
         self.positions = nn.Embedding(length + (profiles is not None), WIDTH)
         nn.init.normal_(self.positions.weight, std=0.05)
         layer = nn.TransformerEncoderLayer(WIDTH, HEADS, dim_feedforward=WIDTH, dropout=DROPOUT, batch_first=True,
@@ -191,10 +189,7 @@ class Transformer(Profiles, Recommender):
     def _export(self, model: CausalTransformer) -> None:
         model.eval()
         vectors, biases = model.item_tower.folded(None)
-        self.state.update(model.item_tower.metadata_part())
-        if model.profiles is not None:
-            self.state.update({profiles.WEIGHT: as_array(model.profile.weight),
-                               profiles.BIAS: as_array(model.profile.bias)})
+        self.state.update(side_weights(model))
         layers = {f"block{number}": layer for number, layer in enumerate(model.blocks.layers)} | {"norm": model.norm}
         weights = {f"{prefix}.{name}": as_array(tensor) for prefix, layer in layers.items()
                    for name, tensor in layer.state_dict().items()}
