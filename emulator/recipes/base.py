@@ -12,9 +12,7 @@ import numpy as np
 
 from emulator.recipes.data import Interactions
 
-PATIENCE = 1   # epochs without a better validation NDCG@25 before training stops (spec §2.4) ...
-MIN_EPOCHS = 3   # ... once this many have run: the NDCG of 5 % of a small data set's users moves by chance more
-                 # than one early epoch improves it (hrnn-metadata stopped after 1 epoch at 0.048 NDCG@10 on ML-100K)
+PATIENCE = 1   # epochs without a better validation NDCG@25 before training stops (spec §2.4)
 
 
 @dataclass
@@ -110,10 +108,10 @@ class Recommender(abc.ABC):
         self.state["user_ids"] = np.asarray(data.user_ids, dtype=str)
 
     def _train_epochs(self, epoch: Callable[[float], float], export: Callable[[], None],
-                      validate: Callable[[], float], log: Callable[[str], None]) -> None:
-        """Epochs until validation stops improving (PATIENCE epochs), max_epochs or the time budget; `state` keeps
-        the best epoch's weights. epoch(deadline) trains one epoch and returns its loss; export() puts the
-        weights in `state`; validate() is the validation NDCG@25."""
+                      validate: Callable[[], float], log: Callable[[str], None], min_epochs: int = 1) -> None:
+        """Epochs until validation stops improving (PATIENCE epochs, once min_epochs have run), max_epochs or the
+        time budget; `state` keeps the best epoch's weights. epoch(deadline) trains one epoch and returns its loss;
+        export() puts the weights in `state`; validate() is the validation NDCG@25."""
         started = time.monotonic()
         deadline = started + self.budget.seconds
         best, best_state, stale = -1.0, dict(self.state), 0
@@ -127,7 +125,7 @@ class Recommender(abc.ABC):
                 best, best_state, stale = quality, dict(self.state), 0
             else:
                 stale += 1
-            if stale >= PATIENCE and number >= MIN_EPOCHS:
+            if stale >= PATIENCE and number >= min_epochs:
                 break
             if time.monotonic() >= deadline:
                 log(f"training stopped at its time budget of {self.budget.seconds:g} s")

@@ -23,8 +23,8 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
 from emulator.recipes.data import Interactions, TestUser
-from emulator.recipes.hrnn import (VALIDATION_USERS, ItemTower, as_array, grow_items, item_features,
-                                   log_popularity, profile_layer, recency_weights, side_weights)
+from emulator.recipes.hrnn import (MIN_EPOCHS, VALIDATION_USERS, ItemTower, as_array, grow_items,
+                                   item_features, log_popularity, profile_layer, recency_weights, side_weights)
 from emulator.recipes.profiles import Profiles
 
 LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median history exceeds LONG_MEDIAN
@@ -111,7 +111,8 @@ class Transformer(Profiles, Recommender):
 
         def epoch(deadline: float) -> float:
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
-        self._train_epochs(epoch, lambda: self._export(model), lambda: self._validate(validation, train.n_items), log)
+        self._train_epochs(epoch, lambda: self._export(model), lambda: self._validate(validation, train.n_items), log,
+                           MIN_EPOCHS)
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's last events, right-aligned in a (users, length) table padded with PAD; and their profile
