@@ -238,18 +238,16 @@ def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> li
 
 
 def _items(ids: np.ndarray, indices: list[int], probabilities: np.ndarray | None) -> list[dict]:
-    """_item for many indices, converting them in one go (a quarter of the time)."""
+    """The response entries of these item indices, converted in one go (a quarter of the time of one by one)."""
     names = ids[indices].tolist()
     if probabilities is None:
         return [{"itemId": name} for name in names]
-    return [{"itemId": name, "score": round(value, 7)} for name, value in zip(names, probabilities[indices].tolist())]
+    return [{"itemId": name, "score": round(value, 7)}   # spec §8.1: 7 decimals
+            for name, value in zip(names, probabilities[indices].tolist())]
 
 
 def _item(ids: np.ndarray, index: int, probabilities: np.ndarray | None) -> dict:
-    item = {"itemId": str(ids[index])}
-    if probabilities is not None:
-        item["score"] = round(float(probabilities[index]), 7)   # spec §8.1: 7 decimals
-    return item
+    return _items(ids, [index], probabilities)[0]
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:

@@ -262,7 +262,8 @@ class Encoding:
         return single.encode(self)[0]
 
 
-def _words(text) -> list[str]:
+def words(text) -> list[str]:
+    """The lower-cased words of a text (none for a missing one)."""
     return re.findall(r"[a-z0-9]+", str(text).lower()) if text is not None else []
 
 
@@ -277,13 +278,13 @@ def _learn_vocabulary(values: list) -> dict:
 
 
 def _learn_spread(values: list) -> dict:
-    known = _signed_log(values)[1]
-    known = known[~_missing(values)]
+    missing, numbers = _signed_log(values)
+    known = numbers[~missing]
     return {"mean": float(known.mean()) if known.size else 0.0, "spread": float(known.std()) if known.size else 0.0}
 
 
 def _learn_idf(values: list) -> dict:
-    documents = [_words(text) for text in values]
+    documents = [words(text) for text in values]
     vocabulary = _vocabulary(documents)
     holding = Counter(term for document in documents for term in set(document))
     return {"vocabulary": vocabulary,
@@ -319,7 +320,7 @@ def _numeric(values: list, learned: dict) -> np.ndarray:
 def _tf_idf(values: list, learned: dict) -> np.ndarray:
     vocabulary = {term: column for column, term in enumerate(learned["vocabulary"])}
     counts = np.zeros((len(values), len(vocabulary)), dtype=np.float32)
-    for row, document in enumerate(_words(text) for text in values):
+    for row, document in enumerate(words(text) for text in values):
         for word in document:
             if word in vocabulary:
                 counts[row, vocabulary[word]] += 1.0

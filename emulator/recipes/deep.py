@@ -19,7 +19,7 @@ from torch import nn
 
 from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
-from emulator.recipes.data import Interactions, TestUser
+from emulator.recipes.data import Interactions
 
 LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15)
@@ -165,7 +165,7 @@ class FieldModel(Recommender):
         examples = Examples(rest, counts, metadata=bool(features.any()))
         optimizer = torch.optim.Adam(net.parameters(), lr=self.hyperparameter("learning_rate", float))
         self._train_epochs(lambda deadline: examples.epoch(net, optimizer, rng, deadline), lambda: self._export(net),
-                           lambda: self._validate(validation, train.n_items), log)
+                           lambda: metrics.validation_ndcg(self, validation, train.n_items), log)
         self.prepare()
 
     def build_user_states(self, full: Interactions) -> None:
@@ -204,11 +204,6 @@ class FieldModel(Recommender):
         arrays["item.weight"][~items] = 0.0
         self.state.update(arrays)
         self.prepare()
-
-    def _validate(self, validation: list[TestUser], n_items: int) -> float:
-        if not validation:
-            return 0.0
-        return metrics.evaluate(self, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
 
     def _linear_layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
         count = sum(1 for key in self.state if key.startswith("layers.") and key.endswith(".weight"))

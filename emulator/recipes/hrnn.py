@@ -14,7 +14,7 @@ from torch import nn
 
 from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
-from emulator.recipes.data import Encoding, Interactions, TestUser
+from emulator.recipes.data import Encoding, Interactions
 from emulator.recipes import profiles
 from emulator.recipes.profiles import Profiles
 
@@ -159,7 +159,7 @@ class SessionGRU(Profiles, Recommender):
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if width >= 200 else 2e-3)
         self._train_epochs(lambda deadline: windows.epoch(model, optimizer, rng, deadline),
                            lambda: self._export(model, unseen),
-                           lambda: self._validate(validation, train.n_items), log, MIN_EPOCHS)
+                           lambda: metrics.validation_ndcg(self, validation, train.n_items), log, MIN_EPOCHS)
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's state after their last STATE_WINDOW * bptt events; a user of the Users dataset without
@@ -249,12 +249,6 @@ class SessionGRU(Profiles, Recommender):
                           weight_ih=as_array(model.gru.weight_ih_l0), weight_hh=as_array(model.gru.weight_hh_l0),
                           bias_ih=as_array(model.gru.bias_ih_l0), bias_hh=as_array(model.gru.bias_hh_l0),
                           out_weight=as_array(model.out.weight), out_bias=as_array(model.out.bias))
-
-    def _validate(self, validation: list[TestUser], n_items: int) -> float:
-        """NDCG@25 of the validation users through the serving path, as GetSolutionMetrics computes it."""
-        if not validation:
-            return 0.0
-        return metrics.evaluate(self, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
 
 
 class HierarchicalRNN(SessionGRU):

@@ -76,6 +76,14 @@ def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: 
     return {**result, **measured}
 
 
+def validation_ndcg(model: Recommender, validation: list[TestUser], n_items: int) -> float:
+    """NDCG@25 of the validation users through the serving path, as GetSolutionMetrics computes it: what early
+    stopping watches."""
+    if not validation:
+        return 0.0
+    return evaluate(model, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
+
+
 def segment_metrics(affinity: Callable[[np.ndarray], np.ndarray], queries: Sequence[np.ndarray],
                     audiences: Sequence[np.ndarray], candidates: np.ndarray) -> dict[str, float]:
     """spec §5.10. affinity(items) -> (n_users,) scores of a query (an item, or the items of an attribute);

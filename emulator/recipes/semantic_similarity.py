@@ -7,7 +7,6 @@ WIDTH dimensions (latent semantic analysis: words that share contexts share dire
 the cosine. No pretrained language model is available offline, so paraphrases without shared words are found
 only through the words their contexts share."""
 
-import re
 import zlib
 from collections.abc import Callable
 from typing import ClassVar
@@ -17,7 +16,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.linalg import svds
 
 from emulator.recipes.base import UnusableData, no_log
-from emulator.recipes.data import TEXTUAL, Interactions
+from emulator.recipes.data import TEXTUAL, Interactions, words
 from emulator.recipes.similar_items import SimilarItems, _unit_rows
 
 BUCKETS = 2 ** 14
@@ -47,8 +46,8 @@ class SemanticSimilarity(SimilarItems):
 
 
 def _terms(text: str) -> list[str]:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return words + [f"{first} {second}" for first, second in zip(words, words[1:])]
+    unigrams = words(text)
+    return unigrams + [f"{first} {second}" for first, second in zip(unigrams, unigrams[1:])]
 
 
 def _tf_idf(texts: list[str]) -> csr_matrix:

@@ -22,7 +22,7 @@ from torch import nn
 
 from emulator.recipes import metrics
 from emulator.recipes.base import Recommender, no_log
-from emulator.recipes.data import Interactions, TestUser
+from emulator.recipes.data import Interactions
 from emulator.recipes.hrnn import (MIN_EPOCHS, VALIDATION_USERS, ItemTower, as_array, grow_items,
                                    item_features, log_popularity, profile_layer, recency_weights, side_weights)
 from emulator.recipes.profiles import Profiles
@@ -111,8 +111,8 @@ class Transformer(Profiles, Recommender):
 
         def epoch(deadline: float) -> float:
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
-        self._train_epochs(epoch, lambda: self._export(model), lambda: self._validate(validation, train.n_items), log,
-                           MIN_EPOCHS)
+        self._train_epochs(epoch, lambda: self._export(model),
+                           lambda: metrics.validation_ndcg(self, validation, train.n_items), log, MIN_EPOCHS)
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's last events, right-aligned in a (users, length) table padded with PAD; and their profile
@@ -196,11 +196,6 @@ class Transformer(Profiles, Recommender):
                    for name, tensor in layer.state_dict().items()}
         self.state.update(item_embeddings=vectors, item_bias=biases, positions=as_array(model.positions.weight),
                           **weights)
-
-    def _validate(self, validation: list[TestUser], n_items: int) -> float:
-        if not validation:
-            return 0.0
-        return metrics.evaluate(self, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
 
 
 def _layer_norm(x: np.ndarray, state: dict, name: str) -> np.ndarray:
