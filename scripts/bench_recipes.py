@@ -49,7 +49,9 @@ SIMS_ALL_NAME = "aws-sims, max_item_interaction_count_percentile 1.0"
 NO_METADATA = " (no Items/Users)"
 COLD_CAVEATS = {"aws-hrnn-coldstart": "; model scores only: cold items also reach its lists through serving-time "
                                       "exploration, which this in-process benchmark does not run"}
+NEW_USER_EVENTS = 3   # a new user's first events, fed; the rest of their items are relevant
 HISTORY_FED, NO_HISTORY = "their history fed", "no history, Users record only"
+FIRST_EVENTS = f"their first {NEW_USER_EVENTS} events fed (users with at least {2 * NEW_USER_EVENTS})"
 METADATA_PAIRS = (("aws-user-personalization", "aws-user-personalization" + NO_METADATA),
                   ("aws-hrnn-metadata", "aws-hrnn"))
 
@@ -528,16 +530,21 @@ def metadata_splits(data: Interactions, models: dict[str, Recommender], args: ar
                     ) -> dict[str, dict[str, list[float]]]:
     """NDCG@10 of the models with and without metadata on the table's split and args.splits - 1 more (one split's
     ~94 held-out users cannot tell apart the small difference metadata makes), for the held-out users as the
-    table measures them (their older 90 % fed) and for the same users without any history (every item of theirs
-    relevant: all a model knows of them is their Users record, if it reads one). {measure: {model: per split}}"""
+    table measures them (their older 90 % fed), for the same users without any history (every item of theirs
+    relevant: all a model knows of them is their Users record, if it reads one), and as new users of whom the
+    model has seen only their first NEW_USER_EVENTS events (the rest relevant). {measure: {model: per split}}"""
     names = [name for pair in METADATA_PAIRS for name in pair]
-    found = {HISTORY_FED: {name: [] for name in names}, NO_HISTORY: {name: [] for name in names}}
+    found = {measure: {name: [] for name in names} for measure in (HISTORY_FED, NO_HISTORY, FIRST_EVENTS)}
+    sequences = data.sequences()
     print(f"\nWith and without metadata on {args.splits} splits (seeds {args.seed}..{args.seed + args.splits - 1}), "
           f"NDCG@10 of the held-out users:")
     for seed in range(args.seed, args.seed + args.splits):
         train, test_users = data.split(seed=seed)
         unknown = [TestUser(test.user, test.history[:0], np.unique(np.r_[test.history, test.relevant]))
                    for test in test_users]
+        new = [TestUser(test.user, sequences[test.user][:NEW_USER_EVENTS],
+                        np.unique(sequences[test.user][NEW_USER_EVENTS:]))
+               for test in test_users if len(sequences[test.user]) >= 2 * NEW_USER_EVENTS]
         for name in names:
             plain = name.endswith(NO_METADATA)
             if seed == args.seed:
@@ -547,6 +554,7 @@ def metadata_splits(data: Interactions, models: dict[str, Recommender], args: ar
                 fitted(model, without_metadata(train) if plain else train, without_metadata(data) if plain else data)
             found[HISTORY_FED][name].append(evaluate(model, test_users, data.n_items, args.exclude_history)[NDCG])
             found[NO_HISTORY][name].append(evaluate(model, unknown, data.n_items, args.exclude_history)[NDCG])
+            found[FIRST_EVENTS][name].append(evaluate(model, new, data.n_items, args.exclude_history)[NDCG])
     for measure, by_name in found.items():
         print(f"  {measure}:")
         for name in names:
