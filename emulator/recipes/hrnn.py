@@ -31,6 +31,7 @@ PAD = -1                  # target of a padding step
 ID_DROPOUT = 0.15         # share of the items whose id embedding is dropped at each training step (spec §2.3)
 START_STEPS = 300         # Adam steps of the profile layer's refit after training ...
 START_USERS = 512         # ... each over this many training users ...
+START_CELLS = 2**22       # ... fewer (down to 16) on big catalogues, so a step scores about this many user-items ...
 START_L2 = 1e-3           # ... with this weight decay on its weights
 
 
@@ -182,8 +183,9 @@ class SessionGRU(Profiles, Recommender):
         weight = torch.tensor(self.state[profiles.WEIGHT], requires_grad=True)
         bias = torch.tensor(self.state[profiles.BIAS], requires_grad=True)
         optimizer = torch.optim.Adam([weight, bias], lr=1e-2)
+        batch = min(int(np.clip(START_CELLS // max(train.n_items, 1), 16, START_USERS)), users.size)
         for _ in range(START_STEPS):
-            chosen = rng.choice(users, size=min(START_USERS, users.size), replace=False)
+            chosen = rng.choice(users, size=batch, replace=False)
             start = torch.tanh(torch.from_numpy(self._profiles[chosen].toarray().astype(np.float32)) @ weight.T + bias)
             chances = torch.log_softmax((start @ out_weight.T + out_bias) @ items.T + item_bias, dim=1)
             taken = bags[chosen].tocoo()
