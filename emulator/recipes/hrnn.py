@@ -174,9 +174,9 @@ class SessionGRU(Profiles, Recommender):
         users = np.unique(train.user_index)
         if not self.reads_profiles or self._profiles is None or users.size == 0:
             return
-        pairs = np.unique(train.user_index.astype(np.int64) * train.n_items + train.item_index)
-        bags = csr_matrix((np.ones(pairs.size, dtype=np.float32), (pairs // train.n_items, pairs % train.n_items)),
+        bags = csr_matrix((np.ones(train.n_interactions, dtype=np.float32), (train.user_index, train.item_index)),
                           shape=(train.n_users, train.n_items))
+        bags.data[:] = 1.0   # repeats summed into one entry: each distinct item counts once
         bags = csr_matrix(bags.multiply(1.0 / np.maximum(bags.sum(axis=1), 1.0)))   # each row sums to 1
         items, item_bias, out_weight, out_bias = (torch.from_numpy(self.state[key]) for key in
                                                   ("item_embeddings", "item_bias", "out_weight", "out_bias"))
