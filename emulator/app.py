@@ -2,7 +2,6 @@
 
 import logging
 import os
-import threading
 import uuid
 
 from flask import Flask, request
@@ -40,12 +39,11 @@ class Emulator:
         threadpool_limits(1, user_api="blas")
         self.db = Database(settings.database_path)
         self.store = Store(self.db)
-        self.queue = Queue(self.db)
+        self.queue = Queue(self.db, settings.training_processes)
         self.s3 = ObjectStore(settings)
         self.serving = Serving(self)
         self.worker = Worker(self.queue, self, settings.worker_threads)
         self.auto_training = AutoTraining(self)
-        self.training_slots = threading.Semaphore(settings.training_processes)   # trainings queue behind these
         self.flask = _personalize_app(self)
         self.wsgi = make_gate(dispatch.wsgi_app(self, self.flask.wsgi_app), _moto_app())
 

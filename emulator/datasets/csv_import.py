@@ -19,24 +19,28 @@ def read_csv(data: bytes, schema: DatasetSchema) -> dict[str, list]:
     prefix = f"Failed to create a data import job for {schema.dataset_type.title().replace('_', ' ')} dataset. "
     reader = csv.reader(io.StringIO(_text(data, prefix)))
     header = [name.strip() for name in next(reader, [])]
-    _check_header(header, schema, prefix)
-    converters = [_converter(schema.field(name)) for name in header]
-    columns: list[list] = [[] for _ in header]
+    # a column without a name is ignored: DataFrame.to_csv writes the index as one, and the service imports such
+    # files (spec: personalize-behavior.md §5.1)
+    kept = [position for position, name in enumerate(header) if name]
+    names = [header[position] for position in kept]
+    _check_header(names, schema, prefix)
+    converters = [_converter(schema.field(name)) for name in names]
+    columns: list[list] = [[] for _ in names]
     for row_number, row in enumerate(reader, start=1):
         if not row:
             continue
         if len(row) != len(header):
             raise ImportFailed(f"{prefix}Row {row_number} (line {row_number + 1}) has {len(row)} fields; "
                                f"the header has {len(header)}.")
-        for position, (convert, cell) in enumerate(zip(converters, row)):
+        for column, convert, position in zip(columns, converters, kept):
             try:
-                columns[position].append(convert(cell))
+                column.append(convert(row[position]))
             except ValueError as problem:
                 raise ImportFailed(f"{prefix}Row {row_number} (line {row_number + 1}), column "
-                                   f"{header[position]}: {problem}") from None
+                                   f"\"{header[position]}\": {problem}") from None
     if not columns or not columns[0]:
         raise ImportFailed(f"{prefix}The file has no data rows.")
-    result = dict(zip(header, columns))
+    result = dict(zip(names, columns))
     for field in schema.fields:
         result.setdefault(field.name, [None] * len(columns[0]))
     return result
@@ -63,17 +67,24 @@ def _text(data: bytes, prefix: str) -> str:
 
 
 def _check_header(header: list[str], schema: DatasetSchema, prefix: str) -> None:
-    if not header or header == [""]:
+    if not header:
         raise ImportFailed(f"{prefix}The file is empty; it needs a header row of column names.")
+    fields = f"the schema's fields are {_quoted(field.name for field in schema.fields)}"
     unknown = [name for name in header if schema.field(name) is None]
     if unknown:
-        raise ImportFailed(f"{prefix}Input CSV has columns that are not in the schema: [{', '.join(unknown)}]")
+        raise ImportFailed(f"{prefix}Input CSV has columns that are not in the schema: {_quoted(unknown)}; "
+                           f"{fields}.")
     missing = [field.name for field in schema.fields if not field.nullable and field.name not in header]
     if missing:
-        raise ImportFailed(f"{prefix}Input CSV is missing the following columns: [{', '.join(missing)}]")
+        raise ImportFailed(f"{prefix}Input CSV is missing the required columns {_quoted(missing)}; it has "
+                           f"{_quoted(header)}.")
     doubled = {name for name in header if header.count(name) > 1}
     if doubled:
-        raise ImportFailed(f"{prefix}Input CSV repeats the columns: [{', '.join(sorted(doubled))}]")
+        raise ImportFailed(f"{prefix}Input CSV repeats the columns {_quoted(sorted(doubled))}.")
+
+
+def _quoted(names) -> str:
+    return ", ".join(f'"{name}"' for name in names)
 
 
 def _converter(field: Field):

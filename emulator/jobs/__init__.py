@@ -7,6 +7,12 @@ class TaskFailed(Exception):
     """The job's resource ends CREATE FAILED with this message as its failureReason."""
 
 
+class NotYet(Exception):
+    """The job waits for another resource to settle: the worker runs it again shortly."""
+
+    RETRY_SECONDS = 0.05
+
+
 def dwell(env, since: float | None = None) -> None:
     """Keep the current status visible for at least status_seconds, so polling clients can see it."""
     spent = time.monotonic() - since if since is not None else 0.0

@@ -31,6 +31,14 @@ MIGRATIONS = [
         dataset TEXT NOT NULL, record_id TEXT NOT NULL, fields TEXT NOT NULL,
         source TEXT NOT NULL, job TEXT, PRIMARY KEY (dataset, record_id));
     """,
+    # a lane per kind of capacity (trainings wait for a training process without holding a worker), and a time
+    # before which a job that waits for another resource is not run again
+    """
+    ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT 'work';
+    ALTER TABLE jobs ADD COLUMN not_before REAL NOT NULL DEFAULT 0;
+    UPDATE jobs SET lane = 'training' WHERE task = 'update_recommender'
+        OR (task = 'create' AND (arn GLOB '*:recommender/*' OR arn GLOB '*:solution/*/*'));
+    """,
 ]
 
 

@@ -72,15 +72,17 @@ def test_ranking_lines_rank_their_item_lists(personalize, aws_client, group, wai
     assert sorted(ranked["recommendedItems"]) == ["a1", "b1", "zzz"] and ranked["recommendedItems"][-1] == "zzz"
 
 
-def test_batch_jobs_refuse_the_recipes_they_cannot_serve_and_shared_paths(personalize, group, wait_for, unique_name):
+def test_batch_jobs_refuse_the_recipes_they_cannot_serve_and_outputs_outside_s3(personalize, group, wait_for,
+                                                                               unique_name):
     version = steps.trained_version(personalize, wait_for, group["group"], RECIPE.format("aws-popularity-count"),
                                     unique_name("pop"))
     path = f"s3://{group['bucket']}/same/"
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_batch_inference_job(jobName=unique_name("j"), solutionVersionArn=version, roleArn=ROLE,
                                                jobInput={"s3DataSource": {"path": path}},
-                                               jobOutput={"s3DataDestination": {"path": path}})
-    assert "output path" in caught.value.response["Error"]["Message"]
+                                               jobOutput={"s3DataDestination": {"path": "https://example.com/out/"}})
+    assert caught.value.response["Error"]["Message"] == (
+        "Invalid S3 output path https://example.com/out/: it must be an s3:// folder.")
     with pytest.raises(personalize.exceptions.InvalidInputException):
         personalize.create_batch_segment_job(jobName=unique_name("j"), solutionVersionArn=version, roleArn=ROLE,
                                              jobInput={"s3DataSource": {"path": path + "in.json"}},

@@ -89,11 +89,13 @@ def test_csv_quoting_follows_rfc_4180():
 
 
 @pytest.mark.parametrize("body,words", [
-    (b"USER_ID,ITEM_ID\nu,i\n", "missing the following columns: [TIMESTAMP]"),
-    (b"USER_ID,ITEM_ID,TIMESTAMP,COLOUR\nu,i,1,red\n", "not in the schema: [COLOUR]"),
+    (b"USER_ID,ITEM_ID\nu,i\n", 'missing the required columns "TIMESTAMP"; it has "USER_ID", "ITEM_ID"'),
+    (b"USER_ID,ITEM_ID,TIMESTAMP,COLOUR\nu,i,1,red\n",
+     'not in the schema: "COLOUR"; the schema\'s fields are "USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_VALUE"'),
+    (b"USER_ID,ITEM_ID,TIMESTAMP,USER_ID\nu,i,1,u\n", 'repeats the columns "USER_ID"'),
     (b"USER_ID,ITEM_ID,TIMESTAMP\nu,i,1\nu,i\n", "Row 2 (line 3)"),
-    (b"USER_ID,ITEM_ID,TIMESTAMP\nu,i,1\nu,i,soon\n", "Row 2 (line 3), column TIMESTAMP: 'soon' is not a valid long"),
-    (b"USER_ID,ITEM_ID,TIMESTAMP\n,i,1\n", "column USER_ID: the value is empty"),
+    (b"USER_ID,ITEM_ID,TIMESTAMP\nu,i,1\nu,i,soon\n", "Row 2 (line 3), column \"TIMESTAMP\": 'soon' is not a valid long"),
+    (b"USER_ID,ITEM_ID,TIMESTAMP\n,i,1\n", "column \"USER_ID\": the value is empty"),
     (b"USER_ID,ITEM_ID,TIMESTAMP\n" + b"u" * 257 + b",i,1\n", "at most 256"),
     (b"USER_ID,ITEM_ID,TIMESTAMP\n", "no data rows"),
     (b"\xff\xfe", "not UTF-8"),
@@ -114,4 +116,13 @@ def test_deletion_input_is_a_single_user_id_column():
 def test_a_timestamp_beyond_64_bits_fails_the_import_by_row():
     with pytest.raises(ImportFailed) as caught:
         read_csv(b"USER_ID,ITEM_ID,TIMESTAMP\nu,i," + b"9" * 30 + b"\n", parse_schema(INTERACTIONS))
-    assert "Row 1 (line 2), column TIMESTAMP" in str(caught.value)
+    assert 'Row 1 (line 2), column "TIMESTAMP"' in str(caught.value)
+
+
+def test_a_column_without_a_name_is_ignored_as_pandas_writes_its_index():
+    columns = read_csv(b',USER_ID,ITEM_ID,TIMESTAMP\n0,u1,i1,5\n1,u2,"i,2",6\n', parse_schema(INTERACTIONS))
+    assert columns["USER_ID"] == ["u1", "u2"] and columns["ITEM_ID"] == ["i1", "i,2"]
+    assert columns["TIMESTAMP"] == [5, 6] and "" not in columns
+    with pytest.raises(ImportFailed) as caught:
+        read_csv(b",USER_ID,ITEM_ID,TIMESTAMP\n0,u1,i1\n", parse_schema(INTERACTIONS))
+    assert "Row 1 (line 2) has 3 fields; the header has 4." in str(caught.value)

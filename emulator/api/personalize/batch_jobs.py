@@ -79,10 +79,8 @@ def _version_recipe(ctx: RequestContext, version_arn: str, filter_arn: str | Non
     source, target = job_input["s3DataSource"]["path"], job_output["s3DataDestination"]["path"]
     if not source.startswith("s3://"):
         raise InvalidInputException(f"Invalid S3 input path {source}.")
-    if not target.startswith("s3://") or target.rstrip("/") == source.rstrip("/") or \
-            source.startswith(target.rstrip("/") + "/"):
-        raise InvalidInputException(f"Invalid S3 output path {target}: it must be an s3:// folder apart from the "
-                                    "input.")
+    if not target.startswith("s3://"):   # an output folder that holds the input is accepted, as by the service
+        raise InvalidInputException(f"Invalid S3 output path {target}: it must be an s3:// folder.")
     return catalogue.recipe(version["recipeArn"])
 
 

@@ -3,7 +3,7 @@
 from emulator.api.personalize.common import checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
 from emulator.api.personalize import quotas
-from emulator.errors import InvalidInputException
+from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.jobs import lifecycle
 
 KIND = "dataset-import-job"
@@ -21,7 +21,9 @@ def create_dataset_import_job(ctx: RequestContext, *, job_name: str, dataset_arn
     if import_mode == "INCREMENTAL" and not any(job["status"] == lifecycle.ACTIVE for job in earlier):
         raise InvalidInputException("An INCREMENTAL import needs an earlier bulk import into the dataset; "
                                     "use importMode FULL for the first one.")
-    require_active(dataset, "datasetArn")
+    if dataset["status"] not in (lifecycle.ACTIVE, lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS):
+        # a dataset still being created is fine: the job waits for it. spec: personalize-behavior.md §3.4
+        raise ResourceInUseException(f"{dataset_arn} is {dataset['status']}; it must be ACTIVE for this request.")
     arn = ctx.arn(KIND, job_name)
     record = compact(jobName=job_name, datasetImportJobArn=arn, datasetArn=dataset_arn, dataSource=data_source,
                      roleArn=role_arn, importMode=import_mode,

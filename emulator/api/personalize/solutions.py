@@ -38,10 +38,10 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
                      performAutoTraining=perform_auto_training,
                      performIncrementalUpdate=perform_incremental_update, eventType=event_type,
                      solutionConfig=solution_config or None)
-    with ctx.store.transaction():
+    with ctx.store.transaction():   # ACTIVE at once, as the service answers: spec: personalize-behavior.md §3.9
         quotas.check(ctx, KIND, group=dataset_group_arn)
-        ctx.create(KIND, record, "solutionArn", parent=dataset_group_arn, tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+        ctx.create(KIND, record, "solutionArn", parent=dataset_group_arn, tags=checked_tags(tags),
+                   status=lifecycle.ACTIVE)
     return {"solutionArn": arn}
 
 

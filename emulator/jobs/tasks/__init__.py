@@ -21,6 +21,8 @@ WORK = {
     "batch-inference-job": batch.infer,
     "batch-segment-job": batch.segment,
 }
+# kind -> whether the work may start: raises NotYet to wait for another resource, TaskFailed to fail
+READY = {"dataset-import-job": imports.dataset_ready}
 # kind -> what follows once the resource is ACTIVE
 AFTER_ACTIVE = {"solution-version": campaigns.follow}
 # kind -> clean-up done while the resource is DELETE IN_PROGRESS
@@ -36,6 +38,11 @@ CLEANUP = {
 def create(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
     if store.status(arn) == lifecycle.CREATE_PENDING:
+        try:
+            READY.get(kind, lambda *_: None)(arn, env)
+        except TaskFailed as failure:
+            store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_FAILED, str(failure))
+            return
         dwell(env)
         store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS)
     if store.status(arn) != lifecycle.CREATE_IN_PROGRESS:

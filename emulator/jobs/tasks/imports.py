@@ -6,7 +6,7 @@ import json
 from emulator import attribution
 from emulator.datasets.csv_import import ImportFailed, read_csv
 from emulator.datasets.schemas import parse_schema
-from emulator.jobs import TaskFailed
+from emulator.jobs import NotYet, TaskFailed, lifecycle
 from emulator.store.arns import name_of
 
 MIN_INTERACTIONS = 1000   # spec: personalize-behavior.md §5.1: per import job
@@ -33,6 +33,18 @@ def run_import(arn: str, env) -> None:
         env.serving.records_changed()
     if job.get("publishAttributionMetricsToS3"):
         attribution.publish(env, dataset["datasetGroupArn"], name_of(arn))
+
+
+def dataset_ready(arn: str, env) -> None:
+    """An import may be created while its dataset is still being created or updated, as the service accepts it;
+    it stays CREATE PENDING until the dataset is ACTIVE. spec: personalize-behavior.md §3.4"""
+    dataset_arn = env.store.get("dataset-import-job", arn)["datasetArn"]
+    status = env.store.status(dataset_arn)
+    if status in (lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS, lifecycle.UPDATE_PENDING,
+                  lifecycle.UPDATE_IN_PROGRESS):
+        raise NotYet()
+    if status != lifecycle.ACTIVE:
+        raise TaskFailed(f"The dataset {dataset_arn} is {status or 'deleted'}; the import needs it ACTIVE.")
 
 
 def drop_dataset_data(arn: str, env) -> None:

@@ -69,15 +69,12 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
                               hpo_config=hpo_config, auto_ml=auto_ml, update_from=update_from, columns=columns)
     started = time.monotonic()
-    with env.training_slots:
-        if env.store.status(arn) not in (lifecycle.CREATE_IN_PROGRESS, lifecycle.ACTIVE):
-            return None   # stopped or deleted while it waited for a slot (an ACTIVE recommender retrains)
-        try:
-            outcome = _run_in_process(arn, request)
-        except RuntimeError:
-            if env.store.status(arn) == lifecycle.CREATE_STOPPING:
-                return None   # the stop ended the process; the create task records CREATE STOPPED
-            raise
+    try:   # the job queue's training lane gives this job one of the training processes
+        outcome = _run_in_process(arn, request)
+    except RuntimeError:
+        if env.store.status(arn) == lifecycle.CREATE_STOPPING:
+            return None   # the stop ended the process; the create task records CREATE STOPPED
+        raise
     if "failure" in outcome:
         raise TaskFailed(outcome["failure"])
     env.store.set_internal(arn, artifact=artifact, metrics=outcome["metrics"], eventsDataset=dataset,
