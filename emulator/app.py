@@ -2,6 +2,7 @@
 
 import logging
 import os
+import sys
 import uuid
 
 from flask import Flask, request
@@ -66,8 +67,9 @@ class Emulator:
     def stop(self) -> None:
         self.auto_training.stop()
         self.worker.stop()
-        from emulator.jobs.tasks import training
-        training.shutdown()
+        training = sys.modules.get("emulator.jobs.tasks.training")   # loaded with the first job, if any ran
+        if training is not None:
+            training.shutdown()
 
 
 def create_app(settings: Settings) -> Emulator:

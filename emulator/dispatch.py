@@ -2,6 +2,7 @@
 
 import http
 import logging
+import time
 import uuid
 from typing import NamedTuple
 
@@ -44,7 +45,7 @@ def wsgi_app(env, fallback):
 
 def handle(env, call: Call) -> tuple[int, dict, bytes]:
     """Status, headers and body of the answer to one Personalize request."""
-    request_id = str(uuid.uuid4())
+    request_id, started = str(uuid.uuid4()), time.perf_counter()
     route = routing.by_target(call.target) if call.target is not None else routing.by_path(call.method, call.path)
     service = route.service if route else ("personalize" if call.path == "/" else "personalize-runtime")
     try:
@@ -64,6 +65,9 @@ def handle(env, call: Call) -> tuple[int, dict, bytes]:
         log.exception("request %s failed", request_id)
         status, headers, body = protocol.error_body(service, _internal(error))
     headers["x-amzn-RequestId"] = request_id
+    if log.isEnabledFor(logging.INFO):   # one line a request, as moto and LocalStack log; quiet at WARNING
+        log.info("%s.%s %d %.1f ms%s", service, route.operation.name if route else call.path, status,
+                 (time.perf_counter() - started) * 1000, f" {headers['x-amzn-ErrorType']}" if status >= 400 else "")
     return status, headers, body
 
 

@@ -52,8 +52,17 @@ class Server:
                 raise
 
     def stop(self) -> None:
+        """Close the listening socket and every connection from inside the serving loop (an open keep-alive
+        connection would keep it running), then end waitress's threads and the emulator's."""
         self._closing = True
-        self._server.close()
-        self.emulator.stop()
+
+        def close_all() -> None:
+            for channel in list(self._server._map.values()):
+                channel.close()
         if self._thread:
+            self._server.trigger.pull_trigger(close_all)
             self._thread.join(timeout=5)
+        else:
+            self._server.close()
+        self._server.task_dispatcher.shutdown(timeout=5)
+        self.emulator.stop()

@@ -1,10 +1,13 @@
 """The `latest…Update` member of campaigns, recommenders and solutions: CREATE PENDING -> CREATE IN_PROGRESS ->
 ACTIVE / CREATE FAILED, while the resource keeps serving its current settings. spec: personalize-behavior.md §2.4"""
 
+import logging
 import time
 from collections.abc import Callable
 
 from emulator.jobs import TaskFailed, dwell, lifecycle
+
+log = logging.getLogger("emulator")
 
 
 def walk(env, arn: str, member: str, work: Callable[[dict, dict], None],
@@ -35,6 +38,7 @@ def mark(env, arn: str, member: str, update: dict, status: str, reason: str | No
     marked = {**update, "status": status, "lastUpdatedDateTime": time.time()}
     if reason:
         marked["failureReason"] = reason
+        log.warning("the update of %s is %s: %s", arn, status, reason)
     env.store.update(arn, **{member: marked})
     return marked
 

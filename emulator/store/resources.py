@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import threading
+import logging
 import time
 
 from emulator.errors import (InvalidNextTokenException, ResourceAlreadyExistsException,
@@ -12,6 +13,7 @@ from emulator.jobs import lifecycle
 from emulator.store.arns import kind_of
 from emulator.store.db import Database
 
+log = logging.getLogger("emulator")
 DEFAULT_PAGE, MAX_PAGE = 100, 100   # spec: personalize-behavior.md §2.5
 
 
@@ -105,6 +107,8 @@ class Store:
             conn.execute("UPDATE resources SET status = ?, body = ?, updated = ? WHERE arn = ?",
                          (status, json.dumps(body), time.time(), arn))
             self.db.after_commit(self.changed)
+            if status in (lifecycle.CREATE_FAILED, lifecycle.FAILED):   # visible without a Describe call
+                self.db.after_commit(lambda: log.warning("%s is %s: %s", arn, status, failure_reason))
 
     def move(self, arn: str, expected: str, status: str, failure_reason: str | None = None) -> bool:
         """Move to `status` only if the resource is still `expected` (a stop or delete may have come first)."""
