@@ -22,16 +22,17 @@ INTERACTIONS_WITH_EVENT_TYPE = json.dumps({
     "version": "1.0"})
 
 
-def to_csv(columns: list[str], rows: list[tuple], index: bool = True) -> bytes:
+def to_csv(columns: list[str], rows: list[tuple], index: bool | list = True) -> bytes:
     """The bytes of pandas' DataFrame(rows, columns=columns).to_csv(path, index=index) on Linux: UTF-8, minimal
-    quoting, "\\n" line ends, None as an empty cell, and with index=True (pandas' default) a leading column
-    whose header is empty and whose values are the row positions."""
+    quoting, "\\n" line ends, None as an empty cell, and with an index (pandas' default) a leading column whose
+    header is empty and whose values are the index labels: row positions, or the labels given."""
+    labels = index if isinstance(index, list) else list(range(len(rows))) if index else None
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(([""] if index else []) + list(columns))
+    writer.writerow(([""] if labels is not None else []) + list(columns))
     for position, row in enumerate(rows):
         cells = ["" if value is None else value for value in row]
-        writer.writerow(([position] if index else []) + cells)
+        writer.writerow(([labels[position]] if labels is not None else []) + cells)
     return out.getvalue().encode("utf-8")
 
 
@@ -106,3 +107,66 @@ def read_titles(latin1_file: bytes) -> dict[str, str]:
     """What the samples' pd.read_csv(u.item, sep='|', encoding='latin-1', usecols=[0, 1]) gives: id -> title."""
     rows = csv.reader(io.StringIO(latin1_file.decode("latin-1")), delimiter="|")
     return {row[0]: row[1] for row in rows if row}
+
+
+def delete_dataset_group(personalize, group: str) -> list[str]:
+    """The clean-up the domain, trending-now and several other samples share: delete in dependency order,
+    each kind polled until Describe raises ResourceNotFoundException, then the schemas and the group. Returns
+    the statuses Describe showed right after DeleteDatasetGroup (the samples' last loop stops at the first
+    answer, and would spin for 30 minutes if the group were already gone)."""
+    solutions = [s["solutionArn"] for page in personalize.get_paginator("list_solutions").paginate(
+        datasetGroupArn=group) for s in page["solutions"]]
+    campaigns = [c for solution in solutions for page in personalize.get_paginator("list_campaigns").paginate(
+        solutionArn=solution) for c in page["campaigns"]]
+    kinds = [
+        ("recommender", personalize.list_recommenders(datasetGroupArn=group)["recommenders"]),
+        ("campaign", campaigns),
+        ("solution", [personalize.describe_solution(solutionArn=arn)["solution"] for arn in solutions]),
+        ("eventTracker", [t for page in personalize.get_paginator("list_event_trackers").paginate(
+            datasetGroupArn=group) for t in page["eventTrackers"]]),
+        ("filter", personalize.list_filters(datasetGroupArn=group, maxResults=100)["Filters"]),
+    ]
+    for kind, records in kinds:
+        _delete_all(personalize, kind, records)
+    datasets = [d for page in personalize.get_paginator("list_datasets").paginate(datasetGroupArn=group)
+                for d in page["datasets"]]
+    schemas = [personalize.describe_dataset(datasetArn=d["datasetArn"])["dataset"]["schemaArn"] for d in datasets]
+    _delete_all(personalize, "dataset", datasets)
+    for schema in schemas:
+        try:
+            personalize.delete_schema(schemaArn=schema)
+        except personalize.exceptions.ResourceInUseException:
+            pass   # the samples skip a schema another group's dataset still uses
+    personalize.delete_dataset_group(datasetGroupArn=group)
+    seen = [personalize.describe_dataset_group(datasetGroupArn=group)["datasetGroup"]["status"]]
+    wait_until_gone(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
+    return seen
+
+
+def _delete_all(personalize, kind: str, records: list[dict]) -> None:
+    """Delete every record that is ACTIVE or CREATE FAILED (INACTIVE too for recommenders), leave those already
+    deleting, refuse any other status as the samples do; then poll until all are gone."""
+    delete, describe = getattr(personalize, f"delete_{_snake(kind)}"), getattr(personalize, f"describe_{_snake(kind)}")
+    key = f"{kind}Arn"
+    for record in records:
+        if record["status"] in ("ACTIVE", "CREATE FAILED", "INACTIVE"):
+            delete(**{key: record[key]})
+        else:
+            assert record["status"].startswith("DELETE"), f"{record[key]} is {record['status']}: cannot delete"
+    for record in records:
+        wait_until_gone(lambda: describe(**{key: record[key]}))
+
+
+def _snake(kind: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in kind)
+
+
+def clicks_and_watches(ratings: list[tuple], click: str = "Click", watch: str = "Watch") -> tuple[list, list]:
+    """What trending-now and POC-in-a-box build from MovieLens ratings: every rating above 1 as a click, every
+    rating above 3 also as a watch, appended and sorted by time. Returns (index labels, rows of USER_ID,
+    ITEM_ID, TIMESTAMP, EVENT_TYPE): the labels are the ratings' row numbers, so they repeat and are unordered,
+    as pandas writes them."""
+    clicked = [(n, (u, i, t, click)) for n, (u, i, r, t) in enumerate(ratings) if r > 1]
+    watched = [(n, (u, i, t, watch)) for n, (u, i, r, t) in enumerate(ratings) if r > 3]
+    both = sorted(clicked + watched, key=lambda pair: pair[1][2])
+    return [label for label, _ in both], [row for _, row in both]
