@@ -40,12 +40,16 @@ def bucket(s3, name: str, policy: bool = True) -> str:
     """A bucket with the policy the samples put on it so that Personalize may read it."""
     s3.create_bucket(Bucket=name)
     if policy:
-        s3.put_bucket_policy(Bucket=name, Policy=json.dumps({
-            "Version": "2012-10-17", "Id": "PersonalizeS3BucketAccessPolicy", "Statement": [{
-                "Sid": "PersonalizeS3BucketAccessPolicy", "Effect": "Allow",
-                "Principal": {"Service": "personalize.amazonaws.com"}, "Action": ["s3:GetObject", "s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]}]}))
+        bucket_policy(s3, name)
     return name
+
+
+def bucket_policy(s3, name: str) -> None:
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({
+        "Version": "2012-10-17", "Id": "PersonalizeS3BucketAccessPolicy", "Statement": [{
+            "Sid": "PersonalizeS3BucketAccessPolicy", "Effect": "Allow",
+            "Principal": {"Service": "personalize.amazonaws.com"}, "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]}]}))
 
 
 def role(iam, name: str, policies: tuple[str, ...] = MANAGED_POLICIES) -> str:
