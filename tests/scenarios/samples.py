@@ -61,6 +61,16 @@ def role(iam, name: str, policies: tuple[str, ...] = MANAGED_POLICIES) -> str:
     return arn
 
 
+def s3_reader_role(iam, name: str) -> str:
+    """The SIMS and temporal hold-out notebooks' role cell: a role with S3 read-only access, or the existing one."""
+    try:
+        return role(iam, name, policies=("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",))
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
+        return iam.get_role(RoleName=name)["Role"]["Arn"]
+
+
 def remove_role(iam, name: str, policies: tuple[str, ...] = MANAGED_POLICIES) -> None:
     for policy in policies:
         iam.detach_role_policy(RoleName=name, PolicyArn=policy)

@@ -6,8 +6,6 @@ version is likewise created at once. The notebook has no clean-up."""
 import json
 import uuid
 
-from botocore.exceptions import ClientError
-
 from tests import synthetic
 from tests.scenarios import samples
 
@@ -32,8 +30,8 @@ def test_sims_notebook_runs_all_to_the_end(personalize, personalize_runtime, aws
     dataset = personalize.create_dataset(datasetType="INTERACTIONS", datasetGroupArn=group, schemaArn=schema,
                                          name=f"DEMO-sims-dataset-{suffix}")["datasetArn"]
     samples.bucket_policy(s3, bucket)
-    role = s3_reader_role(iam, f"PersonalizeS3Role-{suffix}")
-    assert s3_reader_role(iam, f"PersonalizeS3Role-{suffix}") == role   # a second run finds the role
+    role = samples.s3_reader_role(iam, f"PersonalizeS3Role-{suffix}")
+    assert samples.s3_reader_role(iam, f"PersonalizeS3Role-{suffix}") == role   # a second run finds the role
     job = personalize.create_dataset_import_job(
         jobName=f"DEMO-sims-dataset-import-job-{suffix}", datasetArn=dataset, roleArn=role,
         dataSource={"dataLocation": f"s3://{bucket}/DEMO-sims.csv"})["datasetImportJobArn"]
@@ -63,12 +61,3 @@ def test_sims_notebook_runs_all_to_the_end(personalize, personalize_runtime, aws
     assert set(personalize.get_solution_metrics(solutionVersionArn=tuned_version)["metrics"]) == METRICS
     assert personalize_runtime.get_recommendations(campaignArn=campaign, itemId="5")["itemList"]
 
-
-def s3_reader_role(iam, name: str) -> str:
-    """The notebook's role cell: create the role with S3 read-only access, or reuse it if it exists."""
-    try:
-        return samples.role(iam, name, policies=("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",))
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "EntityAlreadyExists":
-            raise
-        return iam.get_role(RoleName=name)["Role"]["Arn"]
