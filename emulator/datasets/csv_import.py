@@ -7,6 +7,9 @@ import io
 from emulator.datasets.schemas import DatasetSchema, Field
 
 ID_FIELDS = {"USER_ID", "ITEM_ID", "ACTION_ID"}
+# an empty cell fails the import only in these; elsewhere it is a missing value even in a non-nullable field, as
+# the service imported an Items file whose non-nullable int YEAR had empty cells (its saved sample output)
+NEVER_EMPTY = ID_FIELDS | {"TIMESTAMP"}
 MAX_ID, MAX_CATEGORICAL, MAX_TEXT = 256, 1000, 20_000
 
 
@@ -95,7 +98,7 @@ def _converter(field: Field):
 
     def convert(cell: str):
         if cell == "":
-            if field.nullable:
+            if field.nullable or field.name not in NEVER_EMPTY:
                 return None
             raise ValueError("the value is empty, and the field is not nullable")
         if limit is not None and len(cell) > limit:

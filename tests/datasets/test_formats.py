@@ -119,6 +119,14 @@ def test_a_timestamp_beyond_64_bits_fails_the_import_by_row():
     assert 'Row 1 (line 2), column "TIMESTAMP"' in str(caught.value)
 
 
+def test_an_empty_cell_is_a_missing_value_outside_ids_and_timestamp():
+    columns = read_csv(b"ITEM_ID,GENRES,PRICE\ni1,,\ni2,Drama,2.5\n", parse_schema(ITEMS))
+    assert columns["GENRES"] == [None, "Drama"] and columns["PRICE"] == [None, 2.5]
+    with pytest.raises(ImportFailed) as caught:
+        read_csv(b"USER_ID,ITEM_ID,TIMESTAMP\nu,i,\n", parse_schema(INTERACTIONS))
+    assert 'column "TIMESTAMP": the value is empty, and the field is not nullable' in str(caught.value)
+
+
 def test_a_column_without_a_name_is_ignored_as_pandas_writes_its_index():
     columns = read_csv(b',USER_ID,ITEM_ID,TIMESTAMP\n0,u1,i1,5\n1,u2,"i,2",6\n', parse_schema(INTERACTIONS))
     assert columns["USER_ID"] == ["u1", "u2"] and columns["ITEM_ID"] == ["i1", "i,2"]

@@ -48,9 +48,6 @@ def test_poc_in_a_box_notebooks_run_all_to_the_end(personalize, personalize_runt
     clean_up_resources(personalize, aws_client("iam"), stored)
 
 
-@pytest.mark.xfail(strict=True, reason="the emulator fails an import whose non-nullable int YEAR has empty cells; "
-                                       "AWS's saved output of notebook 02 shows such a file (item-meta.csv, 9 "
-                                       "movies without a year) imported ACTIVE")
 def test_poc_item_metadata_with_titles_without_a_year_imports(personalize, aws_client, wait_for):
     stored = {"suffix": uuid.uuid4().hex[:6]}
     validating_and_importing_interactions(personalize, aws_client, wait_for, stored)
