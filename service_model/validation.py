@@ -25,6 +25,7 @@ _TYPE_RANGES = {"integer": (-2 ** 31, 2 ** 31 - 1), "long": (-2 ** 63, 2 ** 63 -
                 "float": (-3.4028234663852886e38, 3.4028234663852886e38)}
 _SURROGATE = re.compile("[\ud800-\udfff]")   # JSON's "\\ud800" escapes decode to these; no encoding takes them
 LISTED = 10   # violations a message spells out; the count covers them all, as AWS's messages do
+COUNTED = 100   # ... up to this many: past it, 200,000 bad map entries would take seconds to describe
 
 
 @functools.cache
@@ -69,11 +70,15 @@ def violations(shape: Shape, value: object, path: str = "", patterns: bool = Tru
     elif shape.type_name == "list":
         fine = _fast_check(shape.member, patterns)
         for position, element in enumerate(value, start=1):
+            if len(found) >= COUNTED:
+                break
             if not fine(element):
                 found += violations(shape.member, element, f"{path}.{position}.member", patterns)
     elif shape.type_name == "map":
         fine_key, fine_value = _fast_check(shape.key, patterns), _fast_check(shape.value, patterns)
         for key, element in value.items():
+            if len(found) >= COUNTED:
+                break
             if fine_key(key) and fine_value(element):
                 continue
             shown_key = key if len(key) <= 100 else key[:100] + "..."
@@ -96,11 +101,12 @@ def _fast_check(shape: Shape, patterns: bool):
 
 
 def message(found: list[str]) -> str:
-    count = len(found)
-    listed = "; ".join(found[:LISTED])
+    count, listed = len(found), "; ".join(found[:LISTED])
+    if count >= COUNTED:
+        return f"{COUNTED} or more validation errors detected: {listed}; and more"
     if count > LISTED:
         listed += f"; and {count - LISTED} more"
-    return f"{count} validation error{'s' if count > 1 else ''} detected: " + listed
+    return f"{count} validation error{'s' if count > 1 else ''} detected: {listed}"
 
 
 def _finite(number: int | float) -> bool:
