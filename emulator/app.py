@@ -46,7 +46,7 @@ class Emulator:
         self.worker = Worker(self.queue, self, settings.worker_threads)
         self.auto_training = AutoTraining(self)
         self.flask = _personalize_app(self)
-        self.wsgi = make_gate(dispatch.wsgi_app(self, self.flask.wsgi_app), _moto_app())
+        self.wsgi = make_gate(dispatch.wsgi_app(self, self.flask.wsgi_app), _moto_app(), cors=settings.cors)
 
     def start(self) -> "Emulator":
         self.worker.start()
@@ -82,14 +82,13 @@ def _personalize_app(env: Emulator) -> Flask:
     app.register_blueprint(internal.blueprint)
 
     def view(**_):   # the routes dispatch.wsgi_app does not match exactly (an escaped path, say) still answer
-        status, headers, body = dispatch.handle(env, dispatch.Call(
-            request.method, request.path, request.headers.get("X-Amz-Target"), request.get_data(),
-            request.environ.get("emulator.region")))
+        status, headers, body = dispatch.handle(env, dispatch.call_of(request.environ))
         return body, status, headers
 
-    app.add_url_rule("/", "control_plane", view, methods=["POST"])
+    # no automatic OPTIONS answer: CORS is not offered, so a preflight gets the AWS error for a wrong method
+    app.add_url_rule("/", "control_plane", view, methods=["POST"], provide_automatic_options=False)
     for number, (method, path) in enumerate(sorted(routing.PATHS)):
-        app.add_url_rule(path, f"rest_{number}", view, methods=[method])
+        app.add_url_rule(path, f"rest_{number}", view, methods=[method], provide_automatic_options=False)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

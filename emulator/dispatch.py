@@ -9,13 +9,17 @@ from typing import NamedTuple
 from botocore import xform_name
 from werkzeug.wsgi import get_input_stream
 
-from emulator import protocol
+from emulator import browsers, protocol
 from emulator.api import HANDLERS
 from emulator.context import RequestContext
-from emulator.errors import NotImplementedYet, ServiceError, UnknownOperationException
+from emulator.errors import NotImplementedYet, SerializationException, ServiceError, UnknownOperationException
 from service_model import routing
 
 log = logging.getLogger("emulator.requests")
+
+# above any request the API accepts: ten PutItems records of 32,000 characters, each JSON-escaped to 6 bytes,
+# come to 2 MB
+MAX_BODY = 4 * 1024 * 1024
 
 
 class Call(NamedTuple):
@@ -25,6 +29,18 @@ class Call(NamedTuple):
     target: str | None        # X-Amz-Target
     body: bytes
     region: str | None        # from the credential scope (see gate.py)
+    size: int = 0             # the declared Content-Length; a body above MAX_BODY is left unread
+    simple: bool = False      # a web page could have sent it without a preflight (browsers.py)
+
+
+def call_of(environ: dict) -> Call:
+    try:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    body = get_input_stream(environ).read() if size <= MAX_BODY else b""
+    return Call(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("HTTP_X_AMZ_TARGET"), body,
+                environ.get("emulator.region"), size, browsers.without_preflight(environ))
 
 
 def wsgi_app(env, fallback):
@@ -35,8 +51,7 @@ def wsgi_app(env, fallback):
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         if method != "POST" or not (path == "/" or (method, path) in routing.PATHS):
             return fallback(environ, start_response)
-        status, headers, body = handle(env, Call(method, path, environ.get("HTTP_X_AMZ_TARGET"),
-                                                 get_input_stream(environ).read(), environ.get("emulator.region")))
+        status, headers, body = handle(env, call_of(environ))
         headers["Content-Length"] = str(len(body))
         start_response(f"{status} {http.HTTPStatus(status).phrase}", list(headers.items()))
         return [body]
@@ -49,6 +64,7 @@ def handle(env, call: Call) -> tuple[int, dict, bytes]:
     route = routing.by_target(call.target) if call.target is not None else routing.by_path(call.method, call.path)
     service = route.service if route else ("personalize" if call.path == "/" else "personalize-runtime")
     try:
+        _check_envelope(call)
         if route is None:
             raise _unknown(call)
         handler = HANDLERS[route.service].get(route.operation.name)
@@ -69,6 +85,19 @@ def handle(env, call: Call) -> tuple[int, dict, bytes]:
         log.info("%s.%s %d %.1f ms%s", service, route.operation.name if route else call.path, status,
                  (time.perf_counter() - started) * 1000, f" {headers['x-amzn-ErrorType']}" if status >= 400 else "")
     return status, headers, body
+
+
+def _check_envelope(call: Call) -> None:
+    if call.size > MAX_BODY:
+        error = SerializationException(f"The request body has {call.size} bytes; the emulator reads at most "
+                                       f"{MAX_BODY}, more than any Personalize request needs.")
+        error.status = 413
+        raise error
+    if call.simple:
+        error = SerializationException(f"{browsers.CROSS_ORIGIN} (AWS SDKs send application/x-amz-json-1.1 or "
+                                       "application/json.)")
+        error.status = 415
+        raise error
 
 
 def _unknown(call: Call) -> UnknownOperationException:

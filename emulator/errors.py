@@ -54,6 +54,12 @@ class UnknownOperationException(ServiceError):
     code = "UnknownOperationException"
 
 
+class ValidationException(ServiceError):
+    """Input that breaks the model, for the operations that model no InvalidInputException."""
+
+    code = "ValidationException"
+
+
 class NotImplementedYet(ServiceError):
     """An operation of the model that the emulator does not serve yet: 501, which no SDK retries."""
 

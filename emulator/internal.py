@@ -1,11 +1,22 @@
 """Our own routes, under one reserved prefix that no AWS API uses."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
+from emulator import browsers
 from emulator.gate import INTERNAL_PREFIX
 from service_model import SERVICES
 
 blueprint = Blueprint("emulator_internal", __name__, url_prefix=INTERNAL_PREFIX)
+
+
+@blueprint.before_request
+def refuse_web_pages():
+    """A page open in the user's browser must not wipe their state (see browsers.py)."""
+    if browsers.changes_state_without_preflight(request.environ):
+        response = jsonify({"__type": "AccessDeniedException", "message": browsers.CROSS_ORIGIN})
+        response.status_code = 403
+        return response
+    return None
 
 
 @blueprint.post("/reset")

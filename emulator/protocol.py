@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from emulator.errors import InvalidInputException, SerializationException, ServiceError
+from emulator.errors import (InvalidInputException, InvalidNextTokenException, SerializationException, ServiceError,
+                             ValidationException)
 from service_model import load, validation
 
 CONTENT_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application/json"}
@@ -18,18 +19,43 @@ class ResponseShapeError(AssertionError):
 
 def parse(operation: OperationModel, body: bytes) -> dict:
     """Read the JSON body and check it against the input shape; raise the AWS error if it is broken."""
+    return check(operation, decode(body))
+
+
+def decode(body: bytes) -> dict:
     try:
         params = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError) as error:
         raise SerializationException(f"The request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise SerializationException("The request body nests JSON arrays or objects too deeply to read; "
+                                     "no Personalize input is nested more than a few levels.") from None
     if not isinstance(params, dict):
         raise SerializationException("The request body must be a JSON object.")
+    return params
+
+
+def check(operation: OperationModel, params: dict) -> dict:
+    """The parameters the handler gets: `params` checked against the input shape, unknown members dropped."""
     if operation.input_shape is None:
         return {}
     found = validation.violations(operation.input_shape, params)
     if found:
-        raise InvalidInputException(validation.message(found))
+        raise _invalid(operation, params, validation.message(found))
     return _known(operation.input_shape, params)
+
+
+def _invalid(operation: OperationModel, params: dict, message: str) -> ServiceError:
+    """The error for a request that breaks its input shape: InvalidInputException where the operation models
+    it. ListDatasetGroups and ListSchemas model only InvalidNextTokenException: theirs for a bad nextToken,
+    the protocol's ValidationException for anything else."""
+    modelled = {shape.name for shape in operation.error_shapes}
+    if InvalidInputException.code in modelled:
+        return InvalidInputException(message)
+    if (InvalidNextTokenException.code in modelled and params.get("nextToken") is not None
+            and not validation.violations(operation.input_shape, {**params, "nextToken": None})):
+        return InvalidNextTokenException(message)
+    return ValidationException(message)
 
 
 def respond(operation: OperationModel, result: dict | None, strict: bool = False) -> bytes:
@@ -57,11 +83,14 @@ def error_body(service: str, error: ServiceError) -> tuple[int, dict, bytes]:
 
 
 def _known(shape: Shape, value):
-    """`value` without the structure members the model does not know: AWS ignores them, and so do we
-    (hand-written requests may carry them)."""
+    """`value` without the structure members the model does not know, nor those sent as null: AWS ignores
+    them, and so do we (hand-written requests may carry them). Numbers of float shapes become floats, so that
+    an integer such as 10**30 is stored as the number it is."""
     if shape.type_name == "structure":
         return {name: _known(shape.members[name], member) for name, member in value.items()
-                if name in shape.members}
+                if name in shape.members and member is not None}
+    if shape.type_name in ("float", "double"):
+        return float(value)
     if shape.type_name == "list":
         return [_known(shape.member, element) for element in value]
     if shape.type_name == "map":

@@ -27,6 +27,9 @@ CONTEXTUAL = {"aws-user-personalization", "aws-user-personalization-v2", "aws-pe
 V2 = {"aws-user-personalization-v2", "aws-personalized-ranking-v2"}
 V2_EXPLORATION_SHARE, V2_EXPLORATION_DAYS = 0.001, 30.0
 INFLUENCE = 0.2   # spec: recipes-and-models.md §5.17: cosine + 0.2·r_pop·popularity pct + 0.2·r_fresh·freshness pct
+# every Promotion member is optional in the model: without percentPromotedItems a promotion takes its least
+# value, 1 %, which rounds up to one promoted item in any list of up to 100
+DEFAULT_PROMOTED_PERCENT = 1
 
 
 @dataclass
@@ -67,7 +70,8 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     data = filtering.RequestData(env, source.group, "ItemID", user_id, item_id)
     unwanted = data.interacted(frozenset(kind.lower() for kind in source.excluded)) if source.excluded else set()
     promotion = (promotions or [None])[0]
-    promoted_count = math.ceil(count * promotion["percentPromotedItems"] / 100) if promotion else 0
+    share = promotion.get("percentPromotedItems", DEFAULT_PROMOTED_PERCENT) if promotion else 0
+    promoted_count = math.ceil(count * share / 100)
     main = _choice(env, source, data, ids, filter_arn, filter_values, unwanted)
     chosen = _best(scores, ids, count - promoted_count, main)
     promoted = []
@@ -81,7 +85,7 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     probabilities = _softmax(scores) if model.returns_scores else None
     items = _items(ids, chosen, probabilities)
     for position, i in zip(_spread(len(promoted), len(items) + len(promoted), f"{source.arn}|{user_id}"), promoted):
-        items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion["name"]})
+        items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion.get("name")})
     if source.recipe in V2:
         _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
     if feedback is not None:

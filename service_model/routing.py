@@ -45,3 +45,11 @@ def by_target(target: str) -> Route | None:
 
 def by_path(method: str, path: str) -> Route | None:
     return PATHS.get((method, path))
+
+
+REST_PATHS = frozenset(path for _, path in PATHS)
+
+
+def is_rest_path(path: str) -> bool:
+    """Whether `path` is one of the rest-json operations' paths (with any method)."""
+    return path in REST_PATHS

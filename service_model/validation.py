@@ -20,6 +20,12 @@ _TYPE_WORDS = {"structure": "an object", "map": "an object", "list": "a list", "
                "boolean": "a boolean", "integer": "an integer", "long": "an integer",
                "float": "a number", "double": "a number", "timestamp": "a number of epoch seconds",
                "blob": "a base64 string"}
+# the range of each numeric wire type (Java's int, long, float, double), checked even where the model sets no bound
+_TYPE_RANGES = {"integer": (-2 ** 31, 2 ** 31 - 1), "long": (-2 ** 63, 2 ** 63 - 1),
+                "float": (-3.4028234663852886e38, 3.4028234663852886e38)}
+_SURROGATE = re.compile("[\ud800-\udfff]")   # JSON's "\\ud800" escapes decode to these; no encoding takes them
+LISTED = 10   # violations a message spells out; the count covers them all, as AWS's messages do
+COUNTED = 100   # ... up to this many: past it, 200,000 bad map entries would take seconds to describe
 
 
 @functools.cache
@@ -31,22 +37,25 @@ def _pattern(java_pattern: str) -> re.Pattern:
 def violations(shape: Shape, value: object, path: str = "", patterns: bool = True) -> list[str]:
     """Every constraint of `shape` that `value` breaks, as AWS-worded sentences (empty when valid).
     Outputs are checked without `patterns`: AWS itself answers names such as `solution/1a2b3c4d`."""
-    shown = "***" if shape.metadata.get("sensitive") else _show(value)
-
     def broken(constraint: str) -> list[str]:
+        shown = "***" if shape.metadata.get("sensitive") else _show(value)
         return [f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"]
 
     kinds = _JSON_TYPES.get(shape.type_name, (object,))
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         return broken(f"Member must be {_TYPE_WORDS.get(shape.type_name, shape.type_name)}")
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, (int, float)) and not _finite(value):
         return broken("Member must be a finite number")
     found = _bounds(shape, value, broken)
     if shape.type_name == "string":
+        if not value.isascii() and _SURROGATE.search(value):
+            found += broken("Member must be Unicode text, without lone surrogates")
         if shape.enum and value not in shape.enum:
             found += broken(f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
         pattern = shape.metadata.get("pattern")
-        if pattern and patterns and not _pattern(pattern).fullmatch(value):
+        # a value already too long is not matched: every model pattern is linear (patches.json), yet a
+        # megabyte string would still cost time for nothing
+        if pattern and patterns and not found and not _pattern(pattern).fullmatch(value):
             found += broken(f"Member must satisfy regular expression pattern: {pattern}")
     elif shape.type_name == "structure":
         for name in shape.required_members:
@@ -56,25 +65,64 @@ def violations(shape: Shape, value: object, path: str = "", patterns: bool = Tru
         for name, member in shape.members.items():
             if value.get(name) is not None:
                 found += violations(member, value[name], _join(path, name), patterns)
+    elif found:   # a list or map of the wrong size: its elements are not worth the time
+        return found
     elif shape.type_name == "list":
+        fine = _fast_check(shape.member, patterns)
         for position, element in enumerate(value, start=1):
-            found += violations(shape.member, element, f"{path}.{position}.member", patterns)
+            if len(found) >= COUNTED:
+                break
+            if not fine(element):
+                found += violations(shape.member, element, f"{path}.{position}.member", patterns)
     elif shape.type_name == "map":
+        fine_key, fine_value = _fast_check(shape.key, patterns), _fast_check(shape.value, patterns)
         for key, element in value.items():
-            found += violations(shape.key, key, f"{path}.{key}.key", patterns)
-            found += violations(shape.value, element, f"{path}.{key}.value", patterns)
+            if len(found) >= COUNTED:
+                break
+            if fine_key(key) and fine_value(element):
+                continue
+            shown_key = key if len(key) <= 100 else key[:100] + "..."
+            found += violations(shape.key, key, f"{path}.{shown_key}.key", patterns)
+            found += violations(shape.value, element, f"{path}.{shown_key}.value", patterns)
     return found
 
 
+@functools.cache
+def _fast_check(shape: Shape, patterns: bool):
+    """A quick yes for a valid string element, so that a list of 100,000 item ids (InputList has no maximum)
+    costs milliseconds; anything else, and any doubt, goes to violations()."""
+    if shape.type_name != "string":
+        return lambda value: False
+    low, high = shape.metadata.get("min", 0), shape.metadata.get("max", math.inf)
+    enum = frozenset(shape.enum) if shape.enum else None
+    pattern = _pattern(shape.metadata["pattern"]) if patterns and "pattern" in shape.metadata else None
+    return lambda value: (type(value) is str and low <= len(value) <= high and value.isascii()
+                          and (enum is None or value in enum) and (pattern is None or bool(pattern.fullmatch(value))))
+
+
 def message(found: list[str]) -> str:
-    count = len(found)
-    return f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(found)
+    count, listed = len(found), "; ".join(found[:LISTED])
+    if count >= COUNTED:
+        return f"{COUNTED} or more validation errors detected: {listed}; and more"
+    if count > LISTED:
+        listed += f"; and {count - LISTED} more"
+    return f"{count} validation error{'s' if count > 1 else ''} detected: {listed}"
+
+
+def _finite(number: int | float) -> bool:
+    try:
+        return math.isfinite(float(number))
+    except OverflowError:   # an integer beyond any double
+        return False
 
 
 def _bounds(shape: Shape, value: object, broken) -> list[str]:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if shape.type_name in ("integer", "long", "float", "double"):
         size, what = value, "value"
+        type_low, type_high = _TYPE_RANGES.get(shape.type_name, (None, None))
+        low = type_low if low is None else low
+        high = type_high if high is None else high
     elif shape.type_name in ("string", "list", "map"):
         size, what = len(value), "length"
     else:
@@ -93,5 +141,10 @@ def _join(path: str, name: str) -> str:
 def _show(value: object) -> str:
     if isinstance(value, str):
         return "'" + (value if len(value) <= 100 else value[:100] + "...") + "'"
-    text = json.dumps(value)
+    if isinstance(value, (list, dict)) and len(value) > 100:   # not worth encoding to show 100 characters
+        return f"{'a list' if isinstance(value, list) else 'an object'} of {len(value)} members"
+    try:
+        text = json.dumps(value)
+    except RecursionError:   # nested deeper than the encoder goes
+        return "a deeply nested value"
     return text if len(text) <= 100 else text[:100] + "..."

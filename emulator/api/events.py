@@ -3,6 +3,7 @@ into its Users, Items and Actions datasets."""
 
 import json
 
+from emulator import jsontext
 from emulator.context import RequestContext
 from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
@@ -76,9 +77,9 @@ def _properties(text: str | None) -> dict:
     if not text:
         return {}
     try:
-        properties = json.loads(text)
-    except ValueError:
-        raise InvalidInputException("Error parsing properties json") from None
+        properties = jsontext.loads(text)
+    except ValueError as problem:
+        raise InvalidInputException(f"Error parsing properties json: {problem}") from None
     if not isinstance(properties, dict):
         raise InvalidInputException("Error parsing properties json: properties must be a JSON object.")
     return properties

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import fastavro
 from fastavro.schema import SchemaParseException
 
+from emulator import jsontext
 from emulator.errors import InvalidInputException
 
 DATASET_TYPES = ("INTERACTIONS", "ITEMS", "USERS", "ACTIONS", "ACTION_INTERACTIONS")
@@ -107,9 +108,9 @@ def is_compatible_update(old: DatasetSchema, new: DatasetSchema) -> str | None:
 
 def _avro_record(text: str) -> dict:
     try:
-        document = json.loads(text)
-    except ValueError:
-        raise InvalidInputException("The schema is not valid JSON.") from None
+        document = jsontext.loads(text)
+    except ValueError as problem:
+        raise InvalidInputException(f"The schema is not valid JSON: {problem}") from None
     if not isinstance(document, dict) or document.get("type") != "record":
         raise InvalidInputException('The schema must be an Avro record: {"type": "record", ...}.')
     if not isinstance(document.get("fields"), list) or not document["fields"]:

@@ -104,6 +104,16 @@ def test_promotions_mark_a_share_of_the_results(personalize_runtime, shop, make_
     assert all(item["itemId"].startswith("b") for item in found if "promotionName" not in item)
 
 
+def test_a_promotion_without_a_share_promotes_one_item_and_one_without_a_name_goes_unnamed(personalize_runtime, shop,
+                                                                                          make_filter):
+    comedy = make_filter('INCLUDE ItemID WHERE Items.GENRE IN ("comedy")')
+    found = items(personalize_runtime, shop, userId="user40", numResults=10,
+                  promotions=[{"name": "laughs", "filterArn": comedy}])
+    assert len(found) == 10 and sum(item.get("promotionName") == "laughs" for item in found) == 1
+    unnamed = items(personalize_runtime, shop, userId="user40", numResults=10, promotions=[{"filterArn": comedy}])
+    assert len(unnamed) == 10 and not any("promotionName" in item for item in unnamed)
+
+
 def test_a_filter_needs_the_datasets_it_reads(personalize, dataset_group, unique_name):
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_filter(name=unique_name("early"), datasetGroupArn=dataset_group,

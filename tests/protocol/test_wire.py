@@ -52,14 +52,14 @@ def test_unknown_path_signed_for_personalize_is_a_json_404(personalize_endpoint)
 
 def test_wrong_member_type_names_the_member(personalize_endpoint):
     status, _, body = raw(personalize_endpoint, "POST", "/", json.dumps({"maxResults": "ten"}).encode(),
-                          control("ListDatasetGroups"))
+                          control("ListSolutions"))
     assert status == 400 and body["__type"] == "InvalidInputException"
     assert "'maxResults'" in body["message"]
 
 
 def test_max_results_above_the_model_maximum_is_invalid_input(personalize):
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
-        personalize.list_dataset_groups(maxResults=101)
+        personalize.list_solutions(maxResults=101)
     assert "less than or equal to 100" in caught.value.response["Error"]["Message"]
 
 

@@ -46,7 +46,8 @@ def list_metric_attribution_metrics(ctx: RequestContext, *, metric_attribution_a
                                     next_token: str | None = None, max_results: int | None = None) -> dict:
     if not metric_attribution_arn:
         raise InvalidInputException("metricAttributionArn is required.")
-    ctx.store.get(KIND, metric_attribution_arn)
+    if ctx.store.find(KIND, metric_attribution_arn) is None:   # the model gives this operation no not-found error
+        raise InvalidInputException(f"No metric attribution has the ARN {metric_attribution_arn}.")
     metrics = ctx.store.internal(metric_attribution_arn)["metrics"]
     return ctx.store.page(metrics, "metrics", next_token, max_results, fingerprint=[KIND, metric_attribution_arn])
 
