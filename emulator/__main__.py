@@ -50,6 +50,11 @@ def _options(serve: argparse.ArgumentParser, defaults: Settings) -> None:
         default = _flag(os.environ[variable]) if variable in os.environ else on
         serve.add_argument(flag, dest=dest, action="store_const", const=not on, default=default,
                            help=f"{text} (${variable}=true|false)")
+    origins = os.environ.get(ENV_PREFIX + "CORS_ORIGIN")
+    serve.add_argument("--cors-origin", dest="cors_origins", action="append",
+                       default=[origin.strip() for origin in origins.split(",")] if origins else None,
+                       help="let web pages of this origin (e.g. http://localhost:3000; * for any) call the emulator "
+                            f"from a browser; repeatable (${ENV_PREFIX}CORS_ORIGIN, comma-separated)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                         account_id=args.account_id, s3_endpoint_url=args.s3_endpoint_url,
                         status_seconds=args.status_seconds, quotas=args.quotas,
                         feedback_refresh_seconds=args.feedback_refresh_seconds, day_seconds=args.day_seconds,
-                        extra_recipes=args.extra_recipes, strict_responses=args.strict_responses)
+                        extra_recipes=args.extra_recipes, strict_responses=args.strict_responses,
+                        cors_origins=tuple(args.cors_origins or ()))
     settings.training.seconds = args.training_seconds
     from emulator.server import Server
     try:

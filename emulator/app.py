@@ -9,12 +9,12 @@ from flask import Flask, request
 from threadpoolctl import threadpool_limits
 from werkzeug.exceptions import HTTPException
 
-from emulator import dispatch, internal, protocol
+from emulator import cors, dispatch, internal, protocol
 from emulator.errors import UnknownOperationException
 from emulator.jobs.queue import Queue
 from emulator.jobs.schedule import AutoTraining
 from emulator.jobs.worker import Worker
-from emulator.gate import make_gate
+from emulator.gate import INTERNAL_PREFIX, make_gate
 from emulator.s3 import ObjectStore
 from emulator.serving import Serving
 from emulator.settings import DEFAULT_ACCOUNT, Settings
@@ -46,7 +46,8 @@ class Emulator:
         self.worker = Worker(self.queue, self, settings.worker_threads)
         self.auto_training = AutoTraining(self)
         self.flask = _personalize_app(self)
-        self.wsgi = make_gate(dispatch.wsgi_app(self, self.flask.wsgi_app), _moto_app(), cors=settings.cors)
+        self.wsgi = cors.allowing(make_gate(dispatch.wsgi_app(self, self.flask.wsgi_app), _moto_app(), self.reset),
+                                  settings.cors_origins)
 
     def start(self) -> "Emulator":
         self.worker.start()
@@ -94,6 +95,9 @@ def _personalize_app(env: Emulator) -> Flask:
     def http_error(error: HTTPException):
         # Werkzeug's HTML pages would make the JS SDK throw SyntaxError; answer the AWS way
         failure = UnknownOperationException(f"No Personalize operation answers {request.method} {request.path}.")
+        if request.path.startswith(INTERNAL_PREFIX) and getattr(error, "valid_methods", None):
+            failure = UnknownOperationException(f"{request.path} answers {' or '.join(sorted(set(error.valid_methods) - {'OPTIONS', 'HEAD'}))}, "
+                                                f"not {request.method}.")
         failure.status = error.code or 404
         status, headers, body = protocol.error_body("personalize-runtime", failure)
         headers["x-amzn-RequestId"] = str(uuid.uuid4())

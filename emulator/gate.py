@@ -50,9 +50,10 @@ def is_personalize(environ: dict, scope: Scope | None) -> bool:
     return False
 
 
-def make_gate(personalize_app, other_app, cors: bool = False):
-    """The front door. Without `cors`, moto's Access-Control-* headers are dropped and its state-changing
-    /moto-api routes refuse what a web page could send (see browsers.py)."""
+def make_gate(personalize_app, other_app, on_moto_reset=lambda: None):
+    """The front door. moto's Access-Control-* headers are dropped (cors.py adds ours where allowed) and its
+    state-changing /moto-api routes refuse what a web page could send (see browsers.py). moto's reset route
+    resets Personalize too (`on_moto_reset`), so a client that knows only moto's clean slate gets a whole one."""
     moto = _guarded(other_app)
 
     def gate(environ, start_response):
@@ -63,10 +64,10 @@ def make_gate(personalize_app, other_app, cors: bool = False):
         path = environ.get("PATH_INFO", "")
         if path.startswith(RECORDER_PREFIX):
             return _refuse(start_response, "404 Not Found", "moto's recorder is disabled in the emulator.")
-        if path.startswith(MOTO_API_PREFIX) and browsers.changes_state_without_preflight(environ) and not cors:
+        if path.startswith(MOTO_API_PREFIX) and browsers.changes_state_without_preflight(environ):
             return _refuse(start_response, "403 Forbidden", browsers.CROSS_ORIGIN)
-        if cors:
-            return moto(environ, start_response)
+        if path == MOTO_API_PREFIX + "/reset" and environ.get("REQUEST_METHOD") == "POST":
+            on_moto_reset()
         return moto(environ, lambda status, headers, *rest: start_response(
             status, browsers.without_cors_headers(headers), *rest))
     return gate

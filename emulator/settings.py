@@ -27,7 +27,7 @@ class Settings:
     server_threads: int = 8
     s3_endpoint_url: str | None = None       # read import data from another S3 (LocalStack, MinIO) instead of ours
     strict_responses: bool = False           # check every response against its output shape (tests)
-    cors: bool = False                       # let web pages read moto's answers (S3 listings, /moto-api)
+    cors_origins: tuple[str, ...] = ()       # web pages (origins) allowed to call the emulator; "*": any
     quotas: bool = True                      # the service's quotas (5 dataset groups, ...) raise LimitExceeded
     feedback_refresh_seconds: float = 60.0   # how often exploration takes in new clicks and impressions (AWS: 2 h)
     extra_recipes: bool = False              # ListRecipes also lists the emulator's own recipes (emulator-deepfm, ...)
