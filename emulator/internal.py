@@ -1,10 +1,11 @@
 """Our own routes, under one reserved prefix that no AWS API uses."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
 from emulator.gate import INTERNAL_PREFIX
 from service_model import SERVICES
 
+CONSOLE_PATH = INTERNAL_PREFIX + "/console/"
 blueprint = Blueprint("emulator_internal", __name__, url_prefix=INTERNAL_PREFIX)
 
 
@@ -26,7 +27,8 @@ def health():
     from emulator import __version__
     env = current_app.config["EMULATOR"]
     return jsonify(status="ok", version=__version__, services=list(SERVICES),
-                   account=env.settings.account_id, pendingJobs=env.queue.pending())
+                   account=env.settings.account_id, pendingJobs=env.queue.pending(),
+                   console=request.host_url.rstrip("/") + CONSOLE_PATH)
 
 
 @blueprint.get("/trainings")
