@@ -46,6 +46,8 @@ function short(value) {
 }
 
 function frame(width, height, yLow, yHigh, yLabel) {
+  const step = yHigh > yLow ? niceStep((yHigh - yLow) / 5) : 1;   // round the range out to whole ticks
+  [yLow, yHigh] = [Math.floor(yLow / step + 1e-9) * step, Math.ceil(yHigh / step - 1e-9) * step];
   const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img" });
   const plotHeight = height - PAD.top - PAD.bottom;
   const y = (value) => PAD.top + plotHeight * (1 - (value - yLow) / (yHigh - yLow || 1));

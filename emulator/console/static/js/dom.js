@@ -49,7 +49,13 @@ export function copyable(arn) {
   return h("span.arn", {}, h("code", {}, arn), button);
 }
 
-async function copy(text, button) {
+// a compact button for tables: the ARN shows on hover and goes to the clipboard on click
+export function copyArn(arn) {
+  const button = h("button.copy", { title: arn, type: "button", "data-arn": arn, onclick: () => copy(arn, button, "Copy ARN") }, "Copy ARN");
+  return button;
+}
+
+async function copy(text, button, label = "Copy") {
   try {
     await navigator.clipboard.writeText(text);
   } catch {
@@ -60,7 +66,7 @@ async function copy(text, button) {
     area.remove();
   }
   button.textContent = "Copied";
-  setTimeout(() => (button.textContent = "Copy"), 1200);
+  setTimeout(() => (button.textContent = label), 1200);
 }
 
 export function when(seconds) {

@@ -2,7 +2,7 @@
 // copyable ARNs and the actions (stop a training, delete a resource).
 
 import * as api from "./api.js";
-import { badge, copyable, duration, fill, h, number, section, shortArn, statusCell, table, when } from "./dom.js";
+import { badge, copyable, copyArn, duration, fill, h, number, section, shortArn, statusCell, table, when } from "./dom.js";
 import { link, notify, reload } from "./main.js";
 
 export const kids = (node, kind) => (node?.children || []).filter((child) => child.kind === kind);
@@ -29,7 +29,7 @@ export const home = {
             h("td", {}, kids(group, "solution").length),
             h("td", {}, kids(group, "solution").flatMap((s) => kids(s, "campaign")).length + kids(group, "recommender").length),
             h("td", {}, when(group.created)),
-            h("td", {}, copyable(group.arn)))), { class: "groups" })),
+            h("td", {}, copyArn(group.arn)))), { class: "groups" })),
       Object.keys(trainings).length ? section("Trainings in progress", table(["Model", "Elapsed", "Latest log line"],
         Object.entries(trainings).map(([arn, entry]) => h("tr", {}, h("td", {}, h("code", {}, shortArn(arn))),
           h("td", {}, duration(entry.elapsedSeconds)), h("td", {}, h("code", {}, entry.lastMessage)))))) : null,
@@ -37,7 +37,7 @@ export const home = {
         schemas.map((schema) => h("tr", {},
           h("td", {}, schema.name), h("td", {}, schema.record.domain || "Custom"),
           h("td", {}, schemaFields(schema.record.schema)), h("td", {}, when(schema.created)),
-          h("td", {}, copyable(schema.arn)), h("td", {}, deleteButton(schema)))))));
+          h("td", {}, copyArn(schema.arn)), h("td", {}, deleteButton(schema)))))));
   },
 };
 
@@ -71,7 +71,7 @@ function datasets(g, schemas) {
         h("td.num", {}, number(dataset.rows ?? 0)),
         h("td", { class: "import" }, last ? [h("div", {}, last.name, " "), statusCell({ ...last.record, status: last.status }),
           h("div.muted", {}, `${imports.length} import${imports.length === 1 ? "" : "s"} · ${when(last.created)}`)] : "No import yet"),
-        h("td", {}, copyable(dataset.arn)),
+        h("td", {}, copyArn(dataset.arn)),
         h("td", {}, deleteButton(dataset)));
     })),
   exportJobs(g));
@@ -84,7 +84,7 @@ function exportJobs(g) {
   return h("div", {}, h("h3", {}, "Export and data deletion jobs"), table(["Job", "Kind", "Status", "Created", "ARN"],
     [...jobs, ...deletions].map((job) => h("tr", {}, h("td", {}, job.name), h("td", {}, job.kind),
       h("td", {}, statusCell({ ...job.record, status: job.status })), h("td", {}, when(job.created)),
-      h("td", {}, copyable(job.arn))))));
+      h("td", {}, copyArn(job.arn))))));
 }
 
 function solutions(g, trainings) {
@@ -98,7 +98,7 @@ function solutions(g, trainings) {
         solution.record.performAutoTraining === false ? null : h("span.tag", {}, "auto training")),
       h("td", {}, statusCell({ ...solution.record, status: solution.status })),
       h("td", {}, `${kids(solution, "solution-version").length} version(s)`), h("td", {}),
-      h("td", {}, copyable(solution.arn)), h("td", {}, deleteButton(solution))));
+      h("td", {}, copyArn(solution.arn)), h("td", {}, deleteButton(solution))));
     for (const version of kids(solution, "solution-version").sort((a, b) => b.created - a.created)) {
       const live = trainings[version.arn];
       rows.push(h("tr.version", { "data-arn": version.arn },
@@ -110,7 +110,7 @@ function solutions(g, trainings) {
           : live ? `training for ${duration(live.elapsedSeconds)}` : ""),
         h("td", {}, h("a", { href: link(g.arn, "training", version.arn) }, "curves"), " · ",
           h("a", { href: link(g.arn, "metrics") }, "metrics")),
-        h("td", {}, copyable(version.arn)),
+        h("td", {}, copyArn(version.arn)),
         h("td", {}, ["CREATE PENDING", "CREATE IN_PROGRESS"].includes(version.status) ? stopButton(version) : null)));
     }
   }
@@ -130,7 +130,7 @@ function campaigns(g) {
         h("td", {}, campaign.serving?.recipe || "—"),
         h("td.num", {}, campaign.record.minProvisionedTPS ?? "—"),
         h("td", {}, explore ? Object.entries(explore).map(([key, value]) => `${key} ${value}`).join(", ") : "—"),
-        h("td", {}, copyable(campaign.arn)),
+        h("td", {}, copyArn(campaign.arn)),
         h("td", {}, campaign.status === "ACTIVE" && campaign.serving?.operation
           ? h("a.button", { href: link(g.arn, "try", campaign.arn) }, "Test") : null, " ", deleteButton(campaign)));
     })));
@@ -147,7 +147,7 @@ function recommenders(g, trainings) {
         trainings[recommender.arn] ? h("div.muted", {}, h("code", {}, trainings[recommender.arn].lastMessage)) : null),
       h("td", {}, h("a", { href: link(g.arn, "training", recommender.arn) }, "training"), " · ",
         h("a", { href: link(g.arn, "metrics") }, "metrics")),
-      h("td", {}, copyable(recommender.arn)),
+      h("td", {}, copyArn(recommender.arn)),
       h("td", {}, recommender.status === "ACTIVE" ? h("a.button", { href: link(g.arn, "try", recommender.arn) }, "Test") : null,
         " ", deleteButton(recommender))))));
 }
@@ -157,7 +157,7 @@ function filters(g) {
     kids(g, "filter").map((filter) => h("tr", { "data-arn": filter.arn },
       h("td", {}, h("strong", {}, filter.name)), h("td", {}, h("code", {}, filter.record.filterExpression)),
       h("td", {}, statusCell({ ...filter.record, status: filter.status })),
-      h("td", {}, copyable(filter.arn)), h("td", {}, deleteButton(filter))))));
+      h("td", {}, copyArn(filter.arn)), h("td", {}, deleteButton(filter))))));
 }
 
 function trackers(g) {
@@ -165,7 +165,7 @@ function trackers(g) {
     kids(g, "event-tracker").map((tracker) => h("tr", { "data-arn": tracker.arn },
       h("td", {}, h("strong", {}, tracker.name)), h("td", {}, h("code", {}, tracker.record.trackingId)),
       h("td", {}, statusCell({ ...tracker.record, status: tracker.status })),
-      h("td", {}, copyable(tracker.arn)), h("td", {}, deleteButton(tracker))))));
+      h("td", {}, copyArn(tracker.arn)), h("td", {}, deleteButton(tracker))))));
 }
 
 function batchJobs(g) {
@@ -177,7 +177,7 @@ function batchJobs(g) {
       h("td", {}, statusCell({ ...job.record, status: job.status })),
       h("td", {}, h("code", {}, job.record.jobInput?.s3DataSource?.path || ""), " → ",
         h("code", {}, job.record.jobOutput?.s3DataDestination?.path || "")),
-      h("td", {}, when(job.created)), h("td", {}, copyable(job.arn))))));
+      h("td", {}, when(job.created)), h("td", {}, copyArn(job.arn))))));
 }
 
 function others(g) {
@@ -185,7 +185,7 @@ function others(g) {
   if (!attributions.length) return null;
   return section("Metric attributions", table(["Name", "Status", "ARN", ""],
     attributions.map((node) => h("tr", {}, h("td", {}, node.name), h("td", {}, statusCell({ ...node.record, status: node.status })),
-      h("td", {}, copyable(node.arn)), h("td", {}, deleteButton(node))))));
+      h("td", {}, copyArn(node.arn)), h("td", {}, deleteButton(node))))));
 }
 
 export function schemaTexts(overview) {
