@@ -26,7 +26,7 @@ class Reader:
 
     def __init__(self, env) -> None:
         self.env, self.db, self.store = env, env.db, env.store
-        self._counts: tuple[tuple, float, dict] | None = None   # (key, when, dataset ARN -> rows)
+        self._counts: tuple[int, float, dict] | None = None   # (latest event id, when, dataset ARN -> rows)
         self._lock = threading.Lock()
 
     def overview(self) -> dict:
@@ -59,10 +59,9 @@ class Reader:
                 "trainings": progress, "now": time.time()}
 
     def row_counts(self) -> dict[str, int]:
-        """Dataset ARN -> its interactions or records, recounted when events arrived or resources changed, and at
-        most every few seconds otherwise."""
-        key = (self.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0],
-               self.store._generation)
+        """Dataset ARN -> its interactions or records, recounted when events arrived, and at most every few seconds
+        otherwise (records put or deleted move no counter we could watch cheaply)."""
+        key = self.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
         with self._lock:
             if self._counts and self._counts[0] == key and time.monotonic() - self._counts[1] < COUNTS_SECONDS:
                 return self._counts[2]

@@ -121,7 +121,7 @@ function campaigns(g) {
   const all = kids(g, "solution").flatMap((solution) => kids(solution, "campaign"));
   return section("Campaigns", table(["Name", "Status", "Solution version", "Recipe", "Min TPS", "Exploration", "ARN", ""],
     all.map((campaign) => {
-      const config = campaign.record.campaignConfig || {}, explore = config.itemExplorationConfig;
+      const config = campaign.record.campaignConfig;
       return h("tr", { "data-arn": campaign.arn },
         h("td", {}, h("strong", {}, campaign.name)),
         h("td", {}, statusCell({ ...campaign.record, status: campaign.status }),
@@ -129,7 +129,7 @@ function campaigns(g) {
         h("td", {}, h("code", {}, (campaign.record.solutionVersionArn || "").split(":").pop())),
         h("td", {}, campaign.serving?.recipe || "—"),
         h("td.num", {}, campaign.record.minProvisionedTPS ?? "—"),
-        h("td", {}, explore ? Object.entries(explore).map(([key, value]) => `${key} ${value}`).join(", ") : "—"),
+        h("td", {}, exploration(config)),
         h("td", {}, copyArn(campaign.arn)),
         h("td", {}, campaign.status === "ACTIVE" && campaign.serving?.operation
           ? h("a.button", { href: link(g.arn, "try", campaign.arn) }, "Test") : null, " ", deleteButton(campaign)));
@@ -139,17 +139,23 @@ function campaigns(g) {
 function recommenders(g, trainings) {
   const all = kids(g, "recommender");
   if (!all.length && !g.record.domain) return null;
-  return section("Recommenders", table(["Name", "Use case", "Status", "Model metrics", "ARN", ""],
+  return section("Recommenders", table(["Name", "Use case", "Status", "Exploration", "Model", "ARN", ""],
     all.map((recommender) => h("tr", { "data-arn": recommender.arn },
       h("td", {}, h("strong", {}, recommender.name)),
       h("td", {}, recommender.record.recipeArn.split("/").pop()),
       h("td", {}, statusCell({ ...recommender.record, status: recommender.status }),
         trainings[recommender.arn] ? h("div.muted", {}, h("code", {}, trainings[recommender.arn].lastMessage)) : null),
+      h("td", {}, exploration(recommender.record.recommenderConfig)),
       h("td", {}, h("a", { href: link(g.arn, "training", recommender.arn) }, "training"), " · ",
         h("a", { href: link(g.arn, "metrics") }, "metrics")),
       h("td", {}, copyArn(recommender.arn)),
       h("td", {}, recommender.status === "ACTIVE" ? h("a.button", { href: link(g.arn, "try", recommender.arn) }, "Test") : null,
         " ", deleteButton(recommender))))));
+}
+
+function exploration(config) {
+  const explore = config?.itemExplorationConfig;
+  return explore ? Object.entries(explore).map(([key, value]) => `${key} ${value}`).join(", ") : "—";
 }
 
 function filters(g) {
