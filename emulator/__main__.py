@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"personalize-emulator: cannot listen on {settings.host}:{settings.port}: {problem.strerror}. "
               "Stop what uses it, or pick another with --port (0 picks a free one).", file=sys.stderr)
         return 2
-    print(f"Personalize emulator on {server.endpoint} (data: {settings.data_dir})", flush=True)
+    print(f"Personalize emulator on {server.endpoint} (data: {settings.data_dir}; console: {server.console})",
+          flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # stop cleanly: trainings end, state is committed
     # Ctrl-C stops it too, even when started from a shell that ignores SIGINT in background jobs
     signal.signal(signal.SIGINT, signal.default_int_handler)

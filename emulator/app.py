@@ -9,7 +9,7 @@ from flask import Flask, request
 from threadpoolctl import threadpool_limits
 from werkzeug.exceptions import HTTPException
 
-from emulator import cors, dispatch, internal, protocol
+from emulator import console, cors, dispatch, internal, protocol
 from emulator.errors import UnknownOperationException
 from emulator.jobs.queue import Queue
 from emulator.jobs.schedule import AutoTraining
@@ -81,6 +81,7 @@ def _personalize_app(env: Emulator) -> Flask:
     app = Flask("emulator")
     app.config["EMULATOR"] = env
     app.register_blueprint(internal.blueprint)
+    app.register_blueprint(console.blueprint)   # GET requests and our own paths only: dispatch.wsgi_app never gets here
 
     def view(**_):   # the routes dispatch.wsgi_app does not match exactly (an escaped path, say) still answer
         status, headers, body = dispatch.handle(env, dispatch.call_of(request.environ))

@@ -6,6 +6,7 @@ from emulator import browsers
 from emulator.gate import INTERNAL_PREFIX
 from service_model import SERVICES
 
+CONSOLE_PATH = INTERNAL_PREFIX + "/console/"
 blueprint = Blueprint("emulator_internal", __name__, url_prefix=INTERNAL_PREFIX)
 
 
@@ -37,7 +38,8 @@ def health():
     from emulator import __version__
     env = current_app.config["EMULATOR"]
     return jsonify(status="ok", version=__version__, services=list(SERVICES),
-                   account=env.settings.account_id, pendingJobs=env.queue.pending())
+                   account=env.settings.account_id, pendingJobs=env.queue.pending(),
+                   console=request.host_url.rstrip("/") + CONSOLE_PATH)
 
 
 @blueprint.get("/trainings")

@@ -30,9 +30,16 @@ class Server:
     def endpoint(self) -> str:
         return f"http://{self.emulator.settings.host}:{self.port}"
 
+    @property
+    def console(self) -> str:
+        """The web console's address."""
+        from emulator.internal import CONSOLE_PATH
+        return self.endpoint + CONSOLE_PATH
+
     def run(self) -> None:
         self.emulator.start()
-        log.info("Personalize emulator listening on %s (data in %s)", self.endpoint, self.emulator.settings.data_dir)
+        log.info("Personalize emulator listening on %s (data in %s); console at %s", self.endpoint,
+                 self.emulator.settings.data_dir, self.console)
         try:
             self._server.run()
         finally:

@@ -18,7 +18,8 @@ from service_model import recipes as catalogue
 
 RECIPE_ARN = "arn:aws:personalize:::recipe/"
 _running: dict[str, subprocess.Popen] = {}   # solution version ARN -> its training process
-_progress: dict[str, dict] = {}              # solution version ARN -> when it started, its latest log line
+_progress: dict[str, dict] = {}              # solution version ARN -> when it started, its log lines so far
+MAX_LOG_LINES = 2000                         # kept per training: HPO's trials log an epoch line each
 training_log = logging.getLogger("emulator.training")
 _running_lock = threading.Lock()
 
@@ -68,13 +69,15 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
                               event_type, str(env.settings.models_dir / artifact), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
                               hpo_config=hpo_config, auto_ml=auto_ml, update_from=update_from, columns=columns)
-    started = time.monotonic()
+    started, lines = time.monotonic(), []
     try:   # the job queue's training lane gives this job one of the training processes
-        outcome = _run_in_process(arn, request)
+        outcome = _run_in_process(arn, request, lines)
     except RuntimeError:
+        env.store.set_internal(arn, trainingLog=lines)
         if env.store.status(arn) == lifecycle.CREATE_STOPPING:
             return None   # the stop ended the process; the create task records CREATE STOPPED
         raise
+    env.store.set_internal(arn, trainingLog=lines)   # the epoch lines stay with the version (the console's curves)
     if "failure" in outcome:
         raise TaskFailed(outcome["failure"])
     env.store.set_internal(arn, artifact=artifact, metrics=outcome["metrics"], eventsDataset=dataset,
@@ -104,15 +107,15 @@ def stop(arn: str) -> None:
         process.terminate()
 
 
-def _run_in_process(arn: str, request: TrainingRequest) -> dict:
+def _run_in_process(arn: str, request: TrainingRequest, lines: list[str]) -> dict:
     """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there. Its log lines
-    (one per epoch) go to the server's log and to progress()."""
+    (one per epoch) go to the server's log, to progress() and onto `lines`."""
     process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started = time.time()
     with _running_lock:
         _running[arn] = process
-        _progress[arn] = {"startedAt": started, "lastMessage": "starting"}
+        _progress[arn] = {"startedAt": started, "lastMessage": "starting", "lines": lines}
     reader = threading.Thread(target=_follow, args=(arn, process.stderr), daemon=True)
     reader.start()
     try:
@@ -134,10 +137,13 @@ def _follow(arn: str, stream) -> None:
     for line in stream:
         line = line.rstrip()
         if line:
-            training_log.info("%s", line.split(" emulator.training ", 1)[-1])
+            message = line.split(" emulator.training ", 1)[-1]
+            training_log.info("%s", message)
             with _running_lock:
                 if arn in _progress:
-                    _progress[arn]["lastMessage"] = line.split(" emulator.training ", 1)[-1]
+                    _progress[arn]["lastMessage"] = message
+                    if len(_progress[arn]["lines"]) < MAX_LOG_LINES:
+                        _progress[arn]["lines"].append(message)
 
 
 def progress() -> dict[str, dict]:
@@ -146,6 +152,13 @@ def progress() -> dict[str, dict]:
     with _running_lock:
         return {arn: {"elapsedSeconds": round(now - entry["startedAt"], 1), "lastMessage": entry["lastMessage"]}
                 for arn, entry in _progress.items()}
+
+
+def log_lines(arn: str) -> tuple[float, list[str]] | None:
+    """A running training's start (epoch seconds) and its log lines so far; None when `arn` is not training."""
+    with _running_lock:
+        entry = _progress.get(arn)
+        return None if entry is None else (entry["startedAt"], list(entry["lines"]))
 
 
 def shutdown() -> None:

@@ -1,0 +1,230 @@
+"""What the console shows, read from the store the API uses: the resource tree, dataset statistics, metrics and
+training curves. Read-only."""
+
+import json
+import math
+import threading
+import time
+
+from emulator.api.runtime import USER_OPTIONAL
+from emulator.console import curves
+from emulator.datasets.schemas import parse_schema
+from emulator.jobs import lifecycle
+from emulator.jobs.tasks import training
+from emulator.recipes.metrics import KEYS, SEGMENT_KEYS
+from emulator.recipes.use_cases import USE_CASES
+from emulator.store.arns import dataset_arn
+from service_model import recipes as catalogue
+
+EVENT_DATASETS = ("INTERACTIONS", "ACTION_INTERACTIONS")
+SAMPLE_ROWS, TOP_ROWS, RECENT_EVENTS = 20, 20, 25
+COUNTS_SECONDS = 5.0   # record counts are recounted at most this often (PutItems changes no resource)
+
+
+class Reader:
+    """The console's reads of one emulator: `env` is the Emulator (store, db, settings)."""
+
+    def __init__(self, env) -> None:
+        self.env, self.db, self.store = env, env.db, env.store
+        self._counts: tuple[int, float, dict] | None = None   # (latest event id, when, dataset ARN -> rows)
+        self._lock = threading.Lock()
+
+    def overview(self) -> dict:
+        """Every resource as a tree under its dataset group (schemas apart), with record counts and the trainings
+        in progress."""
+        nodes, parents, roots = {}, {}, []
+        for row in self.db.execute("SELECT arn, kind, parent, name, region, status, created, updated, body"
+                                   " FROM resources ORDER BY created, rowid"):
+            body = json.loads(row["body"])
+            nodes[row["arn"]] = {"arn": row["arn"], "kind": row["kind"], "name": row["name"],
+                                 "region": row["region"], "status": row["status"], "created": row["created"],
+                                 "updated": row["updated"], "record": body, "children": []}
+            parents[row["arn"]] = row["parent"]
+        counts = self.row_counts()
+        for arn, node in nodes.items():
+            if node["kind"] == "dataset":
+                node["rows"] = counts.get(arn, 0)
+            parent = nodes.get(parents[arn])
+            (parent["children"] if parent else roots).append(node)
+        for node in nodes.values():
+            if node["kind"] == "campaign":
+                version = nodes.get(node["record"].get("solutionVersionArn"), {}).get("record", {})
+                node["serving"] = serving_shape(version.get("recipeArn"))
+            elif node["kind"] == "recommender":
+                node["serving"] = serving_shape(node["record"].get("recipeArn"))
+        progress = training.progress()
+        return {"groups": [node for node in roots if node["kind"] == "dataset-group"],
+                "schemas": [node for node in roots if node["kind"] == "schema"],
+                "others": [node for node in roots if node["kind"] not in ("dataset-group", "schema")],
+                "trainings": progress, "now": time.time()}
+
+    def row_counts(self) -> dict[str, int]:
+        """Dataset ARN -> its interactions or records, recounted when events arrived, and at most every few seconds
+        otherwise (records put or deleted move no counter we could watch cheaply)."""
+        key = self.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
+        with self._lock:
+            if self._counts and self._counts[0] == key and time.monotonic() - self._counts[1] < COUNTS_SECONDS:
+                return self._counts[2]
+        counts = {row[0]: row[1] for row in self.db.execute(
+            "SELECT dataset, count(*) FROM interactions GROUP BY dataset")}
+        counts.update({row[0]: row[1] for row in self.db.execute("SELECT dataset, count(*) FROM records GROUP BY dataset")})
+        with self._lock:
+            self._counts = (key, time.monotonic(), counts)
+        return counts
+
+    def dataset(self, arn: str) -> dict:
+        """A dataset's schema fields, sample rows and distributions."""
+        dataset = self.store.get("dataset", arn)
+        schema = parse_schema(self.store.get("schema", dataset["schemaArn"])["schema"])
+        fields = [{"name": field.name, "type": field.type, "nullable": field.nullable,
+                   "categorical": field.categorical, "textual": field.textual} for field in schema.fields]
+        found = {"dataset": dataset, "fields": fields}
+        if dataset["datasetType"].upper() in EVENT_DATASETS:
+            found.update(self._interaction_stats(arn))
+        else:
+            found.update(self._record_stats(arn, [field.name for field in schema.fields if field.categorical]))
+        return found
+
+    def _interaction_stats(self, arn: str) -> dict:
+        rows = self.db.execute("SELECT user_id, item_id, timestamp, event_type, event_value, session_id, fields, source"
+                               " FROM interactions WHERE dataset = ? ORDER BY id LIMIT ?", (arn, SAMPLE_ROWS))
+        per_user = self._per_key_counts(arn, "user_id")
+        per_item = self._per_key_counts(arn, "item_id")
+        return {
+            "count": sum(per_user) if per_user else 0,
+            "users": len(per_user), "items": len(per_item),
+            "sample": [_event(row) for row in rows],
+            "perDay": [{"day": row[0] * 86400, "count": row[1]} for row in self.db.execute(
+                "SELECT timestamp / 86400 AS day, count(*) FROM interactions WHERE dataset = ?"
+                " GROUP BY day ORDER BY day", (arn,))],
+            "eventTypes": [{"eventType": row[0], "count": row[1]} for row in self.db.execute(
+                "SELECT event_type, count(*) FROM interactions WHERE dataset = ? GROUP BY event_type"
+                " ORDER BY 2 DESC LIMIT ?", (arn, TOP_ROWS))],
+            "topItems": [{"itemId": row[0], "count": row[1]} for row in self.db.execute(
+                "SELECT item_id, count(*) FROM interactions WHERE dataset = ? AND item_id IS NOT NULL"
+                " GROUP BY item_id ORDER BY 2 DESC, 1 LIMIT ?", (arn, TOP_ROWS))],
+            "perUser": _log_bins(per_user), "perItem": _log_bins(per_item),
+            "itemShares": _popularity_curve(per_item),
+        }
+
+    def _per_key_counts(self, arn: str, column: str) -> list[int]:
+        """Interactions of each user (or item) of the dataset, most first."""
+        return [row[0] for row in self.db.execute(
+            f"SELECT count(*) AS n FROM interactions WHERE dataset = ? AND {column} IS NOT NULL"
+            f" GROUP BY {column} ORDER BY n DESC", (arn,))]
+
+    def _record_stats(self, arn: str, categorical: list[str]) -> dict:
+        count = self.db.execute("SELECT count(*) FROM records WHERE dataset = ?", (arn,)).fetchone()[0]
+        sample = [json.loads(row[0]) for row in self.db.execute(
+            "SELECT fields FROM records WHERE dataset = ? ORDER BY rowid LIMIT ?", (arn, SAMPLE_ROWS))]
+        values = {name: [{"value": row[0], "count": row[1]} for row in self.db.execute(
+            "SELECT json_extract(fields, '$.' || ?) AS value, count(*) FROM records WHERE dataset = ?"
+            " GROUP BY value ORDER BY 2 DESC LIMIT 10", (name, arn))] for name in categorical[:4]}
+        return {"count": count, "sample": sample, "categoricalValues": values}
+
+    def recent_events(self, arn: str) -> list[dict]:
+        """The latest events PutEvents (or PutActionInteractions) brought into a dataset, newest first."""
+        return [_event(row) for row in self.db.execute(
+            "SELECT user_id, item_id, timestamp, event_type, event_value, session_id, fields, source"
+            " FROM interactions WHERE dataset = ? AND source = 'put' ORDER BY id DESC LIMIT ?",
+            (arn, RECENT_EVENTS))]
+
+    def training(self, arn: str) -> dict:
+        """A solution version's or recommender's training: its curves, live while it trains and kept after."""
+        record = self.store.get(None, arn)
+        live = training.log_lines(arn)
+        if live is not None:
+            started, lines = live
+            elapsed = time.time() - started
+        else:
+            lines, elapsed = self.store.internal(arn).get("trainingLog") or [], None
+        parsed = curves.parse(lines)
+        budget = self.env.settings.training
+        found = {"arn": arn, "status": record.get("status"), "record": record, "training": live is not None,
+                 "maxEpochs": budget.max_epochs, "budgetSeconds": budget.seconds,
+                 "log": [curves.without_artifact(line) for line in lines[-40:]], **parsed}
+        if live is not None:
+            found["elapsedSeconds"] = round(elapsed, 1)
+            found.update(curves.estimate(parsed, elapsed, budget.max_epochs, budget.seconds))
+        return found
+
+    def metrics(self, group: str) -> dict:
+        """The offline metrics of every trained solution version and recommender of a dataset group."""
+        models = []
+        for solution in self.store.children(group, "solution"):
+            for version in self.store.children(solution["solutionArn"], "solution-version"):
+                models.append(self._model(version["solutionVersionArn"], version, solution["name"],
+                                          version.get("recipeArn") or solution.get("recipeArn") or ""))
+        for recommender in self.store.children(group, "recommender"):
+            models.append(self._model(recommender["recommenderArn"], recommender, recommender["name"],
+                                      recommender["recipeArn"]))
+        models.sort(key=lambda model: model["created"])
+        present = {key for model in models for key in model["metrics"]}
+        keys = [key for key in dict.fromkeys((*KEYS, *SEGMENT_KEYS)) if key in present]
+        keys += sorted(present - set(keys))
+        return {"group": group, "keys": keys, "models": models}
+
+    def _model(self, arn: str, record: dict, name: str, recipe_arn: str) -> dict:
+        metrics = self.store.internal(arn).get("metrics") or {}
+        return {"arn": arn, "name": name, "status": record["status"], "created": record["creationDateTime"],
+                "recipe": catalogue.recipe_name(recipe_arn) if recipe_arn else "AutoML",
+                "trainingMode": record.get("trainingMode"), "trainingHours": record.get("trainingHours"),
+                "tunedHPOParams": record.get("tunedHPOParams"),
+                "metrics": metrics if record["status"] in (lifecycle.ACTIVE, *lifecycle.TRANSIENT) else {}}
+
+    def item_records(self, group: str, item_ids: list[str]) -> dict[str, dict]:
+        """The Items records of these items, for showing recommendations with their metadata."""
+        dataset = dataset_arn(group, "ITEMS")
+        found: dict[str, dict] = {}
+        for start in range(0, len(item_ids), 500):   # SQLite caps the number of parameters
+            chunk = item_ids[start:start + 500]
+            found.update((row[0], json.loads(row[1])) for row in self.db.execute(
+                f"SELECT record_id, fields FROM records WHERE dataset = ? AND record_id IN"
+                f" ({','.join('?' * len(chunk))})", (dataset, *chunk)))
+        return found
+
+
+def serving_shape(recipe_arn: str | None) -> dict | None:
+    """How the try-it panel asks a campaign or recommender of this recipe: the runtime operation and the ids it
+    needs (the rules of emulator.api.runtime)."""
+    if not recipe_arn:
+        return None
+    name, kind = catalogue.recipe_name(recipe_arn), catalogue.recipe_type(recipe_arn)
+    operation = {"PERSONALIZED_RANKING": "GetPersonalizedRanking", "PERSONALIZED_ACTIONS": "GetActionRecommendations",
+                 "USER_SEGMENTATION": None}.get(kind, "GetRecommendations")
+    use_case = USE_CASES.get(name)
+    needs_item = use_case.needs_item if use_case else kind == "RELATED_ITEMS"
+    needs_user = (use_case.needs_user if use_case else kind != "RELATED_ITEMS" and name not in USER_OPTIONAL)
+    return {"recipe": name, "recipeType": kind, "operation": operation, "needsUser": needs_user,
+            "needsItem": needs_item}
+
+
+def _event(row) -> dict:
+    event = {"userId": row[0], "itemId": row[1], "timestamp": row[2], "eventType": row[3], "eventValue": row[4],
+             "sessionId": row[5], "source": row[7]}
+    if row[6]:
+        event["properties"] = json.loads(row[6])
+    return {key: value for key, value in event.items() if value is not None}
+
+
+def _log_bins(counts: list[int]) -> list[dict]:
+    """How many users (or items) have 1, 2-3, 4-7, ... interactions: the long tail on a log scale."""
+    bins: dict[int, int] = {}
+    for count in counts:
+        exponent = int(math.log2(count)) if count > 0 else 0
+        bins[exponent] = bins.get(exponent, 0) + 1
+    return [{"from": 2 ** exponent, "to": 2 ** (exponent + 1) - 1, "count": bins.get(exponent, 0)}
+            for exponent in range(max(bins) + 1)] if bins else []
+
+
+def _popularity_curve(counts: list[int], points: int = 50) -> list[dict]:
+    """Share of all interactions that the most popular x % of items hold (counts sorted most first)."""
+    total, n = sum(counts), len(counts)
+    if not n:
+        return []
+    shares, running, marks = [], 0, {max(1, round(n * step / points)) for step in range(1, points + 1)}
+    for rank, count in enumerate(counts, start=1):
+        running += count
+        if rank in marks:
+            shares.append({"items": round(100 * rank / n, 2), "interactions": round(100 * running / total, 2)})
+    return shares
