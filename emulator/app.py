@@ -58,7 +58,7 @@ class Emulator:
         """Drop all Personalize state. Jobs already running finish against resources that no longer exist
         and find nothing to move."""
         with self.db.transaction() as conn:
-            for table in ("jobs", "resources", "interactions", "records"):
+            for table in ("jobs", "resources", "interaction_rows", "hidden_imports", "records"):
                 conn.execute(f"DELETE FROM {table}")
         self.store.changed()
         self.serving.clear()

@@ -31,6 +31,15 @@ MIGRATIONS = [
         dataset TEXT NOT NULL, record_id TEXT NOT NULL, fields TEXT NOT NULL,
         source TEXT NOT NULL, job TEXT, PRIMARY KEY (dataset, record_id));
     """,
+    # An import's rows stay hidden until its job goes ACTIVE: readers see the view `interactions`, writers the
+    # table `interaction_rows`; showing or hiding any number of rows is one row of `hidden_imports`.
+    """
+    ALTER TABLE interactions RENAME TO interaction_rows;
+    CREATE TABLE hidden_imports (
+        job TEXT PRIMARY KEY, dataset TEXT NOT NULL, state TEXT NOT NULL, first_id INTEGER NOT NULL);
+    CREATE VIEW interactions AS SELECT * FROM interaction_rows
+        WHERE job IS NULL OR job NOT IN (SELECT job FROM hidden_imports);
+    """,
 ]
 
 
