@@ -200,3 +200,45 @@ def test_imports_killed_before_they_are_active_leave_no_rows_or_records_behind(t
     finally:
         again.stop()
 
+
+def trainers_of(pid: int) -> list[int]:
+    """The training processes a server started."""
+    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "emulator.jobs.trainer"], capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
+
+
+def running(pid: int) -> bool:
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(state) and not state.startswith("Z")
+
+
+def test_a_training_killed_with_its_server_ends_too_and_resumes_at_the_next_start(tmp_path):
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    personalize, s3 = server.client("personalize"), server.client("s3")
+    rows = synthetic.two_tastes(users=400, per_user=40)
+    group = steps.loaded_group(personalize, s3, settle, "trained", rows)["group"]
+    solution = personalize.create_solution(name="killed", datasetGroupArn=group, recipeArn=UP)["solutionArn"]
+    settle(lambda: personalize.describe_solution(solutionArn=solution))
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    deadline = time.monotonic() + 120
+    while "epoch" not in json.load(urllib.request.urlopen(f"{server.endpoint}/_emulator/trainings")).get(
+            "trainings", {}).get(version, {}).get("lastMessage", ""):   # the trainer is fitting the model
+        assert time.monotonic() < deadline, "the training did not start"
+        time.sleep(0.05)
+    trainers = trainers_of(server.process.pid)
+    assert len(trainers) == 1
+    server.stop(signal.SIGKILL)
+    killed = time.monotonic()
+    while running(trainers[0]):
+        assert time.monotonic() < killed + 2, "the training process outlived its server"
+        time.sleep(0.05)
+
+    again = ServerProcess(data).start()
+    try:
+        personalize = again.client("personalize")
+        settle(lambda: personalize.describe_solution_version(solutionVersionArn=version))
+        assert personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
+        assert not list((data / "models").glob("*.partial"))
+    finally:
+        again.stop()

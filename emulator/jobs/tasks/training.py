@@ -110,7 +110,8 @@ def stop(arn: str) -> None:
 
 def _run_in_process(arn: str, request: TrainingRequest) -> dict:
     """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there. Its log lines
-    (one per epoch) go to the server's log and to progress()."""
+    (one per epoch) go to the server's log and to progress(). Its stdin stays open until it ends: the end of
+    that pipe tells it the server is gone."""
     process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started = time.time()
@@ -120,12 +121,13 @@ def _run_in_process(arn: str, request: TrainingRequest) -> dict:
     reader = threading.Thread(target=_follow, args=(arn, process.stderr), daemon=True)
     reader.start()
     try:
-        process.stdin.write(json.dumps(dataclasses.asdict(request)))
-        process.stdin.close()
+        process.stdin.write(json.dumps(dataclasses.asdict(request)) + "\n")
+        process.stdin.flush()
         output = process.stdout.read()
         process.wait()
         reader.join(timeout=5)
     finally:
+        process.stdin.close()
         with _running_lock:
             _running.pop(arn, None)
             _progress.pop(arn, None)
