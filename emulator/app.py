@@ -14,6 +14,7 @@ from emulator.errors import UnknownOperationException
 from emulator.jobs.queue import Queue
 from emulator.jobs.schedule import AutoTraining
 from emulator.jobs.worker import Worker
+from emulator.recipes.base import PARTIAL_SUFFIX
 from emulator.gate import INTERNAL_PREFIX, make_gate
 from emulator.s3 import ObjectStore
 from emulator.serving import Serving
@@ -35,6 +36,8 @@ class Emulator:
         if settings.account_id != DEFAULT_ACCOUNT:
             os.environ["MOTO_ACCOUNT_ID"] = settings.account_id   # moto's S3 and IAM use the same account
         settings.models_dir.mkdir(parents=True, exist_ok=True)
+        for partial in settings.models_dir.glob(f"*{PARTIAL_SUFFIX}"):   # a killed trainer was writing it
+            partial.unlink(missing_ok=True)
         # one BLAS thread: serving multiplies small matrices, and a second thread per request only adds waiting
         # when the cores are busy (p99 51 ms against 4.6 ms measured); training has a process of its own
         threadpool_limits(1, user_api="blas")
@@ -58,7 +61,7 @@ class Emulator:
         """Drop all Personalize state. Jobs already running finish against resources that no longer exist
         and find nothing to move."""
         with self.db.transaction() as conn:
-            for table in ("jobs", "resources", "interactions", "records"):
+            for table in ("jobs", "resources", "interaction_rows", "hidden_imports", "records"):
                 conn.execute(f"DELETE FROM {table}")
         self.store.changed()
         self.serving.clear()

@@ -221,8 +221,9 @@ class Serving:
         rows = self.env.db.execute(
             "SELECT item_id, event_type, timestamp, id FROM interactions WHERE dataset = ? AND user_id = ? AND id > ?"
             " UNION SELECT item_id, event_type, timestamp, id FROM interactions WHERE dataset = ? AND"
-            " session_id IN (SELECT ? UNION SELECT DISTINCT session_id FROM interactions INDEXED BY interactions_by_user"
-            " WHERE dataset = ? AND user_id = ? AND session_id IS NOT NULL) AND user_id IS NULL AND id > ?"
+            " session_id IN (SELECT ? UNION SELECT DISTINCT session_id FROM interaction_rows"   # the table: a view has
+            " INDEXED BY interactions_by_user WHERE dataset = ? AND user_id = ? AND session_id IS NOT NULL)"   # no index
+            " AND user_id IS NULL AND id > ?"
             " ORDER BY 3, 4",
             (dataset, user_id, since, dataset, user_id, dataset, user_id, since))
         for item_id, event_type, _, _ in rows:

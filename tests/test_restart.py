@@ -1,8 +1,12 @@
 """Acknowledged state survives a restart: a server in a subprocess, stopped and started on the same data."""
 
 import contextlib
+import csv
+import io
+import json
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,6 +41,11 @@ class ServerProcess:
                 return self
             time.sleep(0.1)
         raise AssertionError("the emulator did not start")
+
+    def count(self, sql: str) -> int:
+        """A count read straight from the data directory's database: where a crash left its rows."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.data_dir / 'emulator.db'}?mode=ro", uri=True)) as db:
+            return db.execute(sql).fetchone()[0]
 
     def stop(self, how: int = signal.SIGINT) -> None:
         self.process.send_signal(how)
@@ -131,3 +140,105 @@ def test_reset_forgets_every_resource_and_the_s3_data(server):
     assert personalize.list_dataset_groups()["datasetGroups"] == []
     assert s3.list_buckets()["Buckets"] == []
     assert personalize.create_dataset_group(name="before-reset")["datasetGroupArn"].endswith("/before-reset")
+
+
+def bulk_export(personalize, s3, dataset: str, name: str) -> list[dict]:
+    """The dataset's bulk rows, through an export job to a new bucket."""
+    s3.create_bucket(Bucket=name)
+    job = personalize.create_dataset_export_job(
+        jobName=name, datasetArn=dataset, roleArn="arn:aws:iam::123456789012:role/R", ingestionMode="BULK",
+        jobOutput={"s3DataDestination": {"path": f"s3://{name}/"}})["datasetExportJobArn"]
+    settle(lambda: personalize.describe_dataset_export_job(datasetExportJobArn=job))
+    key = s3.list_objects_v2(Bucket=name)["Contents"][0]["Key"]
+    return list(csv.DictReader(io.StringIO(s3.get_object(Bucket=name, Key=key)["Body"].read().decode())))
+
+
+def test_imports_killed_before_they_are_active_leave_no_rows_or_records_behind(tmp_path):
+    """kill -9 after an interactions import wrote its first chunk, and while an Items import waits to be ACTIVE:
+    after the restart both jobs fail (the built-in S3 is gone) and the dataset holds what it held before."""
+    data, rows = tmp_path / "data", synthetic.two_tastes()
+    fast = ServerProcess(data).start()
+    personalize, s3 = fast.client("personalize"), fast.client("s3")
+    loaded = steps.loaded_group(personalize, s3, settle, "kept", rows)
+    items = steps.add_items(personalize, s3, settle, loaded["group"], "kept", synthetic.items_of_two_tastes())
+    fast.stop()
+
+    slow = ServerProcess(data, status_seconds=4).start()
+    personalize, s3 = slow.client("personalize"), slow.client("s3")
+    s3.create_bucket(Bucket="late")
+    late = [(f"late{n % 5000}", f"a{n % 50}", synthetic.START + n) for n in range(150_000)]
+    s3.put_object(Bucket="late", Key="events.csv", Body=synthetic.to_csv(late))
+    s3.put_object(Bucket="late", Key="items.csv", Body=synthetic.to_csv(
+        [(f"a{n}", "horror", "") for n in range(50)], header=("ITEM_ID", "GENRE", "PRICE")))
+    jobs = [personalize.create_dataset_import_job(jobName=f"late-{name}", datasetArn=dataset,
+                                                  dataSource={"dataLocation": f"s3://late/{name}.csv"})
+            ["datasetImportJobArn"] for name, dataset in (("events", loaded["dataset"]), ("items", items))]
+    describe = [lambda job=job: personalize.describe_dataset_import_job(datasetImportJobArn=job) for job in jobs]
+    settle(describe[1], "CREATE IN_PROGRESS", timeout=30)
+    deadline = time.monotonic() + 60
+    while slow.count("SELECT count(*) FROM interaction_rows") <= len(rows):   # a first chunk is in
+        assert time.monotonic() < deadline, "the import wrote no rows"
+        time.sleep(0.05)
+    assert describe[1]()["datasetImportJob"]["status"] == "CREATE IN_PROGRESS"   # its records wait for ACTIVE
+    slow.stop(signal.SIGKILL)
+
+    again = ServerProcess(data).start()
+    try:
+        personalize, s3 = again.client("personalize"), again.client("s3")
+        for job in jobs:
+            failed = settle(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job), "CREATE FAILED")
+            assert "late" in failed["failureReason"]
+        exported = bulk_export(personalize, s3, loaded["dataset"], "after-kill")
+        assert sorted((row["USER_ID"], row["ITEM_ID"], int(row["TIMESTAMP"])) for row in exported) == sorted(rows)
+        genres = {row["ITEM_ID"]: row["GENRE"] for row in bulk_export(personalize, s3, items, "items-after-kill")}
+        assert genres == {item: genre for item, genre, _ in synthetic.items_of_two_tastes()}
+        deadline = time.monotonic() + 30
+        while again.count("SELECT count(*) FROM interaction_rows") > len(rows):   # the hidden rows are deleted
+            assert time.monotonic() < deadline, "the failed import's rows are still stored"
+            time.sleep(0.1)
+        assert again.count("SELECT count(*) FROM hidden_imports") == 0
+    finally:
+        again.stop()
+
+
+def trainers_of(pid: int) -> list[int]:
+    """The training processes a server started."""
+    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "emulator.jobs.trainer"], capture_output=True, text=True)
+    return [int(line) for line in found.stdout.split()]
+
+
+def running(pid: int) -> bool:
+    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+    return bool(state) and not state.startswith("Z")
+
+
+def test_a_training_killed_with_its_server_ends_too_and_resumes_at_the_next_start(tmp_path):
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    personalize, s3 = server.client("personalize"), server.client("s3")
+    rows = synthetic.two_tastes(users=400, per_user=40)
+    group = steps.loaded_group(personalize, s3, settle, "trained", rows)["group"]
+    solution = personalize.create_solution(name="killed", datasetGroupArn=group, recipeArn=UP)["solutionArn"]
+    settle(lambda: personalize.describe_solution(solutionArn=solution))
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    deadline = time.monotonic() + 120
+    while "epoch" not in json.load(urllib.request.urlopen(f"{server.endpoint}/_emulator/trainings")).get(
+            "trainings", {}).get(version, {}).get("lastMessage", ""):   # the trainer is fitting the model
+        assert time.monotonic() < deadline, "the training did not start"
+        time.sleep(0.05)
+    trainers = trainers_of(server.process.pid)
+    assert len(trainers) == 1
+    server.stop(signal.SIGKILL)
+    killed = time.monotonic()
+    while running(trainers[0]):
+        assert time.monotonic() < killed + 2, "the training process outlived its server"
+        time.sleep(0.05)
+
+    again = ServerProcess(data).start()
+    try:
+        personalize = again.client("personalize")
+        settle(lambda: personalize.describe_solution_version(solutionVersionArn=version))
+        assert personalize.get_solution_metrics(solutionVersionArn=version)["metrics"]
+        assert not list((data / "models").glob("*.partial"))
+    finally:
+        again.stop()

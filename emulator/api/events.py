@@ -52,7 +52,7 @@ def put_action_interactions(ctx: RequestContext, *, tracking_id: str, action_int
 def _insert(ctx: RequestContext, rows: list[tuple]) -> None:
     with ctx.store.transaction() as conn:
         conn.executemany(
-            "INSERT INTO interactions (dataset, user_id, item_id, timestamp, event_type, event_value,"
+            "INSERT INTO interaction_rows (dataset, user_id, item_id, timestamp, event_type, event_value,"
             " session_id, fields, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'put')", rows)
 
 

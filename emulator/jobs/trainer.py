@@ -2,12 +2,17 @@
 evaluates, saves the model, and writes the outcome as JSON on stdout. Its own process, so torch cannot
 starve the API and a crash stays here."""
 
+import contextlib
+import ctypes
 import dataclasses
 import json
 import logging
+import os
 import pathlib
+import signal
 import sqlite3
 import sys
+import threading
 
 import numpy as np
 
@@ -15,7 +20,7 @@ from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, parse_schem
 from emulator.exploration import ItemStats
 from emulator.recipes import context as context_lifts
 from emulator.recipes import metrics, registry, tuning
-from emulator.recipes.base import TrainingBudget, UnusableData
+from emulator.recipes.base import TrainingBudget, UnusableData, save_arrays
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
 from emulator.store.arns import name_of, sibling_dataset_arn
 from service_model import recipes as catalogue
@@ -87,9 +92,8 @@ def _save(request: TrainingRequest, model, data: Interactions, context: dict[str
     """The model, and beside it what serving needs: item statistics for exploration, context lifts."""
     model.save(request.artifact)
     stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
-    np.savez(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
-    with open(context_path(request.artifact), "wb") as out:   # a file object: savez would add .npz
-        np.savez(out, **context_lifts.learn(context, data.item_index, data.n_items))
+    save_arrays(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
+    save_arrays(context_path(request.artifact), **context_lifts.learn(context, data.item_index, data.n_items))
 
 
 def stats_path(artifact) -> pathlib.Path:
@@ -204,10 +208,26 @@ def _kind(field: Field) -> str | None:
     return NUMERICAL if field.type in NUMERIC else None
 
 
+def _die_with_server() -> None:
+    """End this process when the server that started it ends, even by kill -9, so a restarted server never finds
+    an orphan training the same version: Linux kills it at once (PR_SET_PDEATHSIG); anywhere, the end of stdin,
+    which the server holds open until the training is over, makes it exit."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        sys.stdin.read()
+        os._exit(1)
+    threading.Thread(target=watch, name="server-watch", daemon=True).start()
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    request = TrainingRequest(**json.loads(sys.stdin.readline()))
+    _die_with_server()
     try:
-        outcome = run_training(TrainingRequest(**json.loads(sys.stdin.read())))
+        outcome = run_training(request)
     except UnusableData as problem:
         outcome = {"failure": str(problem)}
     print(json.dumps(outcome))

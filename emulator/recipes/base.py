@@ -2,6 +2,7 @@
 
 import abc
 import json
+import os
 import pathlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +22,22 @@ class TrainingBudget:
     max_epochs: int = 10
     seconds: float = 240.0
     threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
+
+
+PARTIAL_SUFFIX = ".partial"   # a file being written; one left by a killed trainer is deleted at the next start
+
+
+def save_arrays(path: pathlib.Path | str, **arrays) -> None:
+    """np.savez into a temporary file renamed over `path`: a reader, or a training resumed after a crash, never
+    meets half a file."""
+    path = pathlib.Path(path)
+    partial = path.with_name(f"{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+    try:
+        with open(partial, "wb") as out:   # a file object: np.savez would otherwise append .npz to the name
+            np.savez(out, **arrays)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class UnusableData(ValueError):
@@ -137,9 +154,8 @@ class Recommender(abc.ABC):
         return value.strip().lower() == "true" if kind is bool else kind(value)
 
     def save(self, path: pathlib.Path | str) -> None:
-        with open(path, "wb") as out:   # a file object: np.savez would otherwise append .npz to the name
-            np.savez(out, **self.state, recipe=np.str_(self.recipe),
-                     hyperparameters=np.str_(json.dumps(self.hyperparameters)), seed=np.int64(self.seed))
+        save_arrays(path, **self.state, recipe=np.str_(self.recipe),
+                    hyperparameters=np.str_(json.dumps(self.hyperparameters)), seed=np.int64(self.seed))
 
     @classmethod
     def load(cls, path: pathlib.Path | str) -> "Recommender":

@@ -39,6 +39,15 @@ MIGRATIONS = [
     UPDATE jobs SET lane = 'training' WHERE task = 'update_recommender'
         OR (task = 'create' AND (arn GLOB '*:recommender/*' OR arn GLOB '*:solution/*/*'));
     """,
+    # An import's rows stay hidden until its job goes ACTIVE: readers see the view `interactions`, writers the
+    # table `interaction_rows`; showing or hiding any number of rows is one row of `hidden_imports`.
+    """
+    ALTER TABLE interactions RENAME TO interaction_rows;
+    CREATE TABLE hidden_imports (
+        job TEXT PRIMARY KEY, dataset TEXT NOT NULL, state TEXT NOT NULL, first_id INTEGER NOT NULL);
+    CREATE VIEW interactions AS SELECT * FROM interaction_rows
+        WHERE job IS NULL OR job NOT IN (SELECT job FROM hidden_imports);
+    """,
 ]
 
 

@@ -91,3 +91,24 @@ def test_data_deletion_with_a_wrong_header_fails(personalize, aws_client, group,
                                                roleArn=ROLE)["dataDeletionJobArn"]
     job = wait_for(lambda: personalize.describe_data_deletion_job(dataDeletionJobArn=arn), "FAILED")
     assert "USER_ID" in job["failureReason"]
+
+
+def test_a_full_import_replaces_the_bulk_interactions_and_an_incremental_one_adds_to_them(
+        personalize, personalize_events, aws_client, group, wait_for, unique_name):
+    s3 = aws_client("s3")
+    tracker = personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=group["group"])
+    wait_for(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]))
+    personalize_events.put_events(trackingId=tracker["trackingId"], userId="streamed", sessionId="s",
+                                  eventList=[{"eventType": "click", "itemId": "a1", "sentAt": synthetic.START}])
+    late = [(f"late{n % 40}", f"b{n % 50}", synthetic.START + n) for n in range(1000)]
+    more = [(f"more{n % 40}", f"a{n % 50}", synthetic.START + n) for n in range(1000)]
+    for name, rows, mode in (("late", late, "FULL"), ("more", more, "INCREMENTAL")):
+        s3.put_object(Bucket=group["bucket"], Key=f"{name}.csv", Body=synthetic.to_csv(rows))
+        job = personalize.create_dataset_import_job(
+            jobName=unique_name(name), datasetArn=group["dataset"], importMode=mode,
+            dataSource={"dataLocation": f"s3://{group['bucket']}/{name}.csv"})["datasetImportJobArn"]
+        wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job))
+    export(personalize, wait_for, group["dataset"], f"s3://{group['bucket']}/both/", unique_name("x"),
+           ingestionMode="ALL")
+    rows = {(row["USER_ID"], row["ITEM_ID"], int(row["TIMESTAMP"])) for row in read_csv(s3, group["bucket"], "both/")}
+    assert rows == {*late, *more, ("streamed", "a1", synthetic.START)}   # the first import's rows are gone

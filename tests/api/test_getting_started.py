@@ -104,14 +104,24 @@ def test_the_sequence_model_beats_popularity_on_held_out_users(personalize, jour
     assert ndcg(USER_PERSONALIZATION) > ndcg(POPULARITY)
 
 
-def test_known_user_gets_25_distinct_scored_items_from_their_taste(personalize_runtime, journey):
+def test_known_user_gets_25_distinct_scored_items(personalize_runtime, journey):
     response = personalize_runtime.get_recommendations(campaignArn=journey["campaign"], userId="user3")
     items = response["itemList"]
     assert len(items) == 25 and len({item["itemId"] for item in items}) == 25
     assert all(0 < item["score"] <= 1 for item in items)
     assert [item["score"] for item in items] == sorted((item["score"] for item in items), reverse=True)
     assert response["recommendationId"].startswith("RID-")
-    assert sum(synthetic.group_of(item["itemId"]) == "a" for item in items[:10]) >= 8
+
+
+def test_known_users_get_the_items_of_their_taste(personalize_runtime, journey):
+    """Judged on the mean over all 60 users: one user's top 10 held 6 to 10 of their taste over model seeds and
+    splits (each run trains with new ones), the mean 8.9 to 9.8."""
+    shares = []
+    for user in range(60):   # users 0-29 like the a items
+        items = personalize_runtime.get_recommendations(campaignArn=journey["campaign"], userId=f"user{user}",
+                                                        numResults=10)["itemList"]
+        shares.append(sum(synthetic.group_of(item["itemId"]) == "ab"[user >= 30] for item in items))
+    assert sum(shares) / len(shares) >= 8, shares
 
 
 def test_never_seen_user_gets_the_popular_items(personalize, personalize_runtime, journey, wait_for):

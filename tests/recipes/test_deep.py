@@ -13,14 +13,16 @@ from tests import synthetic
 
 SMALL = {"embedding_dim": "8", "hidden_layers": "32,16", "learning_rate": "0.005"}
 TINY = {"embedding_dim": "4", "hidden_layers": "8"}
-FAST = TrainingBudget(max_epochs=3, seconds=60, threads=1)
+FAST = TrainingBudget(max_epochs=5, seconds=60, threads=1)
 NETS = {DeepFM: DeepFMNet, FeedForward: TwoTowerNet}
 COLD = ["a_new0", "b_new0"]   # in the Items dataset only: a comedy and a drama nobody interacted with
 
 
 def tastes() -> Interactions:
-    """Users 0-29 walk through items a0..a19 (comedies), users 30-59 through b0..b19 (dramas)."""
-    rows = synthetic.two_tastes(users=60, items=40, per_user=30, seed=2)
+    """Users 0-59 walk through items a0..a19 (comedies), users 60-119 through b0..b19 (dramas). Enough users that
+    the validation users early stopping reads, and the held-out users, are more than a handful: the judgements
+    below land far from their thresholds over model seeds (the stand-in for another machine's floats)."""
+    rows = synthetic.two_tastes(users=120, items=40, per_user=30, seed=2)
     catalogue = synthetic.items_of_two_tastes(items=40) + [("a_new0", "comedy", ""), ("b_new0", "drama", "")]
     items = Metadata.from_records({item: {"GENRE": genre, "PRICE": float(price) if price else None}
                                    for item, genre, price in catalogue}, {"GENRE": CATEGORICAL, "PRICE": NUMERICAL})
@@ -43,12 +45,14 @@ def trained(request, split):
     return model, lines
 
 
+def known_users(data: Interactions, train: Interactions, group: str) -> list[int]:
+    """The indices of the training users of a taste (users 0-59 like comedies)."""
+    return [user for user in sorted(set(train.user_index.tolist()))
+            if (int(data.user_ids[user].removeprefix("user")) < 60) == (group == "a")]
+
+
 def index(data: Interactions, item_id: str) -> int:
     return list(data.item_ids).index(item_id)
-
-
-def user_index(data: Interactions, user_id: str) -> int:
-    return list(data.user_ids).index(user_id)
 
 
 def top(model, data: Interactions, state: np.ndarray, n: int = 10) -> list[str]:
@@ -76,31 +80,40 @@ def test_fit_logs_one_line_per_epoch_with_loss_and_validation_ndcg(trained):
     assert all(line.startswith("epoch ") and "loss" in line and "validation NDCG@25" in line for line in lines)
 
 
-@pytest.mark.parametrize("user, group", [("user3", "a"), ("user40", "b")])
-def test_a_known_user_gets_the_items_of_their_taste(trained, split, user, group):
+def taste_share(recommended: list[str], group: str) -> int:
+    return sum(synthetic.group_of(item) == group for item in recommended)
+
+
+# Judged on the mean over many users (one user's top 10 moves by an item or two with the floats); seen over 12
+# model seeds: known users 9.9-10 of 10 of their taste, comedy fans 0-0.1 dramas before three dramas and 8.1-10
+# after; NDCG 4.6-8.5 times popularity's.
+@pytest.mark.parametrize("group", "ab")
+def test_known_users_get_the_items_of_their_taste(trained, split, group):
     model, _ = trained
     data, train, _ = split
-    assert user_index(data, user) in set(train.user_index.tolist())
-    recommended = top(model, data, model.initial_state(user_index(data, user)))
-    assert sum(synthetic.group_of(item) == group for item in recommended) >= 8, recommended
+    shares = [taste_share(top(model, data, model.initial_state(user)), group)
+              for user in known_users(data, train, group)]
+    assert np.mean(shares) >= 9, shares
 
 
 @pytest.mark.parametrize("group", "ab")
 def test_an_unknown_user_gets_the_taste_of_their_last_items(trained, split, group):
     model, _ = trained
     data = split[0]
-    recommended = top(model, data, walked(model, data, [f"{group}{n}" for n in (4, 5, 6)]))
-    assert sum(synthetic.group_of(item) == group for item in recommended) >= 9, recommended
+    shares = [taste_share(top(model, data, walked(model, data, [f"{group}{n}" for n in range(start, start + 3)])),
+                          group) for start in range(0, 18, 3)]
+    assert np.mean(shares) >= 9, shares
 
 
-def test_streamed_events_move_a_known_users_recommendations(trained, split):
+def test_streamed_events_move_known_users_recommendations(trained, split):
     model, _ = trained
-    data = split[0]
-    user = user_index(data, "user3")   # a comedy user who now watches three dramas
-    before = top(model, data, model.initial_state(user))
-    after = top(model, data, walked(model, data, ["b4", "b5", "b6"], user=user))
-    assert sum(item.startswith("b") for item in before) <= 2, before
-    assert sum(item.startswith("b") for item in after) >= 6, after
+    data, train, _ = split
+    comedy_fans = known_users(data, train, "a")   # who now watch three dramas
+    before = [taste_share(top(model, data, model.initial_state(user)), "b") for user in comedy_fans]
+    after = [taste_share(top(model, data, walked(model, data, ["b4", "b5", "b6"], user=user)), "b")
+             for user in comedy_fans]
+    assert np.mean(before) <= 1, before
+    assert np.mean(after) >= 6, after
 
 
 def test_the_state_is_the_user_and_their_last_three_items(trained, split):

@@ -4,6 +4,7 @@ A task is safe to run twice: after a restart it picks up from the status the res
 
 import logging
 import time
+from functools import partial
 
 from emulator.jobs import TaskFailed, dwell, lifecycle, updates
 from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, training
@@ -11,7 +12,8 @@ from emulator.store.arns import kind_of
 
 log = logging.getLogger("emulator.jobs")
 
-# kind -> work done while the resource is CREATE IN_PROGRESS (kinds absent here have none)
+# kind -> work done while the resource is CREATE IN_PROGRESS (kinds absent here have none); it may return what
+# makes its result visible, run in the transaction that makes the resource ACTIVE
 WORK = {
     "dataset-import-job": imports.run_import,
     "solution-version": training.train,
@@ -23,6 +25,8 @@ WORK = {
 }
 # kind -> whether the work may start: raises NotYet to wait for another resource, TaskFailed to fail
 READY = {"dataset-import-job": imports.dataset_ready}
+# kind -> what a failed create leaves to undo, in the transaction that records the failure
+UNDO = {"dataset-import-job": imports.abandon}
 # kind -> what follows once the resource is ACTIVE
 AFTER_ACTIVE = {"solution-version": campaigns.follow}
 # kind -> clean-up done while the resource is DELETE IN_PROGRESS
@@ -47,19 +51,18 @@ def create(arn: str, env) -> None:
         store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS)
     if store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
         return   # stopped meanwhile
-    started = time.monotonic()
+    started, undo = time.monotonic(), partial(UNDO[kind], arn, env) if kind in UNDO else None
     try:
-        if kind in WORK:
-            WORK[kind](arn, env)
+        publish = WORK[kind](arn, env) if kind in WORK else None
+        _settle(env, arn, lifecycle.ACTIVE, started, publish)
     except TaskFailed as failure:
-        _settle(env, arn, lifecycle.CREATE_FAILED, started, str(failure))
+        _settle(env, arn, lifecycle.CREATE_FAILED, started, undo, str(failure))
         return
     except Exception:
         log.exception("creating %s failed", arn)
-        _settle(env, arn, lifecycle.CREATE_FAILED, started,
+        _settle(env, arn, lifecycle.CREATE_FAILED, started, undo,
                 "Internal error in the emulator; the server log has the details.")
         return
-    _settle(env, arn, lifecycle.ACTIVE, started)
     if kind in AFTER_ACTIVE and store.status(arn) == lifecycle.ACTIVE:
         AFTER_ACTIVE[kind](arn, env)
 
@@ -77,12 +80,15 @@ def delete(arn: str, env) -> None:
     store.remove(arn)
 
 
-def _settle(env, arn: str, status: str, started: float, reason: str | None = None) -> None:
-    """End the work: the outcome, or CREATE STOPPED when a stop arrived while it ran."""
+def _settle(env, arn: str, status: str, started: float, then=None, reason: str | None = None) -> None:
+    """End the work: the outcome, or CREATE STOPPED when a stop arrived while it ran. `then` runs in the same
+    transaction as the outcome, so a crash never records one without the other."""
     dwell(env, since=started)
-    if env.store.move(arn, lifecycle.CREATE_STOPPING, lifecycle.CREATE_STOPPED):
-        return
-    env.store.move(arn, lifecycle.CREATE_IN_PROGRESS, status, reason)
+    with env.store.transaction():
+        if env.store.move(arn, lifecycle.CREATE_STOPPING, lifecycle.CREATE_STOPPED):
+            return
+        if env.store.move(arn, lifecycle.CREATE_IN_PROGRESS, status, reason) and then is not None:
+            then()
 
 
 def update_dataset(arn: str, env) -> None:
@@ -110,7 +116,8 @@ def _mark_update(store, arn: str, status: str) -> None:
 
 
 def delete_users(arn: str, env) -> None:
-    """A data deletion job, in its own vocabulary: PENDING -> IN_PROGRESS -> COMPLETED / FAILED."""
+    """A data deletion job, in its own vocabulary: PENDING -> IN_PROGRESS -> COMPLETED / FAILED. The records go
+    in the transaction that completes the job, so a job that ends FAILED deleted nothing."""
     store = env.store
     if store.status(arn) == lifecycle.PENDING:
         dwell(env)
@@ -119,7 +126,7 @@ def delete_users(arn: str, env) -> None:
         return
     started = time.monotonic()
     try:
-        deleted = exports.delete_users(arn, env)
+        users = exports.users_to_delete(arn, env)
     except Exception as failure:
         reason = str(failure) if isinstance(failure, TaskFailed) else "Internal error in the emulator."
         if not isinstance(failure, TaskFailed):
@@ -127,9 +134,11 @@ def delete_users(arn: str, env) -> None:
         dwell(env, since=started)
         store.move(arn, lifecycle.IN_PROGRESS, lifecycle.FAILED, reason)
         return
-    store.update(arn, numDeleted=deleted)
     dwell(env, since=started)
-    store.move(arn, lifecycle.IN_PROGRESS, lifecycle.COMPLETED)
+    with store.transaction():
+        if store.status(arn) == lifecycle.IN_PROGRESS:
+            store.update(arn, numDeleted=exports.delete_users(env, store.get(None, arn)["datasetGroupArn"], users))
+            store.move(arn, lifecycle.IN_PROGRESS, lifecycle.COMPLETED)
 
 
 def update_solution(arn: str, env) -> None:
@@ -144,4 +153,4 @@ def update_solution(arn: str, env) -> None:
 TASKS = {"create": create, "delete": delete, "update_campaign": campaigns.update, "update_dataset": update_dataset,
          "delete_users": delete_users, "stop_recommender": recommenders.stop,
          "start_recommender": recommenders.start, "update_recommender": recommenders.update,
-         "update_solution": update_solution}
+         "update_solution": update_solution, "drop_staged_rows": imports.drop_staged_rows}

@@ -60,9 +60,8 @@ def _cell(value) -> str:
     return str(value)
 
 
-def delete_users(arn: str, env) -> int:
-    """Remove every record of the users listed in the job's CSV (one USER_ID column) from the group's
-    datasets; the number of records removed."""
+def users_to_delete(arn: str, env) -> set[str]:
+    """The users listed in a data deletion job's CSV (one USER_ID column)."""
     job = env.store.get("data-deletion-job", arn)
     users = set()
     for key, data in env.s3.read(job["dataSource"]["dataLocation"]):
@@ -70,7 +69,12 @@ def delete_users(arn: str, env) -> int:
         if not rows or [cell.strip().upper() for cell in rows[0]] != ["USER_ID"]:
             raise TaskFailed(f"{key}: the file must have one column with the header USER_ID.")
         users.update(row[0].strip() for row in rows[1:] if row and row[0].strip())
-    group = job["datasetGroupArn"]
+    return users
+
+
+def delete_users(env, group: str, users: set[str]) -> int:
+    """Remove every record of `users` from the group's datasets, in the caller's transaction (the one that
+    completes the job); the number of records removed."""
     interaction_sets = [dataset_arn(group, kind) for kind in ("INTERACTIONS", "ACTION_INTERACTIONS")]
     deleted = 0
     with env.db.transaction() as conn:
@@ -78,12 +82,11 @@ def delete_users(arn: str, env) -> int:
         conn.execute("DELETE FROM doomed")
         conn.executemany("INSERT OR IGNORE INTO doomed VALUES (?)", [(user,) for user in users])
         for dataset in interaction_sets:
-            deleted += conn.execute("DELETE FROM interactions WHERE dataset = ? AND user_id IN"
+            deleted += conn.execute("DELETE FROM interaction_rows WHERE dataset = ? AND user_id IN"
                                     " (SELECT user_id FROM doomed)", (dataset,)).rowcount
         deleted += conn.execute("DELETE FROM records WHERE dataset = ? AND record_id IN (SELECT user_id FROM doomed)",
                                 (dataset_arn(group, "USERS"),)).rowcount
         conn.execute("DELETE FROM doomed")
-    env.serving.events_arrived(list(users))   # their cached states are stale now
-    env.serving.records_changed()
+        env.db.after_commit(lambda: env.serving.events_arrived(list(users)))   # their cached states are stale
+        env.db.after_commit(env.serving.records_changed)
     return deleted
-

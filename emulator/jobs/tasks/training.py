@@ -12,6 +12,7 @@ import zlib
 from emulator.jobs import TaskFailed, lifecycle
 from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
 from emulator.recipes import registry
+from emulator.store import staging
 from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
@@ -64,7 +65,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
     took, or None when a stop ended it."""
     dataset = dataset_arn(group, registry.MODELS[recipe].dataset_type)
-    trained_through = env.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
+    trained_through = staging.settled_through(env.db)
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(env.settings.models_dir / artifact), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
@@ -109,7 +110,8 @@ def stop(arn: str) -> None:
 
 def _run_in_process(arn: str, request: TrainingRequest, lines: list[str]) -> dict:
     """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there. Its log lines
-    (one per epoch) go to the server's log, to progress() and onto `lines`."""
+    (one per epoch) go to the server's log, to progress() and onto `lines`. Its stdin stays open until it ends:
+    the end of that pipe tells it the server is gone."""
     process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     started = time.time()
@@ -119,12 +121,13 @@ def _run_in_process(arn: str, request: TrainingRequest, lines: list[str]) -> dic
     reader = threading.Thread(target=_follow, args=(arn, process.stderr), daemon=True)
     reader.start()
     try:
-        process.stdin.write(json.dumps(dataclasses.asdict(request)))
-        process.stdin.close()
+        process.stdin.write(json.dumps(dataclasses.asdict(request)) + "\n")
+        process.stdin.flush()
         output = process.stdout.read()
         process.wait()
         reader.join(timeout=5)
     finally:
+        process.stdin.close()
         with _running_lock:
             _running.pop(arn, None)
             _progress.pop(arn, None)
