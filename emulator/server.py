@@ -3,12 +3,24 @@
 import logging
 import threading
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from emulator.app import Emulator, create_app
 from emulator.settings import Settings
 
 log = logging.getLogger("emulator")
+
+
+class _Channel(HTTPChannel):
+    """waitress marks a request unfinished when it answers `Expect: 100-continue`, even one with no body to wait
+    for, which then hangs: botocore sends that header with every S3 PutObject, an empty one (a folder marker, a
+    _CHECK file) included."""
+
+    def send_continue(self) -> None:
+        finished = self.request.completed and not self.request.chunked and self.request.content_length == 0
+        super().send_continue()
+        self.request.completed = self.request.completed or finished
 
 
 class Server:
@@ -19,6 +31,7 @@ class Server:
         self._server = create_server(self.emulator.wsgi, host=settings.host, port=settings.port,
                                      threads=settings.server_threads, ident="personalize-emulator",
                                      channel_timeout=300)
+        self._server.channel_class = _Channel
         self._thread: threading.Thread | None = None
         self._closing = False
 

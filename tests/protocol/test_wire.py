@@ -157,3 +157,9 @@ def test_unknown_nested_members_are_dropped_before_they_are_stored(personalize_e
     assert personalize.list_tags_for_resource(resourceArn=answer["datasetGroupArn"])["tags"] == [
         {"tagKey": "k", "tagValue": "v"}]
 
+
+
+def test_an_empty_s3_object_uploads_without_waiting(s3, bucket):
+    """botocore sends Expect: 100-continue with every PutObject; an empty body must not leave it hanging."""
+    s3.put_object(Bucket=bucket, Key="folder/", Body=b"")
+    assert s3.get_object(Bucket=bucket, Key="folder/")["ContentLength"] == 0
