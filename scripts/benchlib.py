@@ -27,6 +27,15 @@ def free_port() -> int:
 def emulator(*flags: str, data_dir: str | None = None, health_seconds: float = 60) -> Iterator[str]:
     """An emulator in a subprocess (so client and server do not share a GIL) on a free port, with a temporary
     data directory unless one is given; yields its endpoint once /_emulator/health answers."""
+    with emulator_process(*flags, data_dir=data_dir, health_seconds=health_seconds) as (endpoint, _):
+        yield endpoint
+
+
+@contextlib.contextmanager
+def emulator_process(*flags: str, data_dir: str | None = None,
+                     health_seconds: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+    """emulator(), yielding its process too (to watch its training processes). Flags come after the defaults
+    here (a 0.05 s status dwell), so they override them."""
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory())
@@ -36,7 +45,7 @@ def emulator(*flags: str, data_dir: str | None = None, health_seconds: float = 6
                                    data_dir, "--status-seconds", "0.05", "--log-level", "WARNING", *flags], cwd=ROOT)
         try:
             _wait_healthy(endpoint, server, health_seconds)
-            yield endpoint
+            yield endpoint, server
         finally:
             server.terminate()
             server.wait()
