@@ -5,6 +5,11 @@ synthetic data set of 1M or 20M interactions instead.
 
     .venv/bin/python scripts/bench_recipes.py [--data DIR] [--seed N] [--splits N] [--exclude-history]
     .venv/bin/python scripts/bench_recipes.py --scale 1m|20m
+    .venv/bin/python scripts/bench_recipes.py --neural [--splits N]
+
+--neural measures only the neural recipes, over several splits and seeds with standard errors, on the
+GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
+items excluded from the lists) against EASE, item-kNN and ALS tuned on each user's second-to-last interaction.
 
 The ALS baseline needs the bench extra (pip install -e '.[bench]', for implicit); without it, it is skipped.
 """
@@ -718,6 +723,101 @@ def scale_run(args: argparse.Namespace) -> None:
                       f"the import in-process, not the server's CSV import)"))
 
 
+# ----------------------------------------------------------------------------------------------- neural only
+
+NEURAL = ("aws-user-personalization", "aws-user-personalization-v2", "aws-hrnn", "aws-hrnn-metadata",
+          "aws-hrnn-coldstart", "emulator-deepfm", "emulator-ffnn")
+LAST_OUT_TARGET = 1.2   # user-personalization / the best tuned baseline, leave-last-out (issue 14)
+
+
+def leave_last_out(data: Interactions) -> tuple[Interactions, list[TestUser]]:
+    """(everything but each user's last interaction, the users with >= 2 interactions: their history and last
+    item). Temporal: the held-out item is the newest of each user."""
+    users, rows = data.user_rows()
+    last = np.zeros(data.n_interactions, dtype=bool)
+    tests = []
+    for user, row in zip(users.tolist(), rows):
+        if len(row) >= 2:
+            last[row[-1]] = True
+            tests.append(TestUser(user, data.item_index[row[:-1]], data.item_index[row[-1:]]))
+    return data.subset(~last), tests
+
+
+def last_out_ndcg(model: Recommender, tests: list[TestUser]) -> np.ndarray:
+    """(users,) NDCG@10 of the held-out item, history items excluded, full ranking over every item."""
+    served = WithoutHistory(model)
+    states = served.states_after([test.history for test in tests], [test.user for test in tests])
+    return np.array([metrics.ranking_metrics(metrics.top_k(served.item_scores(state), 10), test.relevant)[NDCG]
+                     for test, state in zip(tests, states)])
+
+
+def tuned_last_out(model_class: type[Baseline], grid: dict[str, list[str]], data: Interactions) -> Baseline:
+    """The baseline tuned on each user's second-to-last interaction (trained without the last two), then fit on
+    everything but the last."""
+    train, _ = leave_last_out(data)
+    fit_part, validation = leave_last_out(train)
+    settings = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    scores = []
+    for chosen in settings:
+        model = model_class(chosen)
+        model.fit(fit_part)
+        scores.append(last_out_ndcg(model, validation).mean())
+    model = model_class(settings[int(np.argmax(scores))])
+    model.fit(train)
+    return model
+
+
+def _mean_error(values: np.ndarray) -> str:
+    return f"{values.mean():.4f} ± {values.std(ddof=1) / np.sqrt(values.size):.4f}"
+
+
+def neural_quality(args: argparse.Namespace) -> None:
+    """NDCG@10 of the neural recipes: on args.splits GetSolutionMetrics splits (seed = split), and leave-last-out
+    with args.splits training seeds, against the tuned baselines. Standard errors over the pooled per-user
+    values (both protocols) and over the splits' means (the first)."""
+    data = load_movielens(args.data)
+    seeds = range(args.seed, args.seed + args.splits)
+    print(f"MovieLens-100K ratings >= 4, neural recipes: {data.n_interactions} interactions; {_load()}")
+    print(f"\nGetSolutionMetrics split (10 % held-out users, their newest 10 % relevant, history may be recommended), "
+          f"{args.splits} splits, NDCG@10 mean ± s.e. over every held-out user of every split, and the splits' means:")
+    splits = [data.split(seed=seed) for seed in seeds]
+    for recipe in NEURAL:
+        per_user, means, seconds = [], [], []
+        for seed, (train, test_users) in zip(seeds, splits):
+            model = build(recipe, seed)
+            seconds.append(fitted(model, train, data)[0])
+            per_user.append(per_user_ndcg(model, test_users, exclude=False))
+            means.append(per_user[-1].mean())
+        means = np.array(means)
+        print(f"  {recipe:<30} {_mean_error(np.concatenate(per_user))}   splits {' '.join(f'{m:.4f}' for m in means)}"
+              f" (s.e. {means.std(ddof=1) / np.sqrt(means.size):.4f})   fit {np.mean(seconds):.1f} s", flush=True)
+    train, tests = leave_last_out(data)
+    print(f"\nLeave-last-out ({len(tests)} users, the newest interaction of each held out; history items excluded; "
+          f"full ranking): NDCG@10 mean ± s.e. over users (recipes: {args.splits} training seeds pooled)")
+    found = {}
+    for name, (model_class, grid) in BASELINES.items():
+        if model_class is Als and not _has_implicit():
+            print(f"  {name:<30} skipped: pip install -e '.[bench]'")
+            continue
+        model = tuned_last_out(model_class, grid, data)
+        found[name] = last_out_ndcg(model, tests)
+        settings = " ".join(f"{key}={value}" for key, value in model.hyperparameters.items() if key in grid)
+        print(f"  {name:<30} {_mean_error(found[name])}   tuned {settings}", flush=True)
+    for recipe in ("aws-user-personalization", "aws-user-personalization-v2", "aws-hrnn"):
+        runs = []
+        for seed in seeds:
+            model = build(recipe, seed)
+            fitted(model, train, train)
+            runs.append(last_out_ndcg(model, tests))
+        found[recipe] = np.concatenate(runs)
+        print(f"  {recipe:<30} {_mean_error(found[recipe])}   seeds {' '.join(f'{r.mean():.4f}' for r in runs)}",
+              flush=True)
+    best = max((name for name in BASELINES if name in found), key=lambda name: found[name].mean())
+    ratio = found["aws-user-personalization"].mean() / found[best].mean()
+    print(verdict(ratio >= LAST_OUT_TARGET, f"leave-last-out NDCG@10 user-personalization / {best} (the best tuned "
+                                            f"baseline) = {ratio:.2f} (target >= {LAST_OUT_TARGET})"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA, help="the ml-100k directory")
@@ -726,8 +826,12 @@ def main() -> None:
                         help="remove the user's history items from every model's list")
     parser.add_argument("--splits", type=int, default=4, help="splits the with/without-Items comparison averages")
     parser.add_argument("--scale", choices=sorted(SCALES), help="time and memory on synthetic data instead")
+    parser.add_argument("--neural", action="store_true", help="the neural recipes only, both protocols, with errors")
     args = parser.parse_args()
-    scale_run(args) if args.scale else quality(args)
+    if args.neural:
+        neural_quality(args)
+    else:
+        scale_run(args) if args.scale else quality(args)
 
 
 if __name__ == "__main__":
