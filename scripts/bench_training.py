@@ -4,6 +4,7 @@ synthetic 1M-interaction set (with the training process's peak memory); and the 
 per epoch beside a minimal PyTorch GRU4Rec loop of the same width on the same data, in the same run.
 
     .venv/bin/python scripts/bench_training.py [--parts small,ml-100k,1m,gru] [--repeats N] [--recipes a,b]
+                                              [--data DIR]
 
 Each figure is printed beside its target; the machine's load beside the timings (2 shared cores: compare the
 ratios measured side by side rather than absolute seconds across runs)."""
@@ -214,7 +215,7 @@ def timed_recipes(endpoint: str, server_pid: int, label: str, datasets: dict, re
 
 # ----------------------------------------------------------------------------------------------- GRU speed
 
-def gru_speed(repeats: int) -> None:
+def gru_speed(root: pathlib.Path, repeats: int) -> None:
     """Events per second per epoch of aws-user-personalization's GRU (its fit on the ML-100K training split,
     time between consecutive epochs' log lines, validation included) and of a minimal GRU4Rec loop of the same
     width (embedding, GRU, tied full-softmax, windows of bptt steps in batches of 128, Adam), both on one
@@ -222,7 +223,7 @@ def gru_speed(repeats: int) -> None:
     import torch
     from emulator.recipes import registry
     from emulator.recipes.base import TrainingBudget
-    data = bench_recipes.load_movielens(ML_100K)
+    data = bench_recipes.load_movielens(root)
     train, _ = data.split(seed=0)
     steps = train.n_interactions - np.count_nonzero(train.user_counts())
     ours, reference = [], []
@@ -282,17 +283,18 @@ def main() -> None:
     parser.add_argument("--parts", default="small,ml-100k,1m,gru")
     parser.add_argument("--repeats", type=int, default=2, help="trainings per recipe on small data (median shown)")
     parser.add_argument("--recipes", default=",".join(RECIPES))
+    parser.add_argument("--data", type=pathlib.Path, default=ML_100K, help="the ml-100k directory")
     args = parser.parse_args()
     parts, recipes = args.parts.split(","), args.recipes.split(",")
     print(f"bench_training: {load()} at the start", flush=True)
     if "gru" in parts:
-        gru_speed(args.repeats)
+        gru_speed(args.data, args.repeats)
     with emulator_process(*DEFAULT_STATUS) as (endpoint, server):
         if "small" in parts:
             timed_recipes(endpoint, server.pid, "small", small_data(), recipes, args.repeats,
                           lambda recipe: FAST_TARGET if recipe in FAST else SMALL_TARGET)
         if "ml-100k" in parts:
-            timed_recipes(endpoint, server.pid, "ml-100k", movielens_data(ML_100K),
+            timed_recipes(endpoint, server.pid, "ml-100k", movielens_data(args.data),
                           [recipe for recipe in recipes if recipe != "aws-next-best-action"], 1,
                           lambda recipe: UP_100K if recipe == "aws-user-personalization" else OTHER_100K)
         if "1m" in parts:
