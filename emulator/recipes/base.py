@@ -7,13 +7,22 @@ import pathlib
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from emulator.recipes.data import Interactions
 
-PATIENCE = 1   # epochs without a better validation NDCG@25 before training stops (spec §2.4)
+PATIENCE = 1       # epochs without a better validation NDCG@25 before training stops (spec §2.4) ...
+MIN_UPDATES = 100  # ... once this many optimizer steps were taken: before that, on small data, the NDCG of a few
+                   # validation users moves by chance more than training improves it
+
+
+class Epoch(NamedTuple):
+    """What one epoch did: its mean loss, optimizer steps, and training events (next-item targets)."""
+    loss: float
+    steps: int
+    events: int
 
 
 @dataclass
@@ -124,25 +133,28 @@ class Recommender(abc.ABC):
         self.state["item_ids"] = np.asarray(data.item_ids, dtype=str)
         self.state["user_ids"] = np.asarray(data.user_ids, dtype=str)
 
-    def _train_epochs(self, epoch: Callable[[float], float], export: Callable[[], None],
-                      validate: Callable[[], float], log: Callable[[str], None], min_epochs: int = 1) -> None:
-        """Epochs until validation stops improving (PATIENCE epochs, once min_epochs have run), max_epochs or the
-        time budget; `state` keeps the best epoch's weights. epoch(deadline) trains one epoch and returns its loss;
-        export() puts the weights in `state`; validate() is the validation NDCG@25."""
+    def _train_epochs(self, epoch: Callable[[float], Epoch], export: Callable[[], None],
+                      validate: Callable[[], float], log: Callable[[str], None], min_updates: int = MIN_UPDATES) -> None:
+        """Epochs until validation stops improving (PATIENCE epochs, once min_updates steps were taken), max_epochs
+        or the time budget; `state` keeps the best epoch's weights. epoch(deadline) trains one epoch; export() puts
+        the weights in `state`; validate() is the validation NDCG@25."""
         started = time.monotonic()
         deadline = started + self.budget.seconds
-        best, best_state, stale = -1.0, dict(self.state), 0
+        best, best_state, stale, updates = -1.0, dict(self.state), 0, 0
         for number in range(1, max(self.budget.max_epochs, 1) + 1):
-            loss = epoch(deadline)
+            begun = time.monotonic()
+            done = epoch(deadline)
+            updates += done.steps
             export()
             quality = validate()
-            log(f"epoch {number}: loss {loss:.4f}, validation NDCG@25 {quality:.4f}, "
+            rate = done.events / max(time.monotonic() - begun, 1e-9)
+            log(f"epoch {number}: loss {done.loss:.4f}, validation NDCG@25 {quality:.4f}, {rate:.0f} events/s, "
                 f"{time.monotonic() - started:.1f} s")
             if quality > best:
                 best, best_state, stale = quality, dict(self.state), 0
             else:
                 stale += 1
-            if stale >= PATIENCE and number >= min_epochs:
+            if stale >= PATIENCE and updates >= min_updates:
                 break
             if time.monotonic() >= deadline:
                 log(f"training stopped at its time budget of {self.budget.seconds:g} s")

@@ -8,7 +8,6 @@ serve in numpy. A serving state is int64 [user index or -1, older, old, newest i
 moves the bag."""
 
 import itertools
-import math
 import time
 from collections.abc import Callable
 from typing import ClassVar
@@ -18,16 +17,17 @@ import torch
 from torch import nn
 
 from emulator.recipes import metrics
-from emulator.recipes.base import Recommender, no_log
+from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
+from emulator.recipes.hrnn import use_threads
 
 LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15)
 SMOOTHING = 0.75          # sampling ∝ count^SMOOTHING
 USER_DROPOUT = 0.5        # share of training rows without their user id: unknown users keep only the bag
 ID_DROPOUT = 0.15         # share of item ids zeroed per batch when items have metadata (spec §2.3)
-MIN_UPDATES = 200         # an epoch makes at least this many optimizer steps (several passes on small data)
-MIN_BATCH, MAX_BATCH = 32, 256
+MIN_BATCH, MAX_BATCH = 32, 256   # rows of a batch, sized so that an epoch, one pass over the rows, makes ...
+ROUNDS = 64                      # ... about this many optimizer steps where the data allows
 VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
 
 
@@ -148,7 +148,7 @@ class FieldModel(Recommender):
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         torch.manual_seed(self.seed)
-        torch.set_num_threads(self.budget.threads)
+        use_threads(self.budget)
         rng = np.random.default_rng(self.seed)
         self._remember_ids(train)
         rest, validation = train.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
@@ -272,15 +272,14 @@ class Examples:
         self.proposal = torch.from_numpy(proposal / proposal.sum()).float()
         self.log_expected = torch.log(self.proposal * NEGATIVES).clamp(min=-80.0)   # logQ correction
         self.metadata = metadata
-        self.batch = int(np.clip(users.size // MIN_UPDATES, MIN_BATCH, MAX_BATCH))
-        self.passes = max(1, math.ceil(MIN_UPDATES * self.batch / max(users.size, 1)))
+        self.batch = int(np.clip(users.size // ROUNDS, MIN_BATCH, MAX_BATCH))
 
     def epoch(self, net: Fields, optimizer: torch.optim.Optimizer, rng: np.random.Generator,
-              deadline: float) -> float:
-        """One or more shuffled passes, one optimizer step per batch; stops early at the deadline. Returns the mean
+              deadline: float) -> Epoch:
+        """A shuffled pass, one optimizer step per batch; stops early at the deadline. Its loss is the mean
         sampled-softmax cross-entropy."""
         net.train()
-        order = np.concatenate([rng.permutation(self.items.numel()) for _ in range(self.passes)])
+        order = rng.permutation(self.items.numel())
         total, steps = 0.0, 0
         for start in range(0, order.size, self.batch):
             rows = torch.from_numpy(order[start:start + self.batch])
@@ -299,7 +298,7 @@ class Examples:
             total, steps = total + float(loss.detach()), steps + 1
             if time.monotonic() >= deadline:
                 break
-        return total / max(steps, 1)
+        return Epoch(total / max(steps, 1), steps, min(steps * self.batch, order.size))
 
     def _keep(self, count: int) -> torch.Tensor | None:
         return (torch.rand(count) >= ID_DROPOUT).float() if self.metadata else None

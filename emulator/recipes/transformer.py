@@ -21,9 +21,9 @@ from scipy.sparse import csr_matrix
 from torch import nn
 
 from emulator.recipes import metrics
-from emulator.recipes.base import Recommender, no_log
+from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.hrnn import (MIN_EPOCHS, VALIDATION_USERS, ItemTower, as_array, grow_items,
+from emulator.recipes.hrnn import (MIXED, VALIDATION_USERS, ItemTower, as_array, grow_items, use_threads,
                                    item_features, log_popularity, profile_layer, recency_weights, side_weights)
 from emulator.recipes.profiles import Profiles
 
@@ -31,8 +31,9 @@ LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median histor
 LONG_MEDIAN = 100
 WIDTH, BLOCKS, HEADS, DROPOUT = 64, 2, 2, 0.2
 LOGITS_PER_BATCH = 2 ** 22      # positions x items of one batch's softmax: bounds its memory ...
-MIN_BATCH, MAX_BATCH = 8, 128   # ... within these numbers of sequences
-MIN_UPDATES = 200               # optimizer steps of an epoch at least (several passes over small data)
+MIN_BATCH, MAX_BATCH = 8, 128   # ... within these numbers of sequences, ...
+ROUNDS = 32                     # ... so that an epoch, one pass over the sequences, makes about this many steps
+LEARNING_RATE = 2e-3            # Adam's at MIN_BATCH sequences, growing with the root of the batch
 PAD = -1
 
 
@@ -92,7 +93,7 @@ class Transformer(Profiles, Recommender):
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         torch.manual_seed(self.seed)
-        torch.set_num_threads(self.budget.threads)
+        use_threads(self.budget)
         rng = np.random.default_rng(self.seed)
         recency = self.hyperparameter("apply_recency_bias", bool)
         self._remember_ids(train)
@@ -104,15 +105,15 @@ class Transformer(Profiles, Recommender):
         pieces = _sequences(rest, length, recency_weights(rest) if recency else None)
         model = CausalTransformer(train.n_items, length, log_popularity(rest, recent_only=recency),
                                   item_features(self, train), self.learn_profiles(train))
-        optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-        # batches small enough for MIN_UPDATES steps per pass where the data allows, and for the memory
+        # batches small enough for ROUNDS steps per pass where the data allows, and for the memory
         fitting = LOGITS_PER_BATCH // (length * max(train.n_items, 1))
-        batch = int(np.clip(min(len(pieces.inputs) // MIN_UPDATES, fitting), MIN_BATCH, MAX_BATCH))
+        batch = int(np.clip(min(len(pieces.inputs) // ROUNDS, fitting), MIN_BATCH, MAX_BATCH))
+        optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE * np.sqrt(batch / MIN_BATCH))
 
-        def epoch(deadline: float) -> float:
+        def epoch(deadline: float) -> Epoch:
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
         self._train_epochs(epoch, lambda: self._export(model),
-                           lambda: metrics.validation_ndcg(self, validation, train.n_items), log, MIN_EPOCHS)
+                           lambda: metrics.validation_ndcg(self, validation, train.n_items), log)
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's last events, right-aligned in a (users, length) table padded with PAD; and their profile
@@ -237,13 +238,12 @@ def _sequences(data: Interactions, length: int, weigh: Callable[[np.ndarray], np
 
 
 def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, pieces: Pieces, batch: int,
-           rng: np.random.Generator, deadline: float) -> float:
-    """Passes over the sequences in random batches, at least MIN_UPDATES batches; stops early at the deadline.
-    The mean weighted loss."""
+           rng: np.random.Generator, deadline: float) -> Epoch:
+    """A pass over the sequences in random batches; stops early at the deadline. Its loss is the mean weighted
+    cross-entropy."""
     model.train()
-    total, mass = 0.0, 0.0
-    passes = max(1, -(-MIN_UPDATES * batch // max(len(pieces.inputs), 1)))
-    order = torch.from_numpy(np.concatenate([rng.permutation(len(pieces.inputs)) for _ in range(passes)]))
+    total, mass, steps, events = 0.0, 0.0, 0, 0
+    order = torch.from_numpy(rng.permutation(len(pieces.inputs)))
     for start in range(0, len(order), batch):
         chosen = order[start:start + batch]
         outputs, vectors, biases = model(pieces.inputs[chosen], pieces.users[chosen])
@@ -252,7 +252,8 @@ def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, pieces: P
             targets = torch.cat([pieces.heads[chosen][:, None], targets], dim=1)
             weights = torch.cat([pieces.head_weights[chosen][:, None], weights], dim=1)
         valid = targets != PAD
-        logits = outputs[valid] @ vectors.T + biases
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=MIXED):   # as the GRU's logits
+            logits = (outputs[valid] @ vectors.T).float() + biases
         weight = weights[valid]
         losses = nn.functional.cross_entropy(logits, targets[valid], reduction="none")
         loss = (losses * weight).sum() / weight.sum().clamp(min=1e-6)
@@ -261,6 +262,7 @@ def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, pieces: P
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
         total, mass = total + float(loss.detach()) * float(weight.sum()), mass + float(weight.sum())
+        steps, events = steps + 1, events + int(valid.sum())
         if time.monotonic() >= deadline:
             break
-    return total / max(mass, 1e-6)
+    return Epoch(total / max(mass, 1e-6), steps, events)
