@@ -27,7 +27,7 @@ SMOOTHING = 0.75          # sampling ∝ count^SMOOTHING
 USER_DROPOUT = 0.5        # share of training rows without their user id: unknown users keep only the bag
 ID_DROPOUT = 0.15         # share of item ids zeroed per batch when items have metadata (spec §2.3)
 MIN_BATCH, MAX_BATCH = 32, 256   # rows of a batch, sized so that an epoch, one pass over the rows, makes ...
-ROUNDS = 64                      # ... about this many optimizer steps where the data allows
+ROUNDS = 64                      # ... about this many optimizer steps (small data: as many passes as make this many)
 VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
 
 
@@ -273,13 +273,14 @@ class Examples:
         self.log_expected = torch.log(self.proposal * NEGATIVES).clamp(min=-80.0)   # logQ correction
         self.metadata = metadata
         self.batch = int(np.clip(users.size // ROUNDS, MIN_BATCH, MAX_BATCH))
+        self.passes = max(1, -(-ROUNDS * self.batch // max(users.size, 1)))
 
     def epoch(self, net: Fields, optimizer: torch.optim.Optimizer, rng: np.random.Generator,
               deadline: float) -> Epoch:
-        """A shuffled pass, one optimizer step per batch; stops early at the deadline. Its loss is the mean
+        """Shuffled passes, one optimizer step per batch; stops early at the deadline. Its loss is the mean
         sampled-softmax cross-entropy."""
         net.train()
-        order = rng.permutation(self.items.numel())
+        order = np.concatenate([rng.permutation(self.items.numel()) for _ in range(self.passes)])
         total, steps = 0.0, 0
         for start in range(0, order.size, self.batch):
             rows = torch.from_numpy(order[start:start + self.batch])

@@ -32,7 +32,8 @@ LONG_MEDIAN = 100
 WIDTH, BLOCKS, HEADS, DROPOUT = 64, 2, 2, 0.2
 LOGITS_PER_BATCH = 2 ** 22      # positions x items of one batch's softmax: bounds its memory ...
 MIN_BATCH, MAX_BATCH = 8, 128   # ... within these numbers of sequences, ...
-ROUNDS = 32                     # ... so that an epoch, one pass over the sequences, makes about this many steps
+ROUNDS = 64                     # ... so that an epoch, one pass over the sequences, makes about this many steps
+                                # (small data: as many passes as make at least this many)
 LEARNING_RATE = 2e-3            # Adam's at MIN_BATCH sequences, growing with the root of the batch
 PAD = -1
 
@@ -239,11 +240,12 @@ def _sequences(data: Interactions, length: int, weigh: Callable[[np.ndarray], np
 
 def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, pieces: Pieces, batch: int,
            rng: np.random.Generator, deadline: float) -> Epoch:
-    """A pass over the sequences in random batches; stops early at the deadline. Its loss is the mean weighted
-    cross-entropy."""
+    """A pass over the sequences in random batches (small data: passes, until ROUNDS batches); stops early at the
+    deadline. Its loss is the mean weighted cross-entropy."""
     model.train()
     total, mass, steps, events = 0.0, 0.0, 0, 0
-    order = torch.from_numpy(rng.permutation(len(pieces.inputs)))
+    passes = max(1, -(-ROUNDS * batch // max(len(pieces.inputs), 1)))
+    order = torch.from_numpy(np.concatenate([rng.permutation(len(pieces.inputs)) for _ in range(passes)]))
     for start in range(0, len(order), batch):
         chosen = order[start:start + batch]
         outputs, vectors, biases = model(pieces.inputs[chosen], pieces.users[chosen])
