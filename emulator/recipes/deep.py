@@ -19,7 +19,7 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.hrnn import use_threads
+from emulator.recipes.hrnn import MIXED, use_threads
 
 LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15)
@@ -65,7 +65,7 @@ class Fields(nn.Module):
         if not self.training or self.dropout <= 0.0:
             return values
         shape = values.shape[:1] + (1,) * (values.dim() - 2) + values.shape[-1:]
-        return values * torch.empty(shape).bernoulli_(1.0 - self.dropout) / (1.0 - self.dropout)
+        return values * (torch.empty(shape).bernoulli_(1.0 - self.dropout) / (1.0 - self.dropout))   # scale the mask
 
     def context(self, users: torch.Tensor, bags: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """users (B,), bags (B, LAST_ITEMS) -> user and bag embeddings, (B, width) each."""
@@ -287,8 +287,10 @@ class Examples:
             users, bags, items = self.users[rows], self.bags[rows], self.items[rows]
             users = torch.where(torch.from_numpy(rng.random(rows.numel()) < USER_DROPOUT), -1, users)
             negatives = torch.multinomial(self.proposal, NEGATIVES, replacement=True)
-            positive = net(users, bags, items, self._keep(rows.numel()), paired=True) - self.log_expected[items]
-            negative = net(users, bags, negatives, self._keep(NEGATIVES)) - self.log_expected[negatives]
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=MIXED):   # as the GRU's logits
+                positive = net(users, bags, items, self._keep(rows.numel()), paired=True).float()
+                negative = net(users, bags, negatives, self._keep(NEGATIVES)).float()
+            positive, negative = positive - self.log_expected[items], negative - self.log_expected[negatives]
             negative = negative.masked_fill(negatives[None, :] == items[:, None], float("-inf"))   # accidental hits
             logits = torch.cat([positive[:, None], negative], dim=1)
             loss = nn.functional.cross_entropy(logits, torch.zeros(rows.numel(), dtype=torch.long))
@@ -299,7 +301,7 @@ class Examples:
             total, steps = total + float(loss.detach()), steps + 1
             if time.monotonic() >= deadline:
                 break
-        return Epoch(total / max(steps, 1), steps, min(steps * self.batch, order.size))
+        return Epoch(total / max(steps, 1), steps)
 
     def _keep(self, count: int) -> torch.Tensor | None:
         return (torch.rand(count) >= ID_DROPOUT).float() if self.metadata else None
