@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from emulator import console, cors, dispatch, internal, protocol
 from emulator.errors import UnknownOperationException
+from emulator.jobs import trainers
 from emulator.jobs.queue import Queue
 from emulator.jobs.schedule import AutoTraining
 from emulator.jobs.worker import Worker
@@ -55,6 +56,8 @@ class Emulator:
     def start(self) -> "Emulator":
         self.worker.start()
         self.auto_training.start()
+        # training processes warm up (import torch) beside the server; idle ones end with the server's process
+        trainers.prewarm(self.settings.training_processes)
         return self
 
     def reset(self) -> None:

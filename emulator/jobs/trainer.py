@@ -1,6 +1,6 @@
-"""The training process: `python -m emulator.jobs.trainer` reads a TrainingRequest as JSON on stdin, trains,
-evaluates, saves the model, and writes the outcome as JSON on stdout. Its own process, so torch cannot
-starve the API and a crash stays here."""
+"""The training process: `python -m emulator.jobs.trainer` reads TrainingRequests as JSON lines on stdin, one
+after another; for each it trains, evaluates, saves the model, and writes the outcome as a JSON line on stdout.
+Its own process, so torch cannot starve the API and a crash stays here; kept warm between trainings."""
 
 import contextlib
 import ctypes
@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import pathlib
+import queue
 import signal
 import sqlite3
 import sys
@@ -33,6 +34,7 @@ NOT_CONTEXT = {"USER_ID", "ITEM_ID", "ACTION_ID", "EVENT_TYPE", "IMPRESSION", "R
                "EVENT_ATTRIBUTION_SOURCE"}
 AUTO_ML_RECIPES = ["aws-user-personalization", "aws-popularity-count"]   # when autoMLConfig names none
 CHUNK_ROWS = 500_000   # interactions read from SQLite at a time
+RECYCLE_MB = 1024      # a warm training process larger than this after a training leaves (serve)
 
 
 @dataclasses.dataclass
@@ -208,26 +210,60 @@ def _kind(field: Field) -> str | None:
     return NUMERICAL if field.type in NUMERIC else None
 
 
-def _die_with_server() -> None:
-    """End this process when the server that started it ends, even by kill -9, so a restarted server never finds
-    an orphan training the same version: Linux kills it at once (PR_SET_PDEATHSIG); anywhere, the end of stdin,
-    which the server holds open until the training is over, makes it exit."""
+def serve() -> None:
+    """Trainings one after another (jobs/trainers.py keeps this process warm): a TrainingRequest as one JSON line on
+    stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on stderr.
+    A process that grew past RECYCLE_MB leaves after answering, to give the memory back."""
+    answers, sys.stdout = sys.stdout, sys.stderr   # only outcomes on stdout, whatever a library prints
+    requests = _die_with_server()
+    _warm_up()
+    while True:
+        request = TrainingRequest(**json.loads(requests.get()))
+        try:
+            outcome = run_training(request)
+        except UnusableData as problem:
+            outcome = {"failure": str(problem)}
+        answers.write(json.dumps(outcome) + "\n")
+        answers.flush()
+        if _resident_mb() > RECYCLE_MB:
+            return
+
+
+def _warm_up() -> None:
+    """Two tiny trainings, a GRU's and a transformer's, while the process waits for its first request: torch sets
+    up its kernels on first use (about 1 s of CPU), which the first real training would pay otherwise."""
+    rng = np.random.default_rng(0)
+    data = Interactions.from_columns(rng.integers(40, size=800).astype(str), rng.integers(30, size=800).astype(str),
+                                     np.arange(800))
+    for recipe in ("aws-user-personalization", "aws-user-personalization-v2"):
+        registry.build(recipe, {}, budget=TrainingBudget(max_epochs=1)).fit(data)
+
+
+def _die_with_server() -> queue.Queue:
+    """End this process when the server that started it ends, even by kill -9, even mid-training, so a restarted
+    server never finds an orphan training the same version: Linux kills it at once (PR_SET_PDEATHSIG); anywhere,
+    the end of stdin, which the server holds open while it lives. Returns the request lines read from stdin."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG
+    lines: queue.Queue = queue.Queue()
 
-    def watch() -> None:
-        sys.stdin.read()
+    def read() -> None:
+        for line in sys.stdin:
+            lines.put(line)
         os._exit(1)
-    threading.Thread(target=watch, name="server-watch", daemon=True).start()
+    threading.Thread(target=read, name="requests", daemon=True).start()
+    return lines
+
+
+def _resident_mb() -> float:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:   # not Linux: keep the process
+        return 0.0
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
-    request = TrainingRequest(**json.loads(sys.stdin.readline()))
-    _die_with_server()
-    try:
-        outcome = run_training(request)
-    except UnusableData as problem:
-        outcome = {"failure": str(problem)}
-    print(json.dumps(outcome))
+    serve()

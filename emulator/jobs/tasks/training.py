@@ -1,15 +1,13 @@
 """Training a solution version: the server side, which hands the work to a training process."""
 
 import dataclasses
-import json
 import logging
 import subprocess
-import sys
 import threading
 import time
 import zlib
 
-from emulator.jobs import TaskFailed, lifecycle
+from emulator.jobs import TaskFailed, lifecycle, trainers
 from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
 from emulator.recipes import registry
 from emulator.store import staging
@@ -109,44 +107,29 @@ def stop(arn: str) -> None:
 
 
 def _run_in_process(arn: str, request: TrainingRequest, lines: list[str]) -> dict:
-    """Train in a fresh interpreter: torch gets its own cores and memory, and a crash stays there. Its log lines
-    (one per epoch) go to the server's log, to progress() and onto `lines`. Its stdin stays open until it ends:
-    the end of that pipe tells it the server is gone."""
-    process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    started = time.time()
+    """Train in a warm training process (jobs/trainers.py): torch has its own cores and memory, and a crash stays
+    there. Its log lines (one per epoch) go to the server's log, to progress() and onto `lines`."""
+    trainer = trainers.take()
     with _running_lock:
-        _running[arn] = process
-        _progress[arn] = {"startedAt": started, "lastMessage": "starting", "lines": lines}
-    reader = threading.Thread(target=_follow, args=(arn, process.stderr), daemon=True)
-    reader.start()
+        _running[arn] = trainer.process
+        _progress[arn] = {"startedAt": time.time(), "lastMessage": "starting", "lines": lines}
     try:
-        process.stdin.write(json.dumps(dataclasses.asdict(request)) + "\n")
-        process.stdin.flush()
-        output = process.stdout.read()
-        process.wait()
-        reader.join(timeout=5)
+        return trainer.run(dataclasses.asdict(request), lambda line: _note(arn, line))
     finally:
-        process.stdin.close()
         with _running_lock:
             _running.pop(arn, None)
             _progress.pop(arn, None)
-    if process.returncode != 0:
-        raise RuntimeError(f"the training process exited with status {process.returncode}")
-    return json.loads(output)
+        trainers.give_back(trainer)
 
 
-def _follow(arn: str, stream) -> None:
-    for line in stream:
-        line = line.rstrip()
-        if line:
-            message = line.split(" emulator.training ", 1)[-1]
-            training_log.info("%s", message)
-            with _running_lock:
-                if arn in _progress:
-                    _progress[arn]["lastMessage"] = message
-                    if len(_progress[arn]["lines"]) < MAX_LOG_LINES:
-                        _progress[arn]["lines"].append(message)
+def _note(arn: str, line: str) -> None:
+    message = line.split(" emulator.training ", 1)[-1]
+    training_log.info("%s", message)
+    with _running_lock:
+        if arn in _progress:
+            _progress[arn]["lastMessage"] = message
+            if len(_progress[arn]["lines"]) < MAX_LOG_LINES:
+                _progress[arn]["lines"].append(message)
 
 
 def progress() -> dict[str, dict]:

@@ -1,0 +1,85 @@
+"""Training processes kept warm: each has torch imported and trains one request after another (a JSON line in,
+a JSON line out), so a training no longer pays an interpreter start and torch's import (about 1.2 s). Each is
+still a process of its own: a crash or a stop ends that process only, and a fresh one takes its place. Imports no
+torch, so the server starts as fast as before; the processes warm up beside it."""
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+
+_idle: list["Trainer"] = []
+_lock = threading.Lock()
+
+
+class Trainer:
+    """One training process (`python -m emulator.jobs.trainer`). It is started from a thread that lives as long as
+    the server (the main thread or a worker), since Linux ends it when the thread that started it ends
+    (PR_SET_PDEATHSIG: see trainer.serve)."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self._listener: Callable[[str], None] | None = None   # who gets the log lines of the training in progress
+        threading.Thread(target=self._follow, name="trainer-log", daemon=True).start()
+
+    def run(self, request: dict, listener: Callable[[str], None]) -> dict:
+        """One training's outcome; RuntimeError when the process ends before answering (a crash, a stop)."""
+        self._listener = listener
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except OSError:   # the process had already ended
+            answer = ""
+        finally:
+            self._listener = None
+        if not answer:
+            raise RuntimeError(f"the training process exited with status {self.process.wait()}")
+        return json.loads(answer)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def terminate(self) -> None:
+        self.process.terminate()
+
+    def _follow(self) -> None:
+        for line in self.process.stderr:
+            listener = self._listener
+            if listener is not None and line.strip():
+                listener(line.rstrip())
+
+
+def take() -> Trainer:
+    """A warm training process if one is idle, else a new one (the caller's thread must outlive it)."""
+    with _lock:
+        while _idle:
+            trainer = _idle.pop()
+            if trainer.alive():
+                return trainer
+    return Trainer()
+
+
+def give_back(trainer: Trainer) -> None:
+    """After a training: the process waits for the next one, or, if it ended (a crash, a stop, or it left to give
+    back the memory of a big training), a fresh one warms up in its place."""
+    with _lock:
+        _idle.append(trainer if trainer.alive() else Trainer())
+
+
+def prewarm(count: int) -> None:
+    """Start training processes until `count` are idle (at server start, from its main thread)."""
+    with _lock:
+        _idle[:] = [trainer for trainer in _idle if trainer.alive()]
+        while len(_idle) < count:
+            _idle.append(Trainer())
+
+
+def shutdown() -> None:
+    """End the idle training processes."""
+    with _lock:
+        for trainer in _idle:
+            trainer.terminate()
+        _idle.clear()
