@@ -32,6 +32,7 @@ class TrainingBudget:
     max_epochs: int = 10
     seconds: float = 240.0
     threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
+    first_epoch_floor: float = -1.0   # HPO's successive halving: stop after one epoch below this validation NDCG
 
 
 PARTIAL_SUFFIX = ".partial"   # a file being written; one left by a killed trainer is deleted at the next start
@@ -143,6 +144,7 @@ class Recommender(abc.ABC):
         started = time.monotonic()
         deadline = started + self.budget.seconds
         best, best_state, stale, updates, last_loss = -1.0, dict(self.state), 0, 0, float("inf")
+        self.validation_scores: list[float] = []   # each epoch's
         for number in range(1, max(self.budget.max_epochs, 1) + 1):
             done = epoch(deadline)
             updates += done.steps
@@ -151,10 +153,13 @@ class Recommender(abc.ABC):
             quality = validate()
             log(f"epoch {number}: loss {done.loss:.4f}, validation NDCG@25 {quality:.4f}, "
                 f"{time.monotonic() - started:.1f} s")
+            self.validation_scores.append(quality)
             if quality > best:
                 best, best_state, stale = quality, dict(self.state), 0
             else:
                 stale += 1
+            if number == 1 and quality < self.budget.first_epoch_floor:
+                break
             if stale >= PATIENCE and updates >= min_updates and not learning:
                 break
             if time.monotonic() >= deadline:

@@ -5,12 +5,12 @@ import math
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from emulator.recipes import metrics, registry
-from emulator.recipes.base import TrainingBudget, no_log
+from emulator.recipes.base import Recommender, TrainingBudget, no_log
 from emulator.recipes.data import Interactions, TestUser
 from emulator.recipes.hrnn import SessionGRU
 from service_model import recipes as catalogue
@@ -246,8 +246,15 @@ class Bench:
 
     def score(self, recipe: str, hyperparameters: Settings, budget: TrainingBudget,
               log: Callable[[str], None] = no_log) -> float:
+        return self.score_of(self.fit(recipe, hyperparameters, budget, log), recipe)
+
+    def fit(self, recipe: str, hyperparameters: Settings, budget: TrainingBudget,
+            log: Callable[[str], None] = no_log) -> Recommender:
         model = registry.build(recipe, hyperparameters, seed=self.seed, budget=budget)
         model.fit(self.fit_part, log=log)
+        return model
+
+    def score_of(self, model: Recommender, recipe: str) -> float:
         if not self.validation:
             return 0.0
         found = metrics.evaluate(model, self.validation, self.n_items)
@@ -258,18 +265,20 @@ class Bench:
 
 def _trial(bench: Bench, recipe: str, hyperparameters: Settings, budget: TrainingBudget,
            first_epoch: list[float] | None, log: Callable[[str], None]) -> dict:
-    """One trial. With `first_epoch` (the one-epoch scores of the trials so far) it is successive halving
-    (spec §4.1 step 5): one epoch first; below the median of the one-epoch scores, the trial stops there."""
+    """One trial. With `first_epoch` (the first epochs' validation NDCG of the trials so far) it is successive
+    halving (spec §4.1 step 5): a trial whose first epoch scores below their median stops there, and one above
+    it trains on without starting again."""
     started, trial_budget = time.monotonic(), _trial_budget(budget)
-    stopped = False
-    if first_epoch is not None and trial_budget.max_epochs > 1:
-        one = TrainingBudget(max_epochs=1, seconds=trial_budget.seconds, threads=trial_budget.threads)
-        score = bench.score(recipe, hyperparameters, one, log)
-        first_epoch.append(score)
-        stopped = score < float(np.median(first_epoch))
-    if not stopped:
-        score = bench.score(recipe, hyperparameters, trial_budget, log)
-    return {"score": score, "stoppedEarly": stopped, "seconds": round(time.monotonic() - started, 3)}
+    if first_epoch and trial_budget.max_epochs > 1:
+        trial_budget = replace(trial_budget, first_epoch_floor=float(np.median(first_epoch)))
+    model = bench.fit(recipe, hyperparameters, trial_budget, log)
+    scores = getattr(model, "validation_scores", [])
+    stopped = first_epoch is not None and len(scores) == 1 < trial_budget.max_epochs \
+        and scores[0] < trial_budget.first_epoch_floor
+    if first_epoch is not None and scores:
+        first_epoch.append(scores[0])
+    return {"score": bench.score_of(model, recipe), "stoppedEarly": stopped,
+            "seconds": round(time.monotonic() - started, 3)}
 
 
 def _trial_budget(budget: TrainingBudget) -> TrainingBudget:
