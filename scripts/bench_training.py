@@ -29,7 +29,8 @@ import bench_serving
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ML_100K = ROOT.parent / "shared" / "data" / "ml-100k"
 ARN = "arn:aws:personalize:::recipe/{}"
-DEFAULT_STATUS = ("--status-seconds", "0.2")   # the server's default dwell (benchlib shortens it)
+DEFAULT_OPTIONS = ("--status-seconds", "0.2",   # the server's default dwell (benchlib shortens it) ...
+                   "--no-quotas")               # ... and no quota on solutions, of which this makes dozens
 FAST = ("aws-popularity-count", "aws-sims", "aws-trending-now", "aws-similar-items")   # <= 1 s on small data
 RECIPES = ("aws-popularity-count", "aws-trending-now", "aws-sims", "aws-similar-items", "aws-semantic-similarity",
            "aws-user-personalization", "aws-personalized-ranking", "aws-user-personalization-v2",
@@ -289,7 +290,7 @@ def main() -> None:
     print(f"bench_training: {load()} at the start", flush=True)
     if "gru" in parts:
         gru_speed(args.data, args.repeats)
-    with emulator_process(*DEFAULT_STATUS) as (endpoint, server):
+    with emulator_process(*DEFAULT_OPTIONS) as (endpoint, server):
         if "small" in parts:
             timed_recipes(endpoint, server.pid, "small", small_data(), recipes, args.repeats,
                           lambda recipe: FAST_TARGET if recipe in FAST else SMALL_TARGET)
