@@ -17,13 +17,15 @@ PATIENCE = 1          # epochs without a better validation NDCG@25 before traini
 MIN_UPDATES = 100     # ... this many optimizer steps were taken and ...
 LEARNING_LOSS = 0.01  # ... the epoch's loss fell by less than this share: while the model still learns fast, a few
                       # validation users' NDCG moves by chance more than an epoch improves it (aws-hrnn stopped at
-                      # NDCG@10 0.068 instead of 0.091 on ML-100K)
+                      # NDCG@10 0.068 instead of 0.091 on ML-100K) ...
+LEARNING_PASSES = 10  # ... in its first passes over the data: later, on small data, a falling loss is memorising
 
 
 class Epoch(NamedTuple):
-    """What one epoch did: its mean loss and its optimizer steps."""
+    """What one epoch did: its mean loss, its optimizer steps and its passes over the data."""
     loss: float
     steps: int
+    passes: int = 1
 
 
 @dataclass
@@ -143,12 +145,13 @@ class Recommender(abc.ABC):
         the weights in `state`; validate() is the validation NDCG@25."""
         started = time.monotonic()
         deadline = started + self.budget.seconds
-        best, best_state, stale, updates, last_loss = -1.0, dict(self.state), 0, 0, float("inf")
+        best, best_state, stale, updates, passes, last_loss = -1.0, dict(self.state), 0, 0, 0, float("inf")
         self.validation_scores: list[float] = []   # each epoch's
         for number in range(1, max(self.budget.max_epochs, 1) + 1):
             done = epoch(deadline)
-            updates += done.steps
-            learning, last_loss = done.loss < (1.0 - learning_loss) * last_loss, done.loss
+            updates, passes = updates + done.steps, passes + done.passes
+            learning = passes <= LEARNING_PASSES and done.loss < (1.0 - learning_loss) * last_loss
+            last_loss = done.loss
             export()
             quality = validate()
             log(f"epoch {number}: loss {done.loss:.4f}, validation NDCG@25 {quality:.4f}, "

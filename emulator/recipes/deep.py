@@ -301,7 +301,7 @@ class Examples:
             total, steps = total + float(loss.detach()), steps + 1
             if time.monotonic() >= deadline:
                 break
-        return Epoch(total / max(steps, 1), steps)
+        return Epoch(total / max(steps, 1), steps, self.passes)
 
     def _keep(self, count: int) -> torch.Tensor | None:
         return (torch.rand(count) >= ID_DROPOUT).float() if self.metadata else None

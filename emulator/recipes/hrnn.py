@@ -372,14 +372,15 @@ class Windows:
         self.first = torch.from_numpy(first)   # windows that open a user's history
         self.blank = total
         self.lanes = int(np.clip(total // ROUNDS, MIN_LANES, MAX_LANES))
+        self.passes = max(1, -(-ROUNDS * self.lanes // max(total, 1)))   # an epoch's: several on small data
 
     def schedule(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """(rounds, lanes) window numbers and reset flags for a pass (small data: passes, until ROUNDS): users
+        """(rounds, lanes) window numbers and reset flags for `passes` passes: users
         longest first (ties in random order), each taking the lane that frees first, so that lanes end together
         rather than idle behind one long history; a lane's state is zeroed when a new user takes it."""
         users = len(self.windows_per_user)
-        passes = max(1, -(-ROUNDS * self.lanes // max(int(self.windows_per_user.sum()), 1)))
-        order = np.concatenate([np.lexsort((rng.permutation(users), -self.windows_per_user)) for _ in range(passes)])
+        order = np.concatenate([np.lexsort((rng.permutation(users), -self.windows_per_user))
+                                for _ in range(self.passes)])
         free = [(0, lane) for lane in range(self.lanes)]
         placed = []
         for user in order.tolist():
@@ -433,7 +434,7 @@ class Windows:
             steps += 1
             if time.monotonic() >= deadline:
                 break
-        return Epoch(total / max(mass, 1e-6), steps)
+        return Epoch(total / max(mass, 1e-6), steps, self.passes)
 
 
 def use_threads(budget: TrainingBudget) -> None:

@@ -267,4 +267,4 @@ def _epoch(model: CausalTransformer, optimizer: torch.optim.Optimizer, pieces: P
         steps += 1
         if time.monotonic() >= deadline:
             break
-    return Epoch(total / max(mass, 1e-6), steps)
+    return Epoch(total / max(mass, 1e-6), steps, passes)
