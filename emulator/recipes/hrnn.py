@@ -375,9 +375,9 @@ class Windows:
         self.passes = max(1, -(-ROUNDS * self.lanes // max(total, 1)))   # an epoch's: several on small data
 
     def schedule(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """(rounds, lanes) window numbers and reset flags for `passes` passes: users
-        longest first (ties in random order), each taking the lane that frees first, so that lanes end together
-        rather than idle behind one long history; a lane's state is zeroed when a new user takes it."""
+        """(rounds, lanes) window numbers and reset flags for `passes` passes: users longest first (ties in random
+        order), each taking the lane that frees first, so that lanes end together rather than idle behind one long
+        history; a lane's state is zeroed when a new user takes it."""
         users = len(self.windows_per_user)
         order = np.concatenate([np.lexsort((rng.permutation(users), -self.windows_per_user))
                                 for _ in range(self.passes)])
