@@ -34,7 +34,6 @@ NOT_CONTEXT = {"USER_ID", "ITEM_ID", "ACTION_ID", "EVENT_TYPE", "IMPRESSION", "R
                "EVENT_ATTRIBUTION_SOURCE"}
 AUTO_ML_RECIPES = ["aws-user-personalization", "aws-popularity-count"]   # when autoMLConfig names none
 CHUNK_ROWS = 500_000   # interactions read from SQLite at a time
-RECYCLE_MB = 1024      # a warm training process larger than this after a training leaves (serve)
 
 
 @dataclasses.dataclass
@@ -212,8 +211,7 @@ def _kind(field: Field) -> str | None:
 
 def serve() -> None:
     """Trainings one after another (jobs/trainers.py keeps this process warm): a TrainingRequest as one JSON line on
-    stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on stderr.
-    A process that grew past RECYCLE_MB leaves after answering, to give the memory back."""
+    stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on stderr."""
     answers, sys.stdout = sys.stdout, sys.stderr   # only outcomes on stdout, whatever a library prints
     requests = _die_with_server()
     _warm_up()
@@ -225,8 +223,6 @@ def serve() -> None:
             outcome = {"failure": str(problem)}
         answers.write(json.dumps(outcome) + "\n")
         answers.flush()
-        if _resident_mb() > RECYCLE_MB:
-            return
 
 
 def _warm_up() -> None:
@@ -254,14 +250,6 @@ def _die_with_server() -> queue.Queue:
         os._exit(1)
     threading.Thread(target=read, name="requests", daemon=True).start()
     return lines
-
-
-def _resident_mb() -> float:
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:   # not Linux: keep the process
-        return 0.0
 
 
 if __name__ == "__main__":

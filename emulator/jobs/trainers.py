@@ -4,11 +4,13 @@ still a process of its own: a crash or a stop ends that process only, and a fres
 torch, so the server starts as fast as before; the processes warm up beside it."""
 
 import json
+import os
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
 
+RECYCLE_MB = 1024   # a warm process holding more than this after a training is replaced
 _idle: list["Trainer"] = []
 _lock = threading.Lock()
 
@@ -44,6 +46,15 @@ class Trainer:
 
     def terminate(self) -> None:
         self.process.terminate()
+        self.process.wait()
+
+    def resident_mb(self) -> float:
+        """Its resident memory; 0 where /proc is missing (not Linux), which keeps it."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, ValueError, IndexError):
+            return 0.0
 
     def _follow(self) -> None:
         for line in self.process.stderr:
@@ -63,8 +74,10 @@ def take() -> Trainer:
 
 
 def give_back(trainer: Trainer) -> None:
-    """After a training: the process waits for the next one, or, if it ended (a crash, a stop, or it left to give
-    back the memory of a big training), a fresh one warms up in its place."""
+    """After a training: the process waits for the next one; if it ended (a crash, a stop) or holds more than
+    RECYCLE_MB (a big training's memory, which it would keep), a fresh one warms up in its place."""
+    if trainer.alive() and trainer.resident_mb() > RECYCLE_MB:
+        trainer.terminate()
     with _lock:
         _idle.append(trainer if trainer.alive() else Trainer())
 
