@@ -32,6 +32,7 @@ class Emulator:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.stopping = False
         # scripts written for AWS attach managed policies such as AmazonPersonalizeFullAccess to their roles
         os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
         if settings.account_id != DEFAULT_ACCOUNT:
@@ -72,11 +73,15 @@ class Emulator:
             artifact.unlink(missing_ok=True)
 
     def stop(self) -> None:
+        """End every thread and process the emulator started. Trainings in progress end first, so the workers
+        waiting on them stop at once; their jobs stay unfinished and run again at the next start."""
+        self.stopping = True
         self.auto_training.stop()
-        self.worker.stop()
         training = sys.modules.get("emulator.jobs.tasks.training")   # loaded with the first job, if any ran
         if training is not None:
             training.shutdown()
+        self.worker.stop()
+        trainers.shutdown()
 
 
 def create_app(settings: Settings) -> Emulator:

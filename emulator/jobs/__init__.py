@@ -7,6 +7,10 @@ class TaskFailed(Exception):
     """The job's resource ends CREATE FAILED with this message as its failureReason."""
 
 
+class Interrupted(Exception):
+    """The server is stopping and ended the work: the job stays unfinished and runs again at the next start."""
+
+
 class NotYet(Exception):
     """The job waits for another resource to settle: the worker runs it again shortly."""
 

@@ -4,7 +4,7 @@ import logging
 import sqlite3
 import threading
 
-from emulator.jobs import NotYet
+from emulator.jobs import Interrupted, NotYet
 from emulator.jobs.queue import Queue
 
 log = logging.getLogger("emulator.jobs")
@@ -45,6 +45,8 @@ class Worker:
                 TASKS[job.task](job.arn, self.env)
             except NotYet:
                 self.queue.defer(job, NotYet.RETRY_SECONDS)
+                continue
+            except Interrupted:   # left 'running': the next start runs it again
                 continue
             except Exception:   # a task bug must not kill the worker; the task already failed its resource
                 log.exception("job %s (%s on %s) crashed", job.id, job.task, job.arn)

@@ -58,6 +58,8 @@ def create(arn: str, env) -> None:
     except TaskFailed as failure:
         _settle(env, arn, lifecycle.CREATE_FAILED, started, undo, str(failure))
         return
+    except Interrupted:
+        raise
     except Exception:
         log.exception("creating %s failed", arn)
         _settle(env, arn, lifecycle.CREATE_FAILED, started, undo,

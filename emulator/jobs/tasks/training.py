@@ -7,7 +7,7 @@ import threading
 import time
 import zlib
 
-from emulator.jobs import TaskFailed, lifecycle, trainers
+from emulator.jobs import Interrupted, TaskFailed, lifecycle, trainers
 from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
 from emulator.recipes import registry
 from emulator.store import staging
@@ -75,6 +75,8 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
         env.store.set_internal(arn, trainingLog=lines)
         if env.store.status(arn) == lifecycle.CREATE_STOPPING:
             return None   # the stop ended the process; the create task records CREATE STOPPED
+        if env.stopping:
+            raise Interrupted() from None
         raise
     env.store.set_internal(arn, trainingLog=lines)   # the epoch lines stay with the version (the console's curves)
     if "failure" in outcome:
