@@ -3,6 +3,7 @@ spec: wire-protocol.md §3 (the order of the rules) and §9.2."""
 
 import json
 import logging
+import time
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
@@ -10,6 +11,7 @@ from emulator import browsers
 from service_model import routing
 
 log = logging.getLogger("emulator.gate")
+requests_log = logging.getLogger("emulator.requests")
 
 INTERNAL_PREFIX = "/_emulator"
 MOTO_API_PREFIX = "/moto-api"
@@ -68,8 +70,15 @@ def make_gate(personalize_app, other_app, on_moto_reset=lambda: None):
             return _refuse(start_response, "403 Forbidden", browsers.CROSS_ORIGIN)
         if path == MOTO_API_PREFIX + "/reset" and environ.get("REQUEST_METHOD") == "POST":
             on_moto_reset()
-        return moto(environ, lambda status, headers, *rest: start_response(
-            status, browsers.without_cors_headers(headers), *rest))
+        started = time.perf_counter()
+
+        def answer(status, headers, *rest):
+            if requests_log.isEnabledFor(logging.INFO):   # moto's requests get their line too: service, call, status
+                requests_log.info("%s %s %s %s %.1f ms", scope.service if scope else "unsigned",
+                                  environ.get("REQUEST_METHOD"), path, status.split(" ", 1)[0],
+                                  (time.perf_counter() - started) * 1000)
+            return start_response(status, browsers.without_cors_headers(headers), *rest)
+        return moto(environ, answer)
     return gate
 
 
