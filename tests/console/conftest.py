@@ -77,7 +77,9 @@ def shop(personalize, aws_client, wait_for, console) -> dict:
     loaded = steps.loaded_group(personalize, aws_client("s3"), wait_for, name, rows, schema=SCHEMA, header=HEADER)
     group = loaded["group"]
     items = steps.add_items(personalize, aws_client("s3"), wait_for, group, name, synthetic.items_of_two_tastes())
-    solution = personalize.create_solution(name=f"{name}-up", datasetGroupArn=group, recipeArn=UP)["solutionArn"]
+    # a wide GRU, so that its training lasts long enough (several epochs of a second or more) to be watched live
+    solution = personalize.create_solution(name=f"{name}-up", datasetGroupArn=group, recipeArn=UP, solutionConfig={
+        "algorithmHyperParameters": {"hidden_dimension": "768"}})["solutionArn"]
     version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
     watch = TrainingWatch(console, version)
     popularity = personalize.create_solution(name=f"{name}-pop", datasetGroupArn=group,
