@@ -6,10 +6,7 @@ built-in S3 is memory and leaves with the server), so an interrupted job can fin
     .venv/bin/python scripts/kill_matrix.py [--cases import,training,...] [--stages queued,working,finishing]
 
 Stages: queued (just acknowledged), working (IN_PROGRESS: an import's first rows staged, a trainer fitting),
-finishing (2 s into IN_PROGRESS: small jobs have done their work and wait to show the outcome).
-
-Known: the batch cases end CREATE FAILED here whatever the stage, because writing the empty _CHECK object to
-another emulator's S3 over HTTP times out (an empty PutObject to the emulator's S3 hangs)."""
+finishing (2 s into IN_PROGRESS: small jobs have done their work and wait to show the outcome)."""
 
 import argparse
 import contextlib
