@@ -30,6 +30,7 @@ from benchlib import ROOT, client, free_port
 
 sys.path.insert(0, str(ROOT))
 from tests import synthetic  # noqa: E402
+from tests.processes import running, trainers_of  # noqa: E402
 
 ROLE = "arn:aws:iam::123456789012:role/PersonalizeRole"
 RECIPE = "arn:aws:personalize:::recipe/"
@@ -329,16 +330,6 @@ def run(name: str, stage: str, base: Path, s3_endpoint: str, state: dict, scratc
         again.stop()
         shutil.rmtree(data, ignore_errors=True)
     return shown
-
-
-def trainers_of(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "emulator.jobs.trainer"], capture_output=True, text=True)
-    return [int(line) for line in found.stdout.split()]
-
-
-def running(pid: int) -> bool:
-    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
-    return bool(state) and not state.startswith("Z")
 
 
 def main() -> int:

@@ -1,7 +1,6 @@
 """The shipped fixtures and the in-process mode, as a user's test suite uses them."""
 
 import os
-import pathlib
 import threading
 import uuid
 
@@ -10,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from emulator import mock_personalize
-from tests import synthetic
+from tests import processes, synthetic
 
 REGION = "us-east-1"
 
@@ -30,27 +29,15 @@ def test_the_in_process_fixture_answers_clients_with_any_endpoint(personalize_in
     assert "does not exist" in caught.value.response["Error"]["Message"]
 
 
-def _children() -> set[int]:
-    """This process's child processes (Linux's /proc; empty elsewhere)."""
-    found = set()
-    for entry in pathlib.Path("/proc").glob("[0-9]*"):
-        try:
-            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
-                found.add(int(entry.name))
-        except (OSError, ValueError, IndexError):
-            pass
-    return found
-
-
 def test_each_activation_starts_empty_and_ends_every_thread_and_process():
-    threads, children = set(threading.enumerate()), _children()
+    threads, before = set(threading.enumerate()), processes.children(os.getpid())
     for _ in range(2):
         with mock_personalize():
             personalize = boto3.client("personalize", region_name=REGION)
             assert personalize.list_dataset_groups()["datasetGroups"] == []
             _group(personalize)
-            assert _children() - children or not pathlib.Path("/proc").exists()   # a training process warms up
-    assert set(threading.enumerate()) == threads and _children() == children
+            assert processes.children(os.getpid()) - before   # a training process warms up
+    assert set(threading.enumerate()) == threads and processes.children(os.getpid()) == before
 
 
 @mock_personalize
@@ -74,7 +61,9 @@ def test_imports_read_moto_s3_in_either_nesting(outside, wait_for):
                                              datasetType="Interactions")["datasetArn"]
         job = personalize.create_dataset_import_job(jobName="j", datasetArn=dataset,
                                                     dataSource={"dataLocation": "s3://inprocess-data/i.csv"})
-        wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+        imported = wait_for(lambda: personalize.describe_dataset_import_job(
+            datasetImportJobArn=job["datasetImportJobArn"]))
+        assert imported["status"] == "ACTIVE" and "failureReason" not in imported   # it read moto's S3
 
 
 def test_mock_aws_leaves_the_server_fixtures_s3_alone(s3, personalize_endpoint):

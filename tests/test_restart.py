@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 
 from tests import steps, synthetic
+from tests.processes import running, trainers_of
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 
@@ -199,17 +200,6 @@ def test_imports_killed_before_they_are_active_leave_no_rows_or_records_behind(t
         assert again.count("SELECT count(*) FROM hidden_imports") == 0
     finally:
         again.stop()
-
-
-def trainers_of(pid: int) -> list[int]:
-    """The training processes a server started."""
-    found = subprocess.run(["pgrep", "-P", str(pid), "-f", "emulator.jobs.trainer"], capture_output=True, text=True)
-    return [int(line) for line in found.stdout.split()]
-
-
-def running(pid: int) -> bool:
-    state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
-    return bool(state) and not state.startswith("Z")
 
 
 def test_a_training_killed_with_its_server_ends_too_and_resumes_at_the_next_start(tmp_path):

@@ -92,7 +92,9 @@ def test_a_csv_written_with_its_index_column_imports(personalize, s3, bucket, da
                                          datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
     job = personalize.create_dataset_import_job(jobName=unique_name("import"), datasetArn=dataset,
                                                 dataSource={"dataLocation": f"s3://{bucket}/{key}"})
-    wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
+    imported = wait_for(lambda: personalize.describe_dataset_import_job(
+        datasetImportJobArn=job["datasetImportJobArn"]))
+    assert imported["status"] == "ACTIVE" and "failureReason" not in imported
 
 
 def test_a_column_outside_the_schema_fails_the_import_naming_it(personalize, s3, bucket, dataset_group,

@@ -26,7 +26,9 @@ def test_getting_started_notebooks_run_all_to_the_end(personalize, personalize_r
     stored = building_your_first_campaign(personalize, personalize_runtime, aws_client, wait_for, suffix)
     view_campaign_and_interactions(personalize, personalize_runtime, personalize_events, wait_for, stored)
     cleanup(personalize, stored)
-    best_practices(personalize, personalize_runtime, aws_client, wait_for, suffix)
+    assert samples.is_gone(lambda: personalize.describe_campaign(campaignArn=stored["campaign_arn"]))
+    items = best_practices(personalize, personalize_runtime, aws_client, wait_for, suffix)
+    assert items   # the encrypted group's campaign recommends
 
 
 def building_your_first_campaign(personalize, runtime, aws_client, wait_for, suffix: str) -> dict:
@@ -108,7 +110,7 @@ def cleanup(personalize, stored: dict) -> None:
     personalize.delete_dataset_group(datasetGroupArn=stored["dataset_group_arn"])
 
 
-def best_practices(personalize, runtime, aws_client, wait_for, suffix: str) -> None:
+def best_practices(personalize, runtime, aws_client, wait_for, suffix: str) -> list[dict]:
     s3, iam, kms = aws_client("s3"), aws_client("iam"), aws_client("kms")
     bucket = samples.bucket(s3, f"personalize-demo-{suffix}")
     ratings = samples.movielens_ratings(seed=1)
@@ -149,3 +151,4 @@ def best_practices(personalize, runtime, aws_client, wait_for, suffix: str) -> N
     # the notebook passes the sampled row's itemId too, although HRNN recommends for the user
     items = runtime.get_recommendations(campaignArn=campaign, userId=str(user_id), itemId=str(item_id))["itemList"]
     assert items and all(item["itemId"] in titles for item in items)
+    return items

@@ -46,6 +46,7 @@ def test_poc_in_a_box_notebooks_run_all_to_the_end(personalize, personalize_runt
     interacting_with_campaigns_and_filters(personalize, personalize_runtime, personalize_events, aws_client("s3"),
                                            wait_for, stored)
     clean_up_resources(personalize, aws_client("iam"), stored)
+    assert samples.is_gone(lambda: personalize.describe_dataset(datasetArn=stored["interactions_dataset_arn"]))
 
 
 def test_poc_item_metadata_with_titles_without_a_year_imports(personalize, aws_client, wait_for):
@@ -53,6 +54,8 @@ def test_poc_item_metadata_with_titles_without_a_year_imports(personalize, aws_c
     validating_and_importing_interactions(personalize, aws_client, wait_for, stored)
     validating_and_importing_item_metadata(personalize, aws_client("s3"), wait_for, stored,
                                            item_metadata(missing_years=3))
+    job = personalize.describe_dataset_import_job(datasetImportJobArn=stored["items_import_arn"])["datasetImportJob"]
+    assert job["status"] == "ACTIVE" and "failureReason" not in job
 
 
 def validating_and_importing_interactions(personalize, aws_client, wait_for, stored: dict) -> None:
@@ -95,7 +98,7 @@ def validating_and_importing_item_metadata(personalize, s3, wait_for, stored: di
         jobName=f"personalize-poc-item-import1-{suffix}", datasetArn=dataset, roleArn=stored["role_arn"],
         dataSource={"dataLocation": f"s3://{stored['bucket_name']}/item-meta.csv"})["datasetImportJobArn"]
     wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job))
-    stored.update(items_dataset_arn=dataset, itemmetadataschema_arn=schema, items=items)
+    stored.update(items_dataset_arn=dataset, itemmetadataschema_arn=schema, items=items, items_import_arn=job)
 
 
 def creating_and_evaluating_solutions(personalize, wait_for, stored: dict) -> None:
