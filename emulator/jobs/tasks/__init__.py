@@ -6,7 +6,7 @@ import logging
 import time
 from functools import partial
 
-from emulator.jobs import TaskFailed, dwell, lifecycle, updates
+from emulator.jobs import Interrupted, TaskFailed, dwell, lifecycle, updates
 from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, training
 from emulator.store.arns import kind_of
 
