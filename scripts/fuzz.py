@@ -31,7 +31,7 @@ if str(ROOT) not in sys.path:
 
 from emulator import gate  # noqa: E402
 from service_model import SERVICES, load, routing  # noqa: E402
-from scripts.fuzz_inputs import (SIGNED, Fixtures, model_probe, raw_probe)  # noqa: E402
+from scripts.fuzz_inputs import Fixtures, model_probe, raw_probe  # noqa: E402
 
 PROTOCOL_ERRORS = {"SerializationException", "UnknownOperationException", "ValidationException"}
 VALIDATION_BUDGET_MS = 100.0

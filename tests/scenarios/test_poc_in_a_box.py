@@ -9,8 +9,6 @@ import random
 import time
 import uuid
 
-import pytest
-
 from tests.scenarios import samples
 
 USER_PERSONALIZATION = "arn:aws:personalize:::recipe/aws-user-personalization"

@@ -3,7 +3,6 @@ written with to_csv(index=False), the bucket policy and an S3-read-only role bet
 SIMS version right after its solution, related items for an item without a user, then an HPO solution whose
 version is likewise created at once. The notebook has no clean-up."""
 
-import json
 import uuid
 
 from tests import synthetic
