@@ -57,7 +57,7 @@ class Emulator:
     def start(self) -> "Emulator":
         self.worker.start()
         self.auto_training.start()
-        # training processes warm up (import torch) beside the server; idle ones end with the server's process
+        # training processes warm up (import torch) beside the server; stop() ends them
         trainers.prewarm(self.settings.training_processes)
         return self
 
@@ -108,8 +108,8 @@ def _personalize_app(env: Emulator) -> Flask:
         # Werkzeug's HTML pages would make the JS SDK throw SyntaxError; answer the AWS way
         failure = UnknownOperationException(f"No Personalize operation answers {request.method} {request.path}.")
         if request.path.startswith(INTERNAL_PREFIX) and getattr(error, "valid_methods", None):
-            failure = UnknownOperationException(f"{request.path} answers {' or '.join(sorted(set(error.valid_methods) - {'OPTIONS', 'HEAD'}))}, "
-                                                f"not {request.method}.")
+            allowed = " or ".join(sorted(set(error.valid_methods) - {"OPTIONS", "HEAD"}))
+            failure = UnknownOperationException(f"{request.path} answers {allowed}, not {request.method}.")
         failure.status = error.code or 404
         status, headers, body = protocol.error_body("personalize-runtime", failure)
         headers["x-amzn-RequestId"] = str(uuid.uuid4())
