@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DEFAULT_WEIGHT, DEFAULT_AGE_CUT_OFF_DAYS = 0.3, 30.0
-EXPLORING_RECIPES = {"aws-user-personalization", "aws-hrnn-coldstart", "aws-ecomm-recommended-for-you",
-                     "aws-vod-top-picks"}
 DAY = 86_400.0
 LIFT = 2.0            # in standard deviations of the user's logits, per unit of ln(θ / r), at weight 1
 PRIOR_TAKES, PRIOR_SHOWN = 1.0, 10.0   # the campaign's take rate before any feedback: 0.1

@@ -17,14 +17,8 @@ from emulator.errors import InvalidInputException
 from emulator.recipes.metrics import top_k
 from emulator.serving import Deployed
 from emulator.store.arns import dataset_arn
+from service_model import recipes as catalogue
 
-
-CONTEXTUAL = {"aws-user-personalization", "aws-user-personalization-v2", "aws-personalized-ranking",
-              "aws-personalized-ranking-v2", "aws-hrnn-metadata", "aws-ecomm-recommended-for-you",
-              "aws-vod-top-picks"}   # spec: personalize-behavior.md §8.1
-
-
-V2 = {"aws-user-personalization-v2", "aws-personalized-ranking-v2"}
 V2_EXPLORATION_SHARE, V2_EXPLORATION_DAYS = 0.001, 30.0
 INFLUENCE = 0.2   # spec: recipes-and-models.md §5.17: cosine + 0.2·r_pop·popularity pct + 0.2·r_fresh·freshness pct
 # every Promotion member is optional in the model: without percentPromotedItems a promotion takes its least
@@ -51,12 +45,12 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     model, ids = source.deployed.model, source.deployed.model.item_ids
     if source.recipe_type == "RELATED_ITEMS":
         scores = env.serving.related_scores(source.model_arn, item_id)
-        if source.recipe == "aws-semantic-similarity" and source.config.get("rankingInfluence"):
+        if catalogue.traits(source.recipe).ranking_influence and source.config.get("rankingInfluence"):
             scores = _influenced(scores, source.deployed.stats, source.config["rankingInfluence"])
     else:
         scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)
     feedback = None
-    if source.recipe in exploration.EXPLORING_RECIPES:
+    if catalogue.traits(source.recipe).explores:
         weight, cut_off = exploration.settings(source.config)
         if weight > 0:
             ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
@@ -86,7 +80,7 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     items = _items(ids, chosen, probabilities)
     for position, i in zip(_spread(len(promoted), len(items) + len(promoted), f"{source.arn}|{user_id}"), promoted):
         items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion.get("name")})
-    if source.recipe in V2:
+    if catalogue.traits(source.recipe).v2:
         _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
     if feedback is not None:
         feedback.showed([item["itemId"] for item in items])
@@ -195,7 +189,7 @@ def _influenced(scores: np.ndarray, stats: exploration.ItemStats, influence: dic
 
 def _in_context(source: Source, scores: np.ndarray, context: dict | None) -> np.ndarray:
     """Recipes with context features add the lifts learned for the request's context values."""
-    return source.deployed.context.adjust(scores, context) if source.recipe in CONTEXTUAL else scores
+    return source.deployed.context.adjust(scores, context) if catalogue.traits(source.recipe).contextual else scores
 
 
 @dataclass

@@ -15,7 +15,6 @@ DEFAULT_RESULTS, MAX_RESULTS = 25, 500   # spec: personalize-behavior.md §8.1
 MAX_RANKED = 500                         # spec: personalize-behavior.md §8.2
 MAX_WITH_METADATA = 50
 DEFAULT_ACTIONS, MAX_ACTIONS = 5, 100    # spec: personalize-behavior.md §8.3
-USER_OPTIONAL = {"aws-popularity-count", "aws-trending-now"}   # POPULAR_ITEMS-like: userId only for filters
 
 
 def get_recommendations(ctx: RequestContext, *, campaign_arn: str | None = None,
@@ -105,7 +104,7 @@ def _check_ids(source: Source, user_id: str | None, item_id: str | None) -> None
     use_case = USE_CASES.get(source.recipe)
     needs_item = use_case.needs_item if use_case else source.recipe_type == "RELATED_ITEMS"
     needs_user = use_case.needs_user if use_case else (source.recipe_type == "USER_PERSONALIZATION"
-                                                       and source.recipe not in USER_OPTIONAL)
+                                                       and not catalogue.traits(source.recipe).user_optional)
     if needs_item and item_id is None:
         raise InvalidInputException(f"itemId is required for {source.recipe_type} recipes ({source.recipe}).")
     if needs_user and user_id is None:
@@ -123,7 +122,7 @@ def _add_metadata(ctx: RequestContext, source: Source, items: list[dict], metada
     columns = (metadata_columns or {}).get("ITEMS")
     if not metadata_columns:
         return
-    if not source.config.get("enableMetadataWithRecommendations") and source.recipe not in recommending.V2:
+    if not source.config.get("enableMetadataWithRecommendations") and not catalogue.traits(source.recipe).v2:
         raise InvalidInputException("metadataColumns needs a campaign or recommender created with "
                                     "enableMetadataWithRecommendations.")
     schema = group_data.schemas(ctx.store, source.group).get("ITEMS")

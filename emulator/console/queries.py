@@ -6,7 +6,6 @@ import math
 import threading
 import time
 
-from emulator.api.runtime import USER_OPTIONAL
 from emulator.console import curves
 from emulator.datasets.schemas import parse_schema
 from emulator.jobs import lifecycle
@@ -194,7 +193,8 @@ def serving_shape(recipe_arn: str | None) -> dict | None:
                  "USER_SEGMENTATION": None}.get(kind, "GetRecommendations")
     use_case = USE_CASES.get(name)
     needs_item = use_case.needs_item if use_case else kind == "RELATED_ITEMS"
-    needs_user = (use_case.needs_user if use_case else kind != "RELATED_ITEMS" and name not in USER_OPTIONAL)
+    needs_user = (use_case.needs_user if use_case
+                  else kind != "RELATED_ITEMS" and not catalogue.traits(name).user_optional)
     return {"recipe": name, "recipeType": kind, "operation": operation, "needsUser": needs_user,
             "needsItem": needs_item}
 

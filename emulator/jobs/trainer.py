@@ -29,10 +29,8 @@ from service_model import recipes as catalogue
 log = logging.getLogger("emulator.training")
 
 MIN_INTERACTIONS, MIN_ACTIVE_USERS = 1000, 25   # spec: personalize-behavior.md §6
-RECIPE_ARN = "arn:aws:personalize:::recipe/"
 NOT_CONTEXT = {"USER_ID", "ITEM_ID", "ACTION_ID", "EVENT_TYPE", "IMPRESSION", "RECOMMENDATION_ID",
                "EVENT_ATTRIBUTION_SOURCE"}
-AUTO_ML_RECIPES = ["aws-user-personalization", "aws-popularity-count"]   # when autoMLConfig names none
 CHUNK_ROWS = 500_000   # interactions read from SQLite at a time
 
 
@@ -74,9 +72,9 @@ def run_training(request: TrainingRequest) -> dict:
     def progress(line: str) -> None:
         log.info("%s: %s", name_of(request.artifact), line)
     if request.auto_ml is not None:   # spec: personalize-behavior.md §12.2: AutoML implies HPO
-        recipe, _ = tuning.choose_recipe(request.auto_ml.get("recipeList") or AUTO_ML_RECIPES, train_data,
+        recipe, _ = tuning.choose_recipe(request.auto_ml.get("recipeList") or catalogue.auto_ml_recipes(), train_data,
                                          request.auto_ml.get("metricName"), request.split_seed, budget, progress)
-        hyperparameters, outcome["recipe"] = catalogue.default_hyperparameters(RECIPE_ARN + recipe), recipe
+        hyperparameters, outcome["recipe"] = catalogue.traits(recipe).default_hyperparameters, recipe
     if request.hpo_config is not None or request.auto_ml is not None:
         hyperparameters, _ = tuning.search(recipe, train_data, hyperparameters, request.hpo_config,
                                            request.split_seed, budget, progress)

@@ -12,7 +12,6 @@ import numpy as np
 from emulator.recipes import metrics, registry
 from emulator.recipes.base import Recommender, TrainingBudget, no_log
 from emulator.recipes.data import Interactions, TestUser
-from emulator.recipes.hrnn import SessionGRU
 from service_model import recipes as catalogue
 
 OBJECTIVE = "normalized_discounted_cumulative_gain_at_25"   # spec §4.1 step 3, §4.2 step 2 (unconfirmed)
@@ -28,7 +27,6 @@ INTEGER, CONTINUOUS, CATEGORICAL = "integer", "continuous", "categorical"
 LISTS = {INTEGER: "integerHyperParameterRanges", CONTINUOUS: "continuousHyperParameterRanges",
          CATEGORICAL: "categoricalHyperParameterRanges"}
 ARTICLE = {INTEGER: "an", CONTINUOUS: "a", CATEGORICAL: "a"}
-RECIPE_ARN = "arn:aws:personalize:::recipe/"
 
 Settings = dict[str, str]   # hyperparameter name -> AWS string
 
@@ -104,7 +102,7 @@ def search(recipe: str, train: Interactions, base: Settings, hpo_config: dict | 
         return dict(base), summary
     sampler = Sampler(space, np.random.default_rng(_derived(seed, "hpo-sampler")), startup=max(2, -(-jobs // 4)))
     deadline = time.monotonic() + SEARCH_BUDGETS * budget.seconds
-    halving = issubclass(registry.MODELS[name], SessionGRU)   # the one family whose fit loops over epochs
+    halving = catalogue.traits(name).epoch_halving
     first_epoch: list[float] = []
     trials = summary["trials"]
     # maxParallelTrainingJobs is the batch of settings proposed from the same history (spec §4.1 step 4); the
@@ -148,7 +146,7 @@ def choose_recipe(candidates: list[str], train: Interactions, metric: str | None
             log(f"{name}: skipped, the search's time budget of {SEARCH_BUDGETS * budget.seconds:g} s is spent")
             continue
         started = time.monotonic()
-        scores[name] = bench.score(name, catalogue.default_hyperparameters(RECIPE_ARN + name), _trial_budget(budget),
+        scores[name] = bench.score(name, catalogue.traits(name).default_hyperparameters, _trial_budget(budget),
                                    lambda line, name=name: log(f"{name}: {line}"))
         log(f"{name}: {metric} {scores[name]:.4f}, {time.monotonic() - started:.1f} s")
     best = max(scores, key=scores.__getitem__)   # max keeps the first of equal scores
@@ -292,15 +290,15 @@ def _space(recipe: str, base: Settings, hpo_config: dict | None) -> list[Dimensi
     given = _given_ranges(recipe, hpo_config)
     if given:
         return given
-    defaults = catalogue.default_hyperparameters(RECIPE_ARN + recipe)
+    defaults = catalogue.traits(recipe).default_hyperparameters
     return [dim for name, dim in _catalogue_ranges(recipe)[0].items()
             if base.get(name, defaults.get(name)) == defaults.get(name)]
 
 
 def _catalogue_ranges(recipe: str) -> tuple[dict[str, Dimension], set[str]]:
     """(tunable name -> its Dimension in DescribeAlgorithm's ranges, every hyperparameter name of the recipe)."""
-    ranges = catalogue.tunable_ranges(RECIPE_ARN + recipe)
-    known = set(catalogue.default_hyperparameters(RECIPE_ARN + recipe))
+    ranges = catalogue.tunable_ranges(catalogue.recipe_arn(recipe))
+    known = set(catalogue.traits(recipe).default_hyperparameters)
     tunable = {}
     for kind, key in LISTS.items():
         for entry in ranges.get(key, []):
@@ -399,7 +397,7 @@ def _metric(name: str | None, what: str) -> str:
 
 def _resources(recipe: str, hpo_config: dict | None) -> tuple[int, int]:
     """(maxNumberOfTrainingJobs, maxParallelTrainingJobs), defaults from the algorithm's defaultResourceConfig."""
-    algorithm = catalogue.algorithm(catalogue.recipe(RECIPE_ARN + recipe)["algorithmArn"]) or {}
+    algorithm = catalogue.algorithm(catalogue.recipe(catalogue.recipe_arn(recipe))["algorithmArn"]) or {}
     config = {**DEFAULT_RESOURCES, **(algorithm.get("defaultResourceConfig") or {}),
               **((hpo_config or {}).get("hpoResourceConfig") or {})}
     counts = []
@@ -415,9 +413,9 @@ def _resources(recipe: str, hpo_config: dict | None) -> tuple[int, int]:
 def _recipe(recipe: str) -> str:
     """A custom recipe's name, from its name or ARN; ValueError for anything else."""
     name = catalogue.recipe_name(recipe)
-    if catalogue.recipe(RECIPE_ARN + name) is None:
+    if catalogue.recipe(catalogue.recipe_arn(name)) is None:
         raise ValueError(f"{recipe} is not a recipe.")
-    if catalogue.is_domain_recipe(RECIPE_ARN + name):
+    if catalogue.is_domain_recipe(catalogue.recipe_arn(name)):
         raise ValueError(f"{recipe} is a domain recipe; use it with CreateRecommender.")
     return name
 

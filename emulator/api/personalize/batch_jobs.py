@@ -21,8 +21,9 @@ def create_batch_inference_job(ctx: RequestContext, *, job_name: str, solution_v
         raise InvalidInputException(f"Batch inference jobs do not serve {recipe['name']} ({recipe['recipeType']}) "
                                     "solution versions.")
     mode = batch_inference_job_mode or "BATCH_INFERENCE"
-    if mode == "THEME_GENERATION" and recipe["name"] != "aws-similar-items":
-        raise InvalidInputException("THEME_GENERATION needs a solution version of aws-similar-items.")
+    if mode == "THEME_GENERATION" and not catalogue.traits(recipe["name"]).themes:
+        raise InvalidInputException(f"THEME_GENERATION needs a solution version of "
+                                    f"{' or '.join(catalogue.recipes_that('themes'))}.")
     if mode == "THEME_GENERATION" and not ((theme_generation_config or {}).get("fieldsForThemeGeneration") or {}).get(
             "itemName"):
         raise InvalidInputException("THEME_GENERATION needs themeGenerationConfig.fieldsForThemeGeneration.itemName.")

@@ -12,7 +12,6 @@ from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 
 KIND, VERSION = "solution", "solution-version"
-UPDATABLE = {"aws-user-personalization", "aws-hrnn-coldstart"}
 VERSION_SUMMARY = ("solutionVersionArn", "status", "trainingMode", "trainingType", "creationDateTime",
                    "lastUpdatedDateTime", "failureReason")
 
@@ -143,9 +142,10 @@ def new_version(ctx: RequestContext, solution: dict, training_mode: str, trainin
 
 def _full_version_to_update(ctx: RequestContext, solution: dict) -> str:
     """UPDATE needs a recipe that allows it and an ACTIVE FULL version. spec: personalize-behavior.md §3.10"""
-    recipe = catalogue.recipe_name(solution.get("recipeArn") or "")
-    if recipe not in UPDATABLE:
-        raise InvalidInputException(f"trainingMode UPDATE is only for {' and '.join(sorted(UPDATABLE))} solutions.")
+    recipe = solution.get("recipeArn")   # none: an AutoML solution
+    if not (recipe and catalogue.traits(recipe).updatable):
+        raise InvalidInputException(f"trainingMode UPDATE is only for "
+                                    f"{' and '.join(catalogue.recipes_that('updatable'))} solutions.")
     full = [version for version in ctx.store.children(solution["solutionArn"], VERSION)
             if version["status"] == lifecycle.ACTIVE and version.get("trainingMode") != "UPDATE"]
     if not full:

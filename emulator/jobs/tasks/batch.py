@@ -56,7 +56,7 @@ def segment(arn: str, env) -> None:
     data = filtering.RequestData(env, source.group, "UserID", None, None)
 
     def answer(query: dict) -> dict:
-        if source.recipe == "aws-item-attribute-affinity":
+        if catalogue.traits(source.recipe).segments_by_attributes:
             items = model.items_matching(parse_item_attributes(_text(query, "itemAttributes")))
         else:
             index = source.deployed.item_index.get(_text(query, "itemId"))

@@ -44,7 +44,7 @@ def remove(arn: str, env) -> None:
 def _train(env, recommender: dict, columns: dict | None) -> None:
     arn = recommender["recommenderArn"]
     use_case = USE_CASES[catalogue.recipe_name(recommender["recipeArn"])]
-    hyperparameters = catalogue.default_hyperparameters(f"arn:aws:personalize:::recipe/{use_case.recipe}")
+    hyperparameters = catalogue.traits(use_case.recipe).default_hyperparameters
     before = env.store.internal(arn).get("artifact")
     outcome = training.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
                            recommender["datasetGroupArn"], seed=zlib.crc32(arn.encode()),

@@ -14,8 +14,6 @@ from emulator.store import staging
 from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
-
-RECIPE_ARN = "arn:aws:personalize:::recipe/"
 _running: dict[str, subprocess.Popen] = {}   # solution version ARN -> its training process
 _progress: dict[str, dict] = {}              # solution version ARN -> when it started, its log lines so far
 MAX_LOG_LINES = 2000                         # kept per training: HPO's trials log an epoch line each
@@ -51,7 +49,7 @@ def train(arn: str, env) -> None:
     if "tunedHPOParams" in outcome:
         changes["tunedHPOParams"] = outcome["tunedHPOParams"]
     if "recipe" in outcome:   # AutoML: the version is a model of the recipe it chose
-        changes["recipeArn"] = RECIPE_ARN + outcome["recipe"]
+        changes["recipeArn"] = catalogue.recipe_arn(outcome["recipe"])
         env.store.update(version["solutionArn"], autoMLResult={"bestRecipeArn": changes["recipeArn"]})
     env.store.update(arn, **changes)
 
