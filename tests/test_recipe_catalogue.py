@@ -2,14 +2,21 @@
 
 import json
 import re
+import subprocess
+import sys
 
 import botocore.session
 import pytest
 
+from emulator.recipes import registry
+from emulator.recipes.hrnn import SessionGRU
+from emulator.recipes.use_cases import USE_CASES
 from service_model import recipes
 
 MODEL = botocore.session.get_session().get_service_model("personalize")
 RECIPE_ARNS = [record["recipeArn"] for record in recipes.recipes()]
+ALL_ARNS = [record["recipeArn"] for record in recipes.recipes(extras=True)]   # with the emulator's own
+SPECIALISED = ("updatable", "auto_ml", "epoch_halving", "segments_by_attributes", "themes", "ranking_influence")
 PREFIX = "arn:aws:personalize:::"
 
 
@@ -211,6 +218,11 @@ def test_recipe_name_is_the_last_part_of_the_arn():
     assert recipes.recipe_name(f"{PREFIX}recipe/aws-sims") == "aws-sims"
 
 
+def test_recipe_arn_is_the_inverse_of_recipe_name():
+    for arn in ALL_ARNS:
+        assert recipes.recipe_arn(recipes.recipe_name(arn)) == arn
+
+
 def test_unknown_arns_are_absent_rather_than_errors():
     missing = f"{PREFIX}recipe/no-such-recipe"
     assert recipes.recipe(missing) is None
@@ -240,3 +252,55 @@ def test_every_algorithm_and_feature_transformation_in_the_file_belongs_to_a_rec
     assert {record["algorithmArn"] for record in raw["algorithms"]} == used_algorithms
     assert {record["featureTransformationArn"] for record in raw["featureTransformations"]} == (
         used_transformations - {None})
+
+
+def test_every_recipe_of_the_catalogue_has_traits_and_only_those():
+    names = {recipes.recipe_name(arn) for arn in ALL_ARNS}
+    assert {name for name in names if recipes.traits(name).name == name} == names
+    for trait in ("explores", "contextual", "v2", "user_optional") + SPECIALISED:
+        assert set(recipes.recipes_that(trait)) <= names
+    with pytest.raises(KeyError):
+        recipes.traits("no-such-recipe")
+
+
+@pytest.mark.parametrize("arn", ALL_ARNS)
+def test_traits_agree_with_the_model_registry(arn):
+    traits, record = recipes.traits(arn), recipes.recipe(arn)
+    assert traits.arn == arn
+    assert traits.default_hyperparameters == recipes.default_hyperparameters(arn)
+    if "domain" in record:   # trained as its use case's custom recipe, which has a model
+        assert traits.family is None and not registry.supported(traits.name)
+        assert recipes.traits(USE_CASES[traits.name].recipe).family is not None
+        assert not any(getattr(traits, trait) for trait in SPECIALISED)
+        return
+    assert registry.supported(traits.name)
+    assert registry.MODELS[traits.name].split(":")[0] == traits.family
+    model = registry.model_class(traits.name)
+    assert recipes.traits(model.recipe).family == traits.family   # the class's own recipe: the same family
+    assert traits.epoch_halving == issubclass(model, SessionGRU)   # the families whose fit loops over epochs
+
+
+def test_every_model_in_the_registry_trains_a_catalogue_recipe_of_its_family():
+    for name, target in registry.MODELS.items():
+        assert recipes.traits(name).family == target.split(":")[0]
+
+
+def test_traits_fit_the_recipe_type_they_act_on():
+    kinds = {name: recipes.recipe_type(recipes.recipe_arn(name)) for name in map(recipes.recipe_name, ALL_ARNS)}
+    assert {kinds[name] for name in recipes.recipes_that("user_optional")} <= {"USER_PERSONALIZATION",
+                                                                               "POPULAR_ITEMS"}
+    assert {kinds[name] for name in recipes.recipes_that("segments_by_attributes")} == {"USER_SEGMENTATION"}
+    assert {kinds[name] for name in recipes.recipes_that("themes")} == {"RELATED_ITEMS"}
+    assert {kinds[name] for name in recipes.recipes_that("ranking_influence")} == {"RELATED_ITEMS"}
+    assert {recipes.traits(name).family for name in recipes.recipes_that("v2")} == {"transformer"}
+
+
+def test_automl_defaults_to_user_personalization_then_popularity_count():
+    assert recipes.auto_ml_recipes() == ["aws-user-personalization", "aws-popularity-count"]
+
+
+def test_reading_the_catalogue_and_the_registry_imports_no_torch():
+    code = ("import sys; from service_model import recipes; from emulator.recipes import registry; "
+            "recipes.traits('aws-user-personalization'); registry.supported('aws-hrnn'); "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
