@@ -11,7 +11,7 @@ import uuid
 
 from emulator.context import RequestContext
 from emulator.errors import ServiceError
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
 
 log = logging.getLogger("emulator.jobs")

@@ -5,7 +5,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from emulator.jobs import TaskFailed, dwell, lifecycle
+from emulator.jobs import TaskFailed, dwell
+from emulator.store import lifecycle
 
 log = logging.getLogger("emulator")
 

@@ -8,7 +8,7 @@ from emulator.context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import (InvalidInputException, LimitExceededException, ResourceAlreadyExistsException,
                              ResourceInUseException)
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 
 KIND = "metric-attribution"
 MAX_METRICS = 10

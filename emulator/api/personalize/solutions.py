@@ -5,9 +5,10 @@ from emulator.api.personalize.common import (begin_delete, checked_tags, compact
                                              require_active)
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.jobs import lifecycle, schedule, updates
+from emulator.jobs import schedule, updates
 from emulator.jobs.tasks import training
 from emulator.recipes import tuning
+from emulator.store import lifecycle
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 

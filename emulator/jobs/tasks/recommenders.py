@@ -3,9 +3,10 @@ UpdateRecommender. spec: personalize-behavior.md §3.12"""
 
 import zlib
 
-from emulator.jobs import dwell, lifecycle, updates
+from emulator.jobs import dwell, updates
 from emulator.jobs.tasks import training
 from emulator.recipes.use_cases import USE_CASES
+from emulator.store import lifecycle
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 

@@ -7,10 +7,10 @@ import threading
 import time
 import zlib
 
-from emulator.jobs import Interrupted, TaskFailed, lifecycle, trainers
+from emulator.jobs import Interrupted, TaskFailed, trainers
 from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
 from emulator.recipes import registry
-from emulator.store import staging
+from emulator.store import lifecycle, staging
 from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
