@@ -1,6 +1,7 @@
 """Campaign deployment: load the solution version's model so the campaign can answer; updates swap it."""
 
-from emulator.jobs import TaskFailed, updates
+from emulator.errors import TaskFailed
+from emulator.jobs import updates
 from emulator.store import lifecycle
 
 

@@ -7,7 +7,8 @@ import threading
 import time
 import zlib
 
-from emulator.jobs import Interrupted, TaskFailed, trainers
+from emulator.errors import TaskFailed
+from emulator.jobs import Interrupted, trainers
 from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
 from emulator.recipes import registry
 from emulator.store import lifecycle, staging
