@@ -6,12 +6,12 @@ import os
 import pathlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from emulator.recipes.data import Interactions
+from emulator.settings import TrainingBudget
 
 PATIENCE = 1          # epochs without a better validation NDCG@25 before training stops (spec §2.4), once ...
 MIN_UPDATES = 100     # ... this many optimizer steps were taken and ...
@@ -26,15 +26,6 @@ class Epoch(NamedTuple):
     loss: float
     steps: int
     passes: int = 1
-
-
-@dataclass
-class TrainingBudget:
-    """Emulator settings, never recipe hyperparameters. spec: recipes-and-models.md §2.8"""
-    max_epochs: int = 10
-    seconds: float = 240.0
-    threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
-    first_epoch_floor: float = -1.0   # HPO's successive halving: stop after one epoch below this validation NDCG
 
 
 PARTIAL_SUFFIX = ".partial"   # a file being written; one left by a killed trainer is deleted at the next start
