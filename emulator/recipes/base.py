@@ -2,7 +2,6 @@
 
 import abc
 import json
-import os
 import pathlib
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -12,6 +11,7 @@ import numpy as np
 
 from emulator.recipes.data import Interactions
 from emulator.settings import TrainingBudget
+from emulator.store.model_files import save_arrays
 
 PATIENCE = 1          # epochs without a better validation NDCG@25 before training stops (spec §2.4), once ...
 MIN_UPDATES = 100     # ... this many optimizer steps were taken and ...
@@ -26,22 +26,6 @@ class Epoch(NamedTuple):
     loss: float
     steps: int
     passes: int = 1
-
-
-PARTIAL_SUFFIX = ".partial"   # a file being written; one left by a killed trainer is deleted at the next start
-
-
-def save_arrays(path: pathlib.Path | str, **arrays) -> None:
-    """np.savez into a temporary file renamed over `path`: a reader, or a training resumed after a crash, never
-    meets half a file."""
-    path = pathlib.Path(path)
-    partial = path.with_name(f"{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-    try:
-        with open(partial, "wb") as out:   # a file object: np.savez would otherwise append .npz to the name
-            np.savez(out, **arrays)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 class UnusableData(ValueError):
