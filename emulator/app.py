@@ -10,10 +10,10 @@ from threadpoolctl import threadpool_limits
 from werkzeug.exceptions import HTTPException
 
 from emulator import console, cors, dispatch, internal, protocol
+from emulator.auto_training import AutoTraining
 from emulator.errors import UnknownOperationException
 from emulator.jobs import trainers
 from emulator.jobs.queue import Queue
-from emulator.jobs.schedule import AutoTraining
 from emulator.jobs.worker import Worker
 from emulator.gate import INTERNAL_PREFIX, make_gate
 from emulator.s3 import ObjectStore
