@@ -127,7 +127,7 @@ def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str
 
 
 def _new_version(ctx: RequestContext, solution: dict, training_mode: str, training_type: str,
-                name: str | None = None, tags: list | None = None, update_of: str | None = None) -> str:
+                 name: str | None = None, tags: list | None = None, update_of: str | None = None) -> str:
     """A solution version of the solution's current configuration, queued for training."""
     arn = f"{solution['solutionArn']}/{short_id()}"
     record = compact(name=name or f"{solution['name']}/{name_of(arn)}", solutionVersionArn=arn,
