@@ -32,15 +32,15 @@ def context_path(model: pathlib.Path | str) -> pathlib.Path:
     return model.with_name(model.stem + "-context" + SUFFIX)
 
 
-def save_arrays(path: pathlib.Path | str, **arrays) -> None:
-    """np.savez into a temporary file renamed over `path`: a reader, or a training resumed after a crash, never
+def save_arrays(target: pathlib.Path | str, **arrays) -> None:
+    """np.savez into a temporary file renamed over `target`: a reader, or a training resumed after a crash, never
     meets half a file."""
-    path = pathlib.Path(path)
-    partial = path.with_name(f"{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
+    target = pathlib.Path(target)
+    partial = target.with_name(f"{target.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     try:
         with open(partial, "wb") as out:   # a file object: np.savez would otherwise append .npz to the name
             np.savez(out, **arrays)
-        os.replace(partial, path)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
 
