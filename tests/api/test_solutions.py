@@ -56,6 +56,12 @@ def test_training_with_no_interactions_dataset_fails_asynchronously(personalize,
     assert "1000 interactions" in failed["failureReason"]
 
 
+def test_training_mode_autotrain_is_automatic_trainings_own_and_refused_to_a_client(personalize, solution):
+    with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
+        personalize.create_solution_version(solutionArn=solution(), trainingMode="AUTOTRAIN")
+    assert "trainingMode AUTOTRAIN" in caught.value.response["Error"]["Message"]
+
+
 def test_metrics_of_a_version_still_training_are_in_use(personalize, dataset_group, solution, import_interactions):
     import_interactions(dataset_group, synthetic.two_tastes())
     version = personalize.create_solution_version(solutionArn=solution())["solutionVersionArn"]
