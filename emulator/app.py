@@ -10,16 +10,16 @@ from threadpoolctl import threadpool_limits
 from werkzeug.exceptions import HTTPException
 
 from emulator import console, cors, dispatch, internal, protocol
+from emulator.auto_training import AutoTraining
 from emulator.errors import UnknownOperationException
 from emulator.jobs import trainers
 from emulator.jobs.queue import Queue
-from emulator.jobs.schedule import AutoTraining
 from emulator.jobs.worker import Worker
-from emulator.recipes.base import PARTIAL_SUFFIX
 from emulator.gate import INTERNAL_PREFIX, make_gate
 from emulator.s3 import ObjectStore
 from emulator.serving import Serving
 from emulator.settings import DEFAULT_ACCOUNT, Settings
+from emulator.store import model_files
 from emulator.store.db import Database
 from emulator.store.resources import Store
 from service_model import routing
@@ -38,8 +38,7 @@ class Emulator:
         if settings.account_id != DEFAULT_ACCOUNT:
             os.environ["MOTO_ACCOUNT_ID"] = settings.account_id   # moto's S3 and IAM use the same account
         settings.models_dir.mkdir(parents=True, exist_ok=True)
-        for partial in settings.models_dir.glob(f"*{PARTIAL_SUFFIX}"):   # a killed trainer was writing it
-            partial.unlink(missing_ok=True)
+        model_files.delete_partial(settings.models_dir)
         # one BLAS thread: serving multiplies small matrices, and a second thread per request only adds waiting
         # when the cores are busy (p99 51 ms against 4.6 ms measured); training has a process of its own
         threadpool_limits(1, user_api="blas")
@@ -69,8 +68,7 @@ class Emulator:
                 conn.execute(f"DELETE FROM {table}")
         self.store.changed()
         self.serving.clear()
-        for artifact in self.settings.models_dir.glob("*.npz"):
-            artifact.unlink(missing_ok=True)
+        model_files.delete_all(self.settings.models_dir)
 
     def stop(self) -> None:
         """End every thread and process the emulator started. Trainings in progress end first, so the workers

@@ -12,6 +12,14 @@ class RequestContext:
     account_id: str
     region: str
     request_id: str
+    by_emulator: bool = False   # the emulator's own call (automatic training), which may ask what clients may not
+
+    @classmethod
+    def for_emulator(cls, env, arn: str) -> "RequestContext":
+        """The context of a call the emulator makes itself about the resource `arn`: its account and region, and a
+        request id of its own."""
+        _, _, _, region, account, _ = arn.split(":", 5)
+        return cls(env, account, region, str(uuid.uuid4()), by_emulator=True)
 
     @property
     def store(self):

@@ -1,4 +1,5 @@
-"""The modeled AWS exceptions, one class per error shape, plus the unmodeled ones we must answer with."""
+"""The modeled AWS exceptions, one class per error shape, plus the unmodeled ones we must answer with; and
+TaskFailed, the failure a job records on its resource rather than answers."""
 
 
 class ServiceError(Exception):
@@ -71,3 +72,7 @@ MODELED = {cls.code: cls for cls in (
     InvalidInputException, ResourceNotFoundException, ResourceAlreadyExistsException,
     ResourceInUseException, LimitExceededException, InvalidNextTokenException,
     TooManyTagsException, TooManyTagKeysException)}
+
+
+class TaskFailed(Exception):
+    """The job's resource ends CREATE FAILED with this message as its failureReason."""

@@ -8,8 +8,8 @@ import numpy as np
 
 from emulator.errors import InvalidInputException
 from emulator.filters.expression import Context, Filter, FilterError, parse
-from emulator.jobs import lifecycle
 from emulator.recipes.metrics import top_k
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
 
 RECENT_PER_EVENT_TYPE = 100   # spec §9.2: the newest interactions per user and event type a filter sees

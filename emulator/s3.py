@@ -3,7 +3,7 @@ internals), or at another S3 endpoint (LocalStack, MinIO) when s3_endpoint_url i
 
 from urllib.parse import urlparse
 
-from emulator.jobs import TaskFailed
+from emulator.errors import TaskFailed
 from emulator.settings import Settings
 
 

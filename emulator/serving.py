@@ -10,10 +10,10 @@ import numpy as np
 
 from emulator.datasets import group as group_data
 from emulator.exploration import Feedback, ItemStats
-from emulator.jobs.trainer import context_path, stats_path
 from emulator.recipes.context import ContextLift
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
+from emulator.store import model_files
 from emulator.store.arns import dataset_arn, sibling_dataset_arn
 
 
@@ -53,12 +53,12 @@ class Serving:
         found = self._models.get(version_arn)
         if found is None:
             internal = self.env.store.internal(version_arn)
-            artifact = self.env.settings.models_dir / internal["artifact"]
+            artifact = model_files.path(self.env.settings.models_dir, internal["artifact"])
             model = registry.load(artifact)
-            with np.load(stats_path(artifact), allow_pickle=False) as saved:
+            with np.load(model_files.stats_path(artifact), allow_pickle=False) as saved:
                 stats = ItemStats(saved["interactions"], saved["age_days"])
             found = Deployed(model, internal.get("eventsDataset"), internal.get("trainedThrough", 0), stats,
-                             ContextLift.load(context_path(artifact)),
+                             ContextLift.load(model_files.context_path(artifact)),
                              {item: index for index, item in enumerate(model.item_ids)},
                              {user: index for index, user in enumerate(model.user_ids)})
             with self._lock:

@@ -4,10 +4,17 @@ import os
 import pathlib
 from dataclasses import dataclass, field
 
-from emulator.recipes.base import TrainingBudget
-
 DEFAULT_PORT = 8080
 DEFAULT_ACCOUNT = "123456789012"   # moto's DEFAULT_ACCOUNT_ID, so our ARNs agree with its IAM roles
+
+
+@dataclass
+class TrainingBudget:
+    """Emulator settings, never recipe hyperparameters. spec: recipes-and-models.md §2.8"""
+    max_epochs: int = 10
+    seconds: float = 240.0
+    threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
+    first_epoch_floor: float = -1.0   # HPO's successive halving: stop after one epoch below this validation NDCG
 
 
 def _default_data_dir() -> pathlib.Path:

@@ -7,7 +7,7 @@ from emulator import jsontext
 from emulator.context import RequestContext
 from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
 
 MAX_SENT_AT = 100_000_000_000   # epoch seconds in the year 5138: anything later is a unit mistake (milliseconds)

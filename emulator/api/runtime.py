@@ -6,9 +6,9 @@ from emulator import recommending
 from emulator.context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException, ResourceNotFoundException
-from emulator.jobs import lifecycle
 from emulator.recipes.use_cases import USE_CASES
 from emulator.recommending import Source
+from emulator.store import lifecycle
 from service_model import recipes as catalogue
 
 DEFAULT_RESULTS, MAX_RESULTS = 25, 500   # spec: personalize-behavior.md §8.1

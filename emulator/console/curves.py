@@ -4,6 +4,8 @@ emulator.recipes.tuning one per HPO trial or AutoML candidate): what the console
 import math
 import re
 
+from emulator.store import model_files
+
 EPOCH = re.compile(r"epoch (\d+): loss (\S+), validation NDCG@25 (\S+), ([\d.]+) s$")
 TRIAL = re.compile(r"trial (\d+)/(\d+): (.*) -> (\S+) (\S+?)( \(stopped after one epoch\))?, ([\d.]+) s$")
 CANDIDATE = re.compile(r"((?:aws|emulator)-[\w-]+): (\S+) (\S+), ([\d.]+) s$")
@@ -56,7 +58,7 @@ def estimate(curves: dict, elapsed: float, max_epochs: int, budget_seconds: floa
 def without_artifact(line: str) -> str:
     """'solution-1a2b3c4d.npz: epoch 1: ...' -> 'epoch 1: ...' (the trainer names its artifact first)."""
     head, separator, rest = line.partition(": ")
-    return rest if separator and head.endswith(".npz") else line
+    return rest if separator and head.endswith(model_files.SUFFIX) else line
 
 
 def _add_point(points: list[dict], message: str) -> bool:

@@ -8,10 +8,10 @@ import time
 
 from emulator.console import curves
 from emulator.datasets.schemas import parse_schema
-from emulator.jobs import lifecycle
 from emulator.jobs.tasks import training
 from emulator.recipes.metrics import KEYS, SEGMENT_KEYS
 from emulator.recipes.use_cases import USE_CASES
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
 from service_model import recipes as catalogue
 

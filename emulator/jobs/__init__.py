@@ -3,10 +3,6 @@
 import time
 
 
-class TaskFailed(Exception):
-    """The job's resource ends CREATE FAILED with this message as its failureReason."""
-
-
 class Interrupted(Exception):
     """The server is stopping and ended the work: the job stays unfinished and runs again at the next start."""
 

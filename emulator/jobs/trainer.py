@@ -8,7 +8,6 @@ import dataclasses
 import json
 import logging
 import os
-import pathlib
 import queue
 import signal
 import sqlite3
@@ -21,8 +20,9 @@ from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, parse_schem
 from emulator.exploration import ItemStats
 from emulator.recipes import context as context_lifts
 from emulator.recipes import metrics, registry, tuning
-from emulator.recipes.base import TrainingBudget, UnusableData, save_arrays
+from emulator.recipes.base import TrainingBudget, UnusableData
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
+from emulator.store import model_files
 from emulator.store.arns import name_of, sibling_dataset_arn
 from service_model import recipes as catalogue
 
@@ -91,20 +91,10 @@ def _save(request: TrainingRequest, model, data: Interactions, context: dict[str
     """The model, and beside it what serving needs: item statistics for exploration, context lifts."""
     model.save(request.artifact)
     stats = ItemStats.from_arrays(data.item_index, data.timestamp, data.n_items)
-    save_arrays(stats_path(request.artifact), interactions=stats.interactions, age_days=stats.age_days)
-    save_arrays(context_path(request.artifact), **context_lifts.learn(context, data.item_index, data.n_items))
-
-
-def stats_path(artifact) -> pathlib.Path:
-    """Where the item statistics that exploration needs are kept, beside the model."""
-    artifact = pathlib.Path(artifact)
-    return artifact.with_name(artifact.stem + "-items.npz")
-
-
-def context_path(artifact) -> pathlib.Path:
-    """Where the context lifts are kept, beside the model."""
-    artifact = pathlib.Path(artifact)
-    return artifact.with_name(artifact.stem + "-context.npz")
+    model_files.save_arrays(model_files.stats_path(request.artifact), interactions=stats.interactions,
+                            age_days=stats.age_days)
+    model_files.save_arrays(model_files.context_path(request.artifact),
+                            **context_lifts.learn(context, data.item_index, data.n_items))
 
 
 def _load(request: TrainingRequest) -> tuple[Interactions, dict[str, list]]:

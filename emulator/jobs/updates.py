@@ -5,7 +5,9 @@ import logging
 import time
 from collections.abc import Callable
 
-from emulator.jobs import TaskFailed, dwell, lifecycle
+from emulator.errors import TaskFailed
+from emulator.jobs import dwell
+from emulator.store import lifecycle
 
 log = logging.getLogger("emulator")
 

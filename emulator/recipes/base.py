@@ -2,16 +2,16 @@
 
 import abc
 import json
-import os
 import pathlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import ClassVar, NamedTuple
 
 import numpy as np
 
 from emulator.recipes.data import Interactions
+from emulator.settings import TrainingBudget
+from emulator.store.model_files import save_arrays
 
 PATIENCE = 1          # epochs without a better validation NDCG@25 before training stops (spec §2.4), once ...
 MIN_UPDATES = 100     # ... this many optimizer steps were taken and ...
@@ -26,31 +26,6 @@ class Epoch(NamedTuple):
     loss: float
     steps: int
     passes: int = 1
-
-
-@dataclass
-class TrainingBudget:
-    """Emulator settings, never recipe hyperparameters. spec: recipes-and-models.md §2.8"""
-    max_epochs: int = 10
-    seconds: float = 240.0
-    threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
-    first_epoch_floor: float = -1.0   # HPO's successive halving: stop after one epoch below this validation NDCG
-
-
-PARTIAL_SUFFIX = ".partial"   # a file being written; one left by a killed trainer is deleted at the next start
-
-
-def save_arrays(path: pathlib.Path | str, **arrays) -> None:
-    """np.savez into a temporary file renamed over `path`: a reader, or a training resumed after a crash, never
-    meets half a file."""
-    path = pathlib.Path(path)
-    partial = path.with_name(f"{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-    try:
-        with open(partial, "wb") as out:   # a file object: np.savez would otherwise append .npz to the name
-            np.savez(out, **arrays)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 class UnusableData(ValueError):

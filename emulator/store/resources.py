@@ -9,7 +9,7 @@ import time
 
 from emulator.errors import (InvalidNextTokenException, ResourceAlreadyExistsException,
                              ResourceNotFoundException)
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 from emulator.store.arns import kind_of
 from emulator.store.db import Database
 

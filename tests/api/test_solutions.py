@@ -56,6 +56,12 @@ def test_training_with_no_interactions_dataset_fails_asynchronously(personalize,
     assert "1000 interactions" in failed["failureReason"]
 
 
+def test_training_mode_autotrain_is_automatic_trainings_own_and_refused_to_a_client(personalize, solution):
+    with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
+        personalize.create_solution_version(solutionArn=solution(), trainingMode="AUTOTRAIN")
+    assert "trainingMode AUTOTRAIN" in caught.value.response["Error"]["Message"]
+
+
 def test_metrics_of_a_version_still_training_are_in_use(personalize, dataset_group, solution, import_interactions):
     import_interactions(dataset_group, synthetic.two_tastes())
     version = personalize.create_solution_version(solutionArn=solution())["solutionVersionArn"]
@@ -88,6 +94,22 @@ def test_a_solution_with_a_campaign_cannot_be_deleted(personalize, dataset_group
     with pytest.raises(personalize.exceptions.ResourceInUseException):
         personalize.delete_solution(solutionArn=arn)
     assert personalize.list_campaigns(solutionArn=arn)["campaigns"][0]["campaignArn"] == campaign
+
+
+def test_deleting_a_solution_deletes_its_versions_model_files(personalize, personalize_emulator, dataset_group,
+                                                              solution, import_interactions, wait_for):
+    import_interactions(dataset_group, synthetic.two_tastes())
+    arn = solution()
+    version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version))
+
+    def files() -> list:
+        return list((personalize_emulator.data_dir / "models").glob(f"*{version.rsplit('/', 1)[1]}*"))
+    assert len(files()) == 3   # the model, its item statistics, its context lifts
+    personalize.delete_solution(solutionArn=arn)
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+        wait_for(lambda: personalize.describe_solution(solutionArn=arn), "GONE", timeout=10)
+    assert files() == []
 
 
 def test_a_second_event_tracker_in_a_group_already_exists(personalize, dataset_group, unique_name):

@@ -4,8 +4,9 @@ from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
-from emulator.jobs import lifecycle, updates
+from emulator.jobs import updates
 from service_model import recipes as catalogue
 
 KIND = "campaign"

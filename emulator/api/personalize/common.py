@@ -2,7 +2,7 @@
 
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, TooManyTagsException
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 
 MAX_TAGS = 50   # spec: personalize-behavior.md §2.7
 

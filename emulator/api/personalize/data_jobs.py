@@ -4,7 +4,7 @@ from emulator.api.personalize.common import checked_tags, compact, list_page, re
 from emulator.context import RequestContext
 from emulator.api.personalize import quotas
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 
 KIND = "dataset-import-job"
 

@@ -3,7 +3,7 @@
 from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page
 from emulator.context import RequestContext
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 from emulator.errors import InvalidInputException
 
 KIND = "dataset-group"

@@ -6,7 +6,7 @@ from emulator.api.personalize.common import begin_delete, checked_tags, list_pag
 from emulator.context import RequestContext
 from emulator.datasets.schemas import DATASET_TYPES, is_compatible_update, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
 
 KIND = "dataset"

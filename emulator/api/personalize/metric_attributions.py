@@ -6,9 +6,9 @@ import re
 from emulator.api.personalize.common import begin_delete, compact, list_page, live, require_active
 from emulator.context import RequestContext
 from emulator.datasets import group as group_data
-from emulator.errors import (InvalidInputException, LimitExceededException, ResourceAlreadyExistsException,
+from emulator.errors import (InvalidInputException, ResourceAlreadyExistsException,
                              ResourceInUseException)
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 
 KIND = "metric-attribution"
 MAX_METRICS = 10

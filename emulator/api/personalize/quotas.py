@@ -3,7 +3,7 @@
 from emulator.api.personalize.common import live
 from emulator.context import RequestContext
 from emulator.errors import LimitExceededException
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 
 DATASET_GROUPS, SCHEMAS = 5, 500                       # per account and region
 SOLUTIONS, CAMPAIGNS = 10, 5                           # per dataset group

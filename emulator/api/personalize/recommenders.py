@@ -5,7 +5,8 @@ from emulator.api.personalize import quotas
 from emulator.api.personalize.common import begin_delete, checked_tags, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.jobs import lifecycle, updates
+from emulator.jobs import updates
+from emulator.store import lifecycle
 from service_model import recipes as catalogue
 
 KIND = "recommender"

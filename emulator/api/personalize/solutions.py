@@ -1,17 +1,21 @@
 """Solutions (a recipe and its configuration) and their versions (trained models), with their metrics."""
 
+import re
+
 from emulator.api.personalize import quotas
 from emulator.api.personalize.common import (begin_delete, checked_tags, compact, list_page, live,
                                              require_active)
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
-from emulator.jobs import lifecycle, schedule, updates
+from emulator.jobs import updates
 from emulator.jobs.tasks import training
 from emulator.recipes import tuning
+from emulator.store import lifecycle
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 
 KIND, VERSION = "solution", "solution-version"
+RATE = re.compile(r"^rate\((\d+) days?\)$")   # autoTrainingConfig.schedulingExpression
 VERSION_SUMMARY = ("solutionVersionArn", "status", "trainingMode", "trainingType", "creationDateTime",
                    "lastUpdatedDateTime", "failureReason")
 
@@ -47,7 +51,7 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
 def _check_schedule(config: dict) -> None:
     """spec: personalize-behavior.md §3.9: automatic training every 1 to 30 days."""
     expression = (config.get("autoTrainingConfig") or {}).get("schedulingExpression")
-    found = schedule.RATE.match(expression or "")
+    found = RATE.match(expression or "")
     if expression is not None and not (found and 1 <= int(found.group(1)) <= 30):
         raise InvalidInputException(f"schedulingExpression {expression} must be rate(N days) with N from 1 to 30.")
 
@@ -113,15 +117,16 @@ def create_solution_version(ctx: RequestContext, *, solution_arn: str, name: str
     solution = ctx.store.get(KIND, solution_arn)
     require_active(solution, "solutionArn")
     training_mode = training_mode or "FULL"
-    if training_mode == "AUTOTRAIN":
+    if training_mode == "AUTOTRAIN" and not ctx.by_emulator:
         raise InvalidInputException("trainingMode AUTOTRAIN is recorded on versions that automatic training "
                                     "creates; ask for FULL or UPDATE.")
+    training_type = "AUTOMATIC" if training_mode == "AUTOTRAIN" else "MANUAL"
     update_of = _full_version_to_update(ctx, solution) if training_mode == "UPDATE" else None
-    return {"solutionVersionArn": new_version(ctx, solution, training_mode, "MANUAL", name, tags, update_of)}
+    return {"solutionVersionArn": _new_version(ctx, solution, training_mode, training_type, name, tags, update_of)}
 
 
-def new_version(ctx: RequestContext, solution: dict, training_mode: str, training_type: str,
-                name: str | None = None, tags: list | None = None, update_of: str | None = None) -> str:
+def _new_version(ctx: RequestContext, solution: dict, training_mode: str, training_type: str,
+                 name: str | None = None, tags: list | None = None, update_of: str | None = None) -> str:
     """A solution version of the solution's current configuration, queued for training."""
     arn = f"{solution['solutionArn']}/{short_id()}"
     record = compact(name=name or f"{solution['name']}/{name_of(arn)}", solutionVersionArn=arn,

@@ -3,7 +3,7 @@
 from emulator.api.personalize.common import MAX_TAGS, checked_tags
 from emulator.context import RequestContext
 from emulator.errors import ResourceInUseException, TooManyTagKeysException
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 
 
 def tag_resource(ctx: RequestContext, *, resource_arn: str, tags: list[dict]) -> dict:

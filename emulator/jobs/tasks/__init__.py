@@ -6,8 +6,10 @@ import logging
 import time
 from functools import partial
 
-from emulator.jobs import Interrupted, TaskFailed, dwell, lifecycle, updates
+from emulator.errors import TaskFailed
+from emulator.jobs import Interrupted, dwell, updates
 from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, training
+from emulator.store import lifecycle
 from emulator.store.arns import kind_of
 
 log = logging.getLogger("emulator.jobs")

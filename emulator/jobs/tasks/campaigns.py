@@ -1,6 +1,8 @@
 """Campaign deployment: load the solution version's model so the campaign can answer; updates swap it."""
 
-from emulator.jobs import TaskFailed, lifecycle, updates
+from emulator.errors import TaskFailed
+from emulator.jobs import updates
+from emulator.store import lifecycle
 
 
 def deploy(arn: str, env) -> None:

@@ -6,7 +6,7 @@ import io
 import json
 
 from emulator import s3
-from emulator.jobs import TaskFailed
+from emulator.errors import TaskFailed
 from emulator.jobs.tasks.imports import ID_COLUMNS, interaction_fields
 from emulator.store.arns import dataset_arn, name_of
 

@@ -8,8 +8,9 @@ from functools import partial
 from emulator import attribution
 from emulator.datasets.csv_import import ImportFailed, read_csv
 from emulator.datasets.schemas import parse_schema
-from emulator.jobs import NotYet, TaskFailed, lifecycle
-from emulator.store import staging
+from emulator.errors import TaskFailed
+from emulator.jobs import NotYet
+from emulator.store import lifecycle, staging
 from emulator.store.arns import name_of
 
 MIN_INTERACTIONS = 1000   # spec: personalize-behavior.md §5.1: per import job

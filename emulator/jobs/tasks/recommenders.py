@@ -3,9 +3,10 @@ UpdateRecommender. spec: personalize-behavior.md §3.12"""
 
 import zlib
 
-from emulator.jobs import dwell, lifecycle, updates
+from emulator.jobs import dwell, updates
 from emulator.jobs.tasks import training
 from emulator.recipes.use_cases import USE_CASES
+from emulator.store import lifecycle, model_files
 from emulator.store.arns import name_of, short_id
 from service_model import recipes as catalogue
 
@@ -38,7 +39,7 @@ def update(arn: str, env) -> None:
 
 def remove(arn: str, env) -> None:
     env.serving.forget(arn)
-    training.remove_artifact(env, env.store.internal(arn).get("artifact"))
+    model_files.delete(env.settings.models_dir, env.store.internal(arn).get("artifact"))
 
 
 def _train(env, recommender: dict, columns: dict | None) -> None:
@@ -48,12 +49,11 @@ def _train(env, recommender: dict, columns: dict | None) -> None:
     before = env.store.internal(arn).get("artifact")
     outcome = training.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
                            recommender["datasetGroupArn"], seed=zlib.crc32(arn.encode()),
-                           artifact=f"recommender-{name_of(arn)}-{short_id()}.npz", columns=columns)
+                           artifact=model_files.name("recommender", name_of(arn), short_id()), columns=columns)
     if outcome is None:
         return
     env.serving.forget(arn)   # the next request loads the new model
-    if before:
-        training.remove_artifact(env, before)
+    model_files.delete(env.settings.models_dir, before)
     env.store.update(arn, modelMetrics=env.store.internal(arn)["metrics"])
 
 

@@ -7,10 +7,11 @@ import threading
 import time
 import zlib
 
-from emulator.jobs import Interrupted, TaskFailed, lifecycle, trainers
-from emulator.jobs.trainer import TrainingRequest, context_path, stats_path
+from emulator.errors import TaskFailed
+from emulator.jobs import Interrupted, trainers
+from emulator.jobs.trainer import TrainingRequest
 from emulator.recipes import registry
-from emulator.store import staging
+from emulator.store import lifecycle, model_files, staging
 from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
@@ -35,9 +36,9 @@ def train(arn: str, env) -> None:
         hyperparameters.update(config.get("featureTransformationParameters", {}))
         hyperparameters.update(config.get("algorithmHyperParameters", {}))
     hpo = (config.get("hpoConfig") or {}) if version.get("performHPO") or auto_ml is not None else None
-    artifact = f"{name_of(version['solutionArn'])}-{name_of(arn)}.npz"
+    artifact = model_files.name(name_of(version["solutionArn"]), name_of(arn))
     base = env.store.internal(arn).get("updateOf")   # trainingMode UPDATE: the FULL version it brings up to date
-    update_from = str(env.settings.models_dir / env.store.internal(base)["artifact"]) if base else None
+    update_from = str(model_files.path(env.settings.models_dir, env.store.internal(base)["artifact"])) if base else None
     outcome = fit(env, arn, recipe, hyperparameters, version.get("eventType"), version["datasetGroupArn"],
                   seed=int(name_of(arn), 16), artifact=artifact, hpo_config=hpo, auto_ml=auto_ml,
                   update_from=update_from, columns=config.get("trainingDataConfig"))
@@ -63,7 +64,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     dataset = dataset_arn(group, registry.model_class(recipe).dataset_type)
     trained_through = staging.settled_through(env.db)
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
-                              event_type, str(env.settings.models_dir / artifact), seed=seed,
+                              event_type, str(model_files.path(env.settings.models_dir, artifact)), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
                               hpo_config=hpo_config, auto_ml=auto_ml, update_from=update_from, columns=columns)
     started, lines = time.monotonic(), []
@@ -84,17 +85,10 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     return {**outcome, "seconds": time.monotonic() - started}
 
 
-def remove_artifact(env, artifact: str | None) -> None:
-    if artifact:
-        (env.settings.models_dir / artifact).unlink(missing_ok=True)
-        stats_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
-        context_path(env.settings.models_dir / artifact).unlink(missing_ok=True)
-
-
 def drop_solution_versions(arn: str, env) -> None:
     for version in env.store.children(arn, "solution-version"):
         env.serving.forget(version["solutionVersionArn"])
-        remove_artifact(env, env.store.internal(version["solutionVersionArn"]).get("artifact"))
+        model_files.delete(env.settings.models_dir, env.store.internal(version["solutionVersionArn"]).get("artifact"))
         env.store.remove(version["solutionVersionArn"])
 
 

@@ -1,5 +1,5 @@
-"""Status strings, exactly as AWS spells them, and the moves each resource kind may make.
-spec: personalize-behavior.md §2.4"""
+"""Status strings, exactly as AWS spells them, and the moves each resource kind may make: the store refuses any
+other (Store.set_status), so they live beside it. spec: personalize-behavior.md §2.4"""
 
 CREATE_PENDING, CREATE_IN_PROGRESS = "CREATE PENDING", "CREATE IN_PROGRESS"
 ACTIVE, CREATE_FAILED = "ACTIVE", "CREATE FAILED"

@@ -1,29 +1,30 @@
 """Automatic training: a solution with performAutoTraining gets a version within an hour of becoming ACTIVE
 (unless the user trained one in that hour), then one every N days of its schedulingExpression, each only if new
 interactions arrived since the last training. The clock runs at settings.day_seconds per day, so a test can watch
-weeks pass in seconds. spec: personalize-behavior.md §3.9"""
+weeks pass in seconds. spec: personalize-behavior.md §3.9
+
+A client of the API above it, as the service's scheduler is: it calls CreateSolutionVersion's handler as the
+emulator itself (trainingMode AUTOTRAIN, which clients may not ask for)."""
 
 import logging
-import re
 import threading
 import time
-import uuid
 
+from emulator.api.personalize import solutions
 from emulator.context import RequestContext
 from emulator.errors import ServiceError
-from emulator.jobs import lifecycle
+from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
 
 log = logging.getLogger("emulator.jobs")
 
 DEFAULT_DAYS = 7
-RATE = re.compile(r"^rate\((\d+) days?\)$")
 
 
 def period_days(solution: dict) -> int:
     """The days between automatic trainings: autoTrainingConfig.schedulingExpression `rate(N days)`."""
     expression = ((solution.get("solutionConfig") or {}).get("autoTrainingConfig") or {}).get("schedulingExpression")
-    found = RATE.match(expression or "")
+    found = solutions.RATE.match(expression or "")
     return int(found.group(1)) if found else DEFAULT_DAYS
 
 
@@ -81,11 +82,10 @@ class AutoTraining:
                                    (*datasets, seen)).fetchone() is not None
 
     def _train(self, solution: dict) -> None:
-        from emulator.api.personalize.solutions import new_version   # the API layer imports the job layer
-        _, _, _, region, account, _ = solution["solutionArn"].split(":", 5)
-        ctx = RequestContext(self.env, account, region, str(uuid.uuid4()))
+        ctx = RequestContext.for_emulator(self.env, solution["solutionArn"])
         try:
-            arn = new_version(ctx, solution, "AUTOTRAIN", "AUTOMATIC")
+            arn = solutions.create_solution_version(ctx, solution_arn=solution["solutionArn"],
+                                                    training_mode="AUTOTRAIN")["solutionVersionArn"]
             log.info("automatic training of %s: %s", solution["solutionArn"], arn)
         except ServiceError as refused:   # e.g. the quota of versions in training
             log.warning("automatic training of %s postponed: %s", solution["solutionArn"], refused.message)
