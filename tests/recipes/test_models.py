@@ -150,28 +150,6 @@ def test_a_cold_user_starts_from_the_zero_state(trained_gru):
     assert not model.initial_state(10_000).any()   # an index the model never saw
 
 
-def test_saved_model_loads_with_identical_scores_ids_and_no_pickle(trained_gru, two_tastes_split, tmp_path):
-    model, _ = trained_gru
-    data = two_tastes_split[0]
-    model.save(tmp_path / "model")
-    loaded = registry.load(tmp_path / "model")
-    assert type(loaded) is type(model) and loaded.hyperparameters == model.hyperparameters
-    state = loaded.advance(loaded.initial_state(7), 2)
-    assert np.array_equal(loaded.item_scores(state), model.item_scores(model.advance(model.initial_state(7), 2)))
-    assert list(loaded.item_ids) == list(data.item_ids) and list(loaded.user_ids) == list(data.user_ids)
-    with np.load(tmp_path / "model", allow_pickle=False) as saved:
-        assert all(saved[key].dtype != object for key in saved.files)
-
-
-def test_saved_popularity_model_loads_as_popularity(tmp_path):
-    model = registry.build("aws-popularity-count", {})
-    model.fit(synthetic.two_tastes_interactions(users=6))
-    model.save(tmp_path / "popular.npz")
-    loaded = registry.load(tmp_path / "popular.npz")
-    assert isinstance(loaded, Popularity)
-    assert np.array_equal(loaded.item_scores(loaded.initial_state(None)), model.item_scores(model.initial_state(None)))
-
-
 def test_same_data_and_seed_give_the_same_model():
     data = synthetic.two_tastes_interactions(users=30, seed=8)
     budget = TrainingBudget(max_epochs=1, threads=1)
