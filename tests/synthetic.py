@@ -2,8 +2,11 @@
 
 import io
 import json
+from collections.abc import Sequence
 
 import numpy as np
+
+from emulator.recipes.data import Interactions, Metadata
 
 INTERACTIONS_SCHEMA = json.dumps({
     "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
@@ -14,19 +17,33 @@ INTERACTIONS_SCHEMA = json.dumps({
 START = 1_700_000_000
 
 
-def two_tastes(users: int = 60, items: int = 100, per_user: int = 30, seed: int = 0) -> list[tuple[str, str, int]]:
-    """Half the users walk through items of group A ("a0".."a49"), half through group B, each step
-    usually to the next item of their group. Returns (USER_ID, ITEM_ID, TIMESTAMP) rows."""
+def two_tastes(users: int = 60, items: int = 100, per_user: int = 30, seed: int = 0,
+               alternate: bool = False) -> list[tuple[str, str, int]]:
+    """Users of taste a walk through the items of group A ("a0".."a49" of 100 items), users of taste b through
+    group B, each step usually to the next item of their group: the first half of the users are of taste a, or
+    with `alternate` the even-numbered ones. Returns (USER_ID, ITEM_ID, TIMESTAMP) rows, each user's events after
+    the previous user's."""
     rng = np.random.default_rng(seed)
     half = items // 2
     rows = []
     for user in range(users):
-        group = "a" if user < users // 2 else "b"
+        group = "ab"[user % 2] if alternate else ("a" if user < users // 2 else "b")
         position = int(rng.integers(half))
         for step in range(per_user):
             position = (position + 1) % half if rng.random() < 0.8 else int(rng.integers(half))
             rows.append((f"user{user}", f"{group}{position}", START + user * 10_000 + step * 60))
     return rows
+
+
+GROUP = 12   # items per taste in the recipe tests' small two_tastes_interactions
+
+
+def two_tastes_interactions(users: int = 60, per_user: int = 24, seed: int = 0, *, items: Metadata | None = None,
+                            profiles: Metadata | None = None, extra_items: Sequence[str] = ()) -> Interactions:
+    """two_tastes(alternate=True) over 2 * GROUP items (a0..a11, b0..b11) as Interactions, with the Items and Users
+    records and the catalogue items without interactions given."""
+    rows = two_tastes(users, items=2 * GROUP, per_user=per_user, seed=seed, alternate=True)
+    return Interactions.from_columns(*zip(*rows), extra_items=extra_items, items=items, users=profiles)
 
 
 def group_of(item_id: str) -> str:

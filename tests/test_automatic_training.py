@@ -55,7 +55,8 @@ def test_update_mode_brings_new_items_into_the_model(server):
     solution = personalize.create_solution(name="update", datasetGroupArn=loaded["group"], performAutoTraining=False,
                                            recipeArn="arn:aws:personalize:::recipe/aws-user-personalization")
     settle(lambda: personalize.describe_solution(solutionArn=solution["solutionArn"]))
-    with pytest.raises(personalize.exceptions.InvalidInputException):   # no FULL version yet
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match="UPDATE needs an ACTIVE version of trainingMode FULL"):
         personalize.create_solution_version(solutionArn=solution["solutionArn"], trainingMode="UPDATE")
     full = personalize.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
     settle(lambda: personalize.describe_solution_version(solutionVersionArn=full), timeout=300)

@@ -5,6 +5,8 @@ operation invalid input.) Responses are checked against their output shapes by t
 import json
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 
@@ -62,28 +64,57 @@ def answered(aws_client):
     return clients, seen
 
 
+@dataclass
+class Walk:
+    """What each step of the walk uses: the recording clients, S3, and the walk's name (also its bucket's)."""
+    p: object   # personalize
+    events: object
+    runtime: object
+    s3: object
+    name: str
+    wait_for: Callable
+
+    def wait(self, describe, status: str = "ACTIVE") -> dict:
+        return self.wait_for(describe, status, timeout=300)
+
+    def upload(self, key: str, rows: list[tuple], header: tuple) -> str:
+        self.s3.put_object(Bucket=self.name, Key=key, Body=synthetic.to_csv(rows, header))
+        return f"s3://{self.name}/{key}"
+
+
 def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
     clients, seen = answered
-    p, events, runtime = clients["personalize"], clients["personalize-events"], clients["personalize-runtime"]
-    s3 = aws_client("s3")
-    name = f"every-{uuid.uuid4().hex[:6]}"
-    s3.create_bucket(Bucket=name)
+    walk = Walk(clients["personalize"], clients["personalize-events"], clients["personalize-runtime"],
+                aws_client("s3"), f"every-{uuid.uuid4().hex[:6]}", wait_for)
+    walk.s3.create_bucket(Bucket=walk.name)
+    read_the_catalogue(walk)
+    group, datasets, wider = load_a_group_with_all_five_datasets(walk)
+    tracker = stream_data(walk, group, datasets)
+    solutions, versions = train_each_recipe_type(walk, group)
+    campaigns, drama = serve(walk, group, versions)
+    run_batch_jobs(walk, versions)
+    attribution = export_delete_and_attribute(walk, group, datasets)
+    tag_and_untag(walk, group)
+    recommender = serve_a_domain_recommender(walk)
+    delete_everything(walk, group, datasets, wider, tracker, solutions, campaigns, drama, attribution, recommender)
 
-    def wait(describe, status="ACTIVE"):
-        return wait_for(describe, status, timeout=300)
+    for service in SERVICES:
+        missing = set(load(service).operation_names) - seen[service]
+        assert not missing, f"{service} operations never answered valid input: {sorted(missing)}"
 
-    def upload(key: str, rows: list[tuple], header: tuple) -> str:
-        s3.put_object(Bucket=name, Key=key, Body=synthetic.to_csv(rows, header))
-        return f"s3://{name}/{key}"
 
-    # the catalogue
+def read_the_catalogue(walk: Walk) -> None:
+    p = walk.p
     p.list_recipes()
     p.describe_recipe(recipeArn=RECIPE.format("aws-sims"))
     algorithm = p.describe_recipe(recipeArn=RECIPE.format("aws-user-personalization"))["recipe"]
     p.describe_algorithm(algorithmArn=algorithm["algorithmArn"])
     p.describe_feature_transformation(featureTransformationArn=algorithm["featureTransformationArn"])
 
-    # a dataset group with all five datasets, loaded
+
+def load_a_group_with_all_five_datasets(walk: Walk) -> tuple[str, dict[str, str], str]:
+    """(group, dataset ARN by type, the wider Users schema the Users dataset was updated to)."""
+    p, wait, name = walk.p, walk.wait, walk.name
     group = p.create_dataset_group(name=name)["datasetGroupArn"]
     wait(lambda: p.describe_dataset_group(datasetGroupArn=group))
     p.list_dataset_groups()
@@ -101,7 +132,7 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
                                    datasetType=kind)["datasetArn"]
         wait(lambda: p.describe_dataset(datasetArn=dataset))
         job = p.create_dataset_import_job(jobName=f"{name}-{kind}", datasetArn=dataset, roleArn=ROLE,
-                                          dataSource={"dataLocation": upload(f"{kind}.csv", rows, header)})
+                                          dataSource={"dataLocation": walk.upload(f"{kind}.csv", rows, header)})
         wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
         datasets[kind] = dataset
     p.describe_schema(schemaArn=schema_arn)
@@ -113,9 +144,13 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
         {"name": "AGE", "type": ["null", "int"]}]))["schemaArn"]
     p.update_dataset(datasetArn=datasets["Users"], schemaArn=wider)
     wait(lambda: p.describe_dataset(datasetArn=datasets["Users"]))
+    return group, datasets, wider
 
-    # streaming data
-    tracker = p.create_event_tracker(name=name, datasetGroupArn=group)
+
+def stream_data(walk: Walk, group: str, datasets: dict[str, str]) -> dict:
+    """The event tracker (CreateEventTracker's answer) that events were put through."""
+    p, events, wait = walk.p, walk.events, walk.wait
+    tracker = p.create_event_tracker(name=walk.name, datasetGroupArn=group)
     wait(lambda: p.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"]))
     p.list_event_trackers(datasetGroupArn=group)
     events.put_events(trackingId=tracker["trackingId"], userId="user1", sessionId="s1",
@@ -127,8 +162,13 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
     action_tracking = p.describe_dataset(datasetArn=datasets["Action_Interactions"])["dataset"]["trackingId"]
     events.put_action_interactions(trackingId=action_tracking, actionInteractions=[
         {"actionId": "act0", "userId": "user1", "sessionId": "s1", "timestamp": time.time(), "eventType": "Viewed"}])
+    return tracker
 
-    # solutions of each recipe type, and their versions
+
+def train_each_recipe_type(walk: Walk, group: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(solution ARN by recipe, its ACTIVE version's ARN by recipe); the last solution also had a version stopped
+    and its automatic training turned off."""
+    p, wait, name = walk.p, walk.wait, walk.name
     solutions, versions = {}, {}
     for recipe in ("aws-popularity-count", "aws-personalized-ranking", "aws-sims", "aws-next-best-action",
                    "aws-item-affinity"):
@@ -146,8 +186,12 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
     wait(lambda: p.describe_solution_version(solutionVersionArn=stopped), "CREATE STOPPED")
     p.update_solution(solutionArn=solution, performAutoTraining=False)
     wait(lambda: {"update": p.describe_solution(solutionArn=solution)["solution"]["latestSolutionUpdate"]})
+    return solutions, versions
 
-    # serving
+
+def serve(walk: Walk, group: str, versions: dict[str, str]) -> tuple[dict[str, str], str]:
+    """(campaign ARN by recipe, the filter's ARN)."""
+    p, runtime, wait, name = walk.p, walk.runtime, walk.wait, walk.name
     campaigns = {recipe: p.create_campaign(name=f"{name}-{recipe[4:]}", solutionVersionArn=version)["campaignArn"]
                  for recipe, version in versions.items() if recipe != "aws-item-affinity"}
     for campaign in campaigns.values():
@@ -164,8 +208,11 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
                                      inputList=["a1", "b1"])
     actions = runtime.get_action_recommendations(campaignArn=campaigns["aws-next-best-action"], userId="user2")
     assert actions["actionList"][0]["actionId"] == "act0"
+    return campaigns, drama
 
-    # batch jobs, exports, deletion, attribution
+
+def run_batch_jobs(walk: Walk, versions: dict[str, str]) -> None:
+    p, s3, wait, name = walk.p, walk.s3, walk.wait, walk.name
     s3.put_object(Bucket=name, Key="in/users.json", Body=b'{"userId": "user1"}\n')
     s3.put_object(Bucket=name, Key="in/items.json", Body=b'{"itemId": "a1"}\n')
     inference = p.create_batch_inference_job(
@@ -182,13 +229,18 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
     p.list_batch_segment_jobs()
     users = json.loads(s3.get_object(Bucket=name, Key="out/segments/items.json.out")["Body"].read())
     assert len(users["output"]["usersList"]) == 5
+
+
+def export_delete_and_attribute(walk: Walk, group: str, datasets: dict[str, str]) -> str:
+    """The metric attribution's ARN."""
+    p, wait, name = walk.p, walk.wait, walk.name
     export = p.create_dataset_export_job(jobName=name, datasetArn=datasets["Users"], roleArn=ROLE,
                                          jobOutput={"s3DataDestination": {"path": f"s3://{name}/export/"}})
     wait(lambda: p.describe_dataset_export_job(datasetExportJobArn=export["datasetExportJobArn"]))
     p.list_dataset_export_jobs()
     deletion = p.create_data_deletion_job(jobName=name, datasetGroupArn=group, roleArn=ROLE,
-                                          dataSource={"dataLocation": upload("forget.csv", [("user59",)],
-                                                                             ("USER_ID",))})["dataDeletionJobArn"]
+                                          dataSource={"dataLocation": walk.upload("forget.csv", [("user59",)],
+                                                                                  ("USER_ID",))})["dataDeletionJobArn"]
     wait(lambda: p.describe_data_deletion_job(dataDeletionJobArn=deletion), "COMPLETED")
     p.list_data_deletion_jobs(datasetGroupArn=group)
     attribution = p.create_metric_attribution(
@@ -199,13 +251,18 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
     p.list_metric_attribution_metrics(metricAttributionArn=attribution)
     p.update_metric_attribution(metricAttributionArn=attribution, addMetrics=[
         {"eventType": "click", "metricName": "CLICKS2", "expression": "SAMPLECOUNT()"}])
+    return attribution
 
-    # tags
-    p.tag_resource(resourceArn=group, tags=[{"tagKey": "team", "tagValue": "search"}])
-    p.list_tags_for_resource(resourceArn=group)
-    p.untag_resource(resourceArn=group, tagKeys=["team"])
 
-    # a domain group and its recommender
+def tag_and_untag(walk: Walk, group: str) -> None:
+    walk.p.tag_resource(resourceArn=group, tags=[{"tagKey": "team", "tagValue": "search"}])
+    walk.p.list_tags_for_resource(resourceArn=group)
+    walk.p.untag_resource(resourceArn=group, tagKeys=["team"])
+
+
+def serve_a_domain_recommender(walk: Walk) -> str:
+    """The recommender's ARN, in an ECOMMERCE group of its own, stopped and started again."""
+    p, wait, name = walk.p, walk.wait, walk.name
     recommender_group = p.create_dataset_group(name=f"{name}-shop", domain="ECOMMERCE")["datasetGroupArn"]
     wait(lambda: p.describe_dataset_group(datasetGroupArn=recommender_group))
     shop_schema = p.create_schema(name=f"{name}-shop", schema=INTERACTIONS, domain="ECOMMERCE")["schemaArn"]
@@ -214,21 +271,26 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
     wait(lambda: p.describe_dataset(datasetArn=shop_data))
     views = [(u, i, "View", t) for u, i, t in synthetic.two_tastes(seed=12)]
     job = p.create_dataset_import_job(jobName=f"{name}-shop", datasetArn=shop_data, dataSource={
-        "dataLocation": upload("views.csv", views, ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"))})
+        "dataLocation": walk.upload("views.csv", views, ("USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"))})
     wait(lambda: p.describe_dataset_import_job(datasetImportJobArn=job["datasetImportJobArn"]))
     recommender = p.create_recommender(name=name, datasetGroupArn=recommender_group,
                                        recipeArn=RECIPE.format("aws-ecomm-popular-items-by-views"))["recommenderArn"]
     wait(lambda: p.describe_recommender(recommenderArn=recommender))
     p.list_recommenders(datasetGroupArn=recommender_group)
-    runtime.get_recommendations(recommenderArn=recommender, userId="user1")
+    walk.runtime.get_recommendations(recommenderArn=recommender, userId="user1")
     p.update_recommender(recommenderArn=recommender, recommenderConfig={"minRecommendationRequestsPerSecond": 2})
     wait(lambda: {"update": p.describe_recommender(recommenderArn=recommender)["recommender"]["latestRecommenderUpdate"]})
     p.stop_recommender(recommenderArn=recommender)
     wait(lambda: p.describe_recommender(recommenderArn=recommender), "INACTIVE")
     p.start_recommender(recommenderArn=recommender)
     wait(lambda: p.describe_recommender(recommenderArn=recommender))
+    return recommender
 
-    # everything goes again
+
+def delete_everything(walk: Walk, group: str, datasets: dict[str, str], wider: str, tracker: dict,
+                      solutions: dict[str, str], campaigns: dict[str, str], drama: str, attribution: str,
+                      recommender: str) -> None:
+    p = walk.p
     for campaign in campaigns.values():
         p.delete_campaign(campaignArn=campaign)
     p.delete_recommender(recommenderArn=recommender)
@@ -249,10 +311,6 @@ def test_every_operation_answers_valid_input(answered, aws_client, wait_for):
         gone(lambda: p.describe_solution(solutionArn=solution))
     p.delete_dataset_group(datasetGroupArn=group)
     p.delete_schema(schemaArn=wider)
-
-    for service in SERVICES:
-        missing = set(load(service).operation_names) - seen[service]
-        assert not missing, f"{service} operations never answered valid input: {sorted(missing)}"
 
 
 def gone(describe, timeout: float = 30.0) -> None:

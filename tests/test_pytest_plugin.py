@@ -26,7 +26,7 @@ def test_the_in_process_fixture_answers_clients_with_any_endpoint(personalize_in
     runtime = boto3.client("personalize-runtime", region_name="eu-west-1", endpoint_url="http://127.0.0.1:9")
     with pytest.raises(runtime.exceptions.ResourceNotFoundException) as caught:
         runtime.get_recommendations(campaignArn=group.replace("dataset-group", "campaign"), userId="u")
-    assert "does not exist" in caught.value.response["Error"]["Message"]
+    assert f"{group.replace('dataset-group', 'campaign')} does not exist" in caught.value.response["Error"]["Message"]
 
 
 def test_each_activation_starts_empty_and_ends_every_thread_and_process():

@@ -83,7 +83,8 @@ def test_batch_jobs_refuse_the_recipes_they_cannot_serve_and_outputs_outside_s3(
                                                jobOutput={"s3DataDestination": {"path": "https://example.com/out/"}})
     assert caught.value.response["Error"]["Message"] == (
         "Invalid S3 output path https://example.com/out/: it must be an s3:// folder.")
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match="need a USER_SEGMENTATION solution version; this one is aws-popularity-count"):
         personalize.create_batch_segment_job(jobName=unique_name("j"), solutionVersionArn=version, roleArn=ROLE,
                                              jobInput={"s3DataSource": {"path": path + "in.json"}},
                                              jobOutput={"s3DataDestination": {"path": path + "out/"}})

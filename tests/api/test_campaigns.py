@@ -1,6 +1,7 @@
 """Campaigns serving a user-personalization model: exploration settings and request rules."""
 
 import json
+import re
 import uuid
 
 import pytest
@@ -57,7 +58,7 @@ def test_full_exploration_changes_the_ranking_and_stays_stable_per_user(personal
 def test_num_results_is_honoured_up_to_the_maximum(personalize_runtime, campaign):
     arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
     assert len(personalize_runtime.get_recommendations(campaignArn=arn, userId="user2", numResults=7)["itemList"]) == 7
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException, match="numResults must be at most 500"):
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user2", numResults=501)
 
 
@@ -65,7 +66,7 @@ def test_user_personalization_needs_a_user_id(personalize_runtime, campaign):
     arn = campaign()
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
         personalize_runtime.get_recommendations(campaignArn=arn)
-    assert "userId" in caught.value.response["Error"]["Message"]
+    assert "userId is required" in caught.value.response["Error"]["Message"]
 
 
 def test_anonymous_session_events_count_for_that_session_id(personalize, personalize_events, personalize_runtime,
@@ -98,9 +99,10 @@ def test_anonymous_session_events_count_for_that_session_id(personalize, persona
 def test_deleted_campaign_stops_answering(personalize, personalize_runtime, campaign, wait_for):
     arn = campaign()
     personalize.delete_campaign(campaignArn=arn)
-    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException, match=f"{re.escape(arn)} does not exist"):
         wait_for(lambda: personalize.describe_campaign(campaignArn=arn), "GONE", timeout=10)
-    with pytest.raises(personalize_runtime.exceptions.ResourceNotFoundException):
+    with pytest.raises(personalize_runtime.exceptions.ResourceNotFoundException,
+                       match=f"{re.escape(arn)} does not exist"):
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")
 
 
@@ -120,7 +122,7 @@ def test_update_swaps_the_model_only_once_the_update_is_active(personalize, pers
     assert during["status"] == "ACTIVE" and during["solutionVersionArn"] == trained_version
     assert during["latestCampaignUpdate"]["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
     assert "score" in personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")["itemList"][0]
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    with pytest.raises(personalize.exceptions.ResourceInUseException, match=f"{re.escape(arn)} is being .*updated"):
         personalize.update_campaign(campaignArn=arn, minProvisionedTPS=2)
 
     seen = []
@@ -134,8 +136,9 @@ def test_update_swaps_the_model_only_once_the_update_is_active(personalize, pers
 
 def test_updating_to_a_missing_version_is_not_found(personalize, campaign, trained_version):
     arn = campaign()
-    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
-        personalize.update_campaign(campaignArn=arn, solutionVersionArn=trained_version[:-8] + "00000000")
+    missing = trained_version[:-8] + "00000000"
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException, match=f"{re.escape(missing)} does not exist"):
+        personalize.update_campaign(campaignArn=arn, solutionVersionArn=missing)
 
 
 def test_sims_campaign_answers_an_item_with_its_co_occurring_items(personalize, personalize_runtime, aws_client,
@@ -156,7 +159,7 @@ def test_sims_campaign_answers_an_item_with_its_co_occurring_items(personalize, 
     assert len(unknown) == 25
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user1")
-    assert "itemId" in caught.value.response["Error"]["Message"]
+    assert "itemId is required" in caught.value.response["Error"]["Message"]
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +184,8 @@ def test_recommendations_carry_the_requested_item_metadata(personalize, personal
         expected = "comedy" if item["itemId"].startswith("a") else "drama"
         assert item["metadata"]["GENRE"] == expected
         assert ("PRICE" in item["metadata"]) == item["itemId"].startswith("a")
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException,
+                       match="Items dataset has no columns COLOUR"):
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user1", metadataColumns={"ITEMS": ["COLOUR"]})
 
 
@@ -214,7 +218,8 @@ def test_personalized_ranking_orders_the_input_and_appends_unknown_items(persona
     # users 0-29 walk through group a, 30-59 through group b: the model ranks by the user's taste
     shares = [taste_a(f"user{n}") for n in range(0, 60, 3)]
     assert sum(share > 0.5 for share in shares[:10]) >= 7 and sum(share < 0.5 for share in shares[10:]) >= 7
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException,
+                       match="GetRecommendations does not serve PERSONALIZED_RANKING"):
         personalize_runtime.get_recommendations(campaignArn=arn, userId="user2")
 
 
@@ -254,7 +259,8 @@ def test_put_items_checks_properties_against_the_schema(personalize, personalize
 def test_put_users_into_an_items_dataset_is_invalid_input(personalize, personalize_events, group_with_items):
     items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
                  if d["datasetType"] == "ITEMS")["datasetArn"]
-    with pytest.raises(personalize_events.exceptions.InvalidInputException):
+    with pytest.raises(personalize_events.exceptions.InvalidInputException,
+                       match=f"{re.escape(items)} .*ITEMS dataset, not USERS"):
         personalize_events.put_users(datasetArn=items, users=[{"userId": "u1", "properties": "{}"}])
 
 
@@ -264,7 +270,8 @@ def test_a_campaign_synced_with_latest_follows_each_new_version(personalize, aws
     first = steps.trained_version(personalize, wait_for, loaded["group"],
                                   "arn:aws:personalize:::recipe/aws-popularity-count", name)
     solution = personalize.describe_solution_version(solutionVersionArn=first)["solutionVersion"]["solutionArn"]
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match=r"syncWithLatestSolutionVersion needs .*/\$LATEST"):
         personalize.create_campaign(name=name, solutionVersionArn=first,
                                     campaignConfig={"syncWithLatestSolutionVersion": True})
     arn = steps.campaign(personalize, wait_for, f"{solution}/$LATEST", name, syncWithLatestSolutionVersion=True)

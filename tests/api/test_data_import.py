@@ -1,6 +1,7 @@
 """Datasets and dataset import jobs: CSV from S3 checked against the schema, FULL and INCREMENTAL."""
 
 import json
+import re
 
 import pytest
 
@@ -19,9 +20,10 @@ def test_dataset_arn_and_type_are_upper_case(personalize, dataset_group, interac
 
 def test_a_second_interactions_dataset_in_a_group_already_exists(personalize, dataset_group, interactions_schema,
                                                                  unique_name):
-    personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
-                               datasetGroupArn=dataset_group, datasetType="Interactions")
-    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException):
+    first = personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
+                                       datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
+    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException,
+                       match=f"{re.escape(first)} already exists"):
         personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
                                    datasetGroupArn=dataset_group, datasetType="Interactions")
 
@@ -31,13 +33,14 @@ def test_a_schema_for_another_dataset_type_is_invalid_input(personalize, dataset
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
                                    datasetGroupArn=dataset_group, datasetType="Users")
-    assert "INTERACTIONS" in caught.value.response["Error"]["Message"]
+    assert "INTERACTIONS dataset, not USERS" in caught.value.response["Error"]["Message"]
 
 
 def test_a_schema_used_by_a_dataset_cannot_be_deleted(personalize, dataset_group, interactions_schema, unique_name):
-    personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
-                               datasetGroupArn=dataset_group, datasetType="Interactions")
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    dataset = personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
+                                         datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
+    with pytest.raises(personalize.exceptions.ResourceInUseException,
+                       match=f"{re.escape(interactions_schema)} is used by .*{re.escape(dataset)}"):
         personalize.delete_schema(schemaArn=interactions_schema)
 
 
@@ -69,7 +72,8 @@ def test_incremental_import_before_any_full_import_is_invalid_input(personalize,
     dataset = personalize.create_dataset(name=unique_name("d"), schemaArn=interactions_schema,
                                          datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
     wait_for(lambda: personalize.describe_dataset(datasetArn=dataset))
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match="INCREMENTAL import needs an earlier bulk import"):
         personalize.create_dataset_import_job(jobName=unique_name("inc"), datasetArn=dataset,
                                               dataSource={"dataLocation": "s3://b/k.csv"}, importMode="INCREMENTAL")
 
@@ -142,5 +146,6 @@ def test_update_dataset_to_another_type_is_invalid_input(personalize, dataset_gr
     users = personalize.create_schema(name=unique_name("users"), schema=json.dumps({
         "type": "record", "name": "Users", "fields": [{"name": "USER_ID", "type": "string"},
                                                       {"name": "AGE", "type": "int"}]}))["schemaArn"]
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match="schema is for USERS.*holds INTERACTIONS"):
         personalize.update_dataset(datasetArn=dataset, schemaArn=users)

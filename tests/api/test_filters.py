@@ -1,5 +1,6 @@
 """Filters: created against the group's schemas, applied to recommendations, rankings and promotions."""
 
+import re
 import uuid
 
 import pytest
@@ -45,15 +46,15 @@ def test_filter_lifecycle_describe_list_delete(personalize, shop, make_filter, w
     listed = personalize.list_filters(datasetGroupArn=shop["group"])["Filters"]
     assert arn in [entry["filterArn"] for entry in listed]
     personalize.delete_filter(filterArn=arn)
-    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException, match=f"{re.escape(arn)} does not exist"):
         wait_for(lambda: personalize.describe_filter(filterArn=arn), "GONE", timeout=10)
 
 
 @pytest.mark.parametrize("expression,words", [
-    ("INCLUDE ItemID Items.GENRE IN (\"x\")", "WHERE"),
-    ('INCLUDE ItemID WHERE Items.COLOUR IN ("red")', "COLOUR"),
-    ('INCLUDE ItemID WHERE Users.AGE > 3', "Users"),
-    ('EXCLUDE ItemID WHERE Items.GENRE NOT IN ($GENRE)', "NOT IN"),
+    ("INCLUDE ItemID Items.GENRE IN (\"x\")", "expected WHERE"),
+    ('INCLUDE ItemID WHERE Items.COLOUR IN ("red")', "no field COLOUR"),
+    ('INCLUDE ItemID WHERE Users.AGE > 3', "Users.AGE at position 22 cannot filter ItemID"),
+    ('EXCLUDE ItemID WHERE Items.GENRE NOT IN ($GENRE)', "placeholders cannot be used with NOT IN"),
     ('INCLUDE ItemID WHERE Items.GENRE IN ("a") AND Interactions.EVENT_TYPE IN ("click")', "same dataset"),
 ])
 def test_bad_expressions_are_invalid_input_naming_the_problem(personalize, shop, unique_name, expression, words):
@@ -72,7 +73,7 @@ def test_placeholders_take_their_values_per_request(personalize_runtime, shop, m
     cheap = make_filter("INCLUDE ItemID WHERE Items.PRICE < $MAX")
     found = items(personalize_runtime, shop, userId="user1", filterArn=cheap, filterValues={"MAX": "10"})
     assert found and all(item["itemId"].startswith("a") and int(item["itemId"][1:]) < 10 for item in found)
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException, match=r"needs a value for \$MAX"):
         items(personalize_runtime, shop, userId="user1", filterArn=cheap)
     genre = make_filter("EXCLUDE ItemID WHERE Items.GENRE IN ($GENRE)")
     unfiltered = items(personalize_runtime, shop, userId="user1")
@@ -118,7 +119,7 @@ def test_a_filter_needs_the_datasets_it_reads(personalize, dataset_group, unique
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_filter(name=unique_name("early"), datasetGroupArn=dataset_group,
                                   filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("*")')
-    assert "Interactions" in caught.value.response["Error"]["Message"]
+    assert "has no Interactions dataset" in caught.value.response["Error"]["Message"]
 
 
 def test_a_filter_of_another_group_is_refused(personalize, personalize_runtime, shop, dataset_group, import_interactions,
@@ -129,4 +130,4 @@ def test_a_filter_of_another_group_is_refused(personalize, personalize_runtime, 
     wait_for(lambda: personalize.describe_filter(filterArn=foreign["filterArn"]))
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
         items(personalize_runtime, shop, userId="user1", filterArn=foreign["filterArn"])
-    assert "another dataset group" in caught.value.response["Error"]["Message"]
+    assert f"{foreign['filterArn']} belongs to another dataset group" in caught.value.response["Error"]["Message"]

@@ -33,14 +33,17 @@ def test_hpo_reports_the_winning_values_within_the_ranges(personalize, group, wa
     assert personalize.describe_solution(solutionArn=solution)["solution"]["solutionConfig"]["hpoConfig"] == HPO
 
 
-@pytest.mark.parametrize("ranges", [
-    {"continuousHyperParameterRanges": [{"name": "no_such_parameter", "minValue": 0.0, "maxValue": 1.0}]},
-    {"continuousHyperParameterRanges": [{"name": "popularity_discount_factor", "minValue": 0.9, "maxValue": 0.1}]},
+@pytest.mark.parametrize("ranges,words", [
+    ({"continuousHyperParameterRanges": [{"name": "no_such_parameter", "minValue": 0.0, "maxValue": 1.0}]},
+     "no_such_parameter is not a hyperparameter of the recipe aws-sims"),
+    ({"continuousHyperParameterRanges": [{"name": "popularity_discount_factor", "minValue": 0.9, "maxValue": 0.1}]},
+     "popularity_discount_factor has minValue 0.9 above maxValue 0.1"),
 ])
-def test_bad_ranges_are_invalid_input_at_create(personalize, group, unique_name, ranges):
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+def test_bad_ranges_are_invalid_input_at_create(personalize, group, unique_name, ranges, words):
+    with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_solution(name=unique_name("hpo"), datasetGroupArn=group, recipeArn=SIMS, performHPO=True,
                                     solutionConfig={"hpoConfig": {"algorithmHyperParameterRanges": ranges}})
+    assert words in caught.value.response["Error"]["Message"]
 
 
 def test_automl_picks_the_better_recipe_and_reports_it(personalize, group, wait_for, unique_name):

@@ -78,7 +78,7 @@ def test_an_import_created_right_after_its_dataset_waits_for_it(personalize, s3,
         personalize.delete_dataset(datasetArn=dataset)
         personalize.create_dataset_import_job(jobName=unique_name("late"), datasetArn=dataset,
                                               dataSource={"dataLocation": f"s3://{bucket}/{key}"})
-    assert "DELETE PENDING; it must be ACTIVE" in caught.value.response["Error"]["Message"]
+    assert f"{dataset} is DELETE PENDING; it must be ACTIVE" in caught.value.response["Error"]["Message"]
 
 
 def test_a_csv_written_with_its_index_column_imports(personalize, s3, bucket, dataset_group, import_interactions,

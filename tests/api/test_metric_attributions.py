@@ -3,11 +3,12 @@
 import csv
 import io
 import json
+import re
 import time
 
 import pytest
 
-from tests import steps, synthetic
+from tests import synthetic
 
 ROLE = "arn:aws:iam::123456789012:role/PersonalizeRole"
 SCHEMA = json.dumps({
@@ -56,27 +57,34 @@ def test_definitions_are_described_listed_and_updated(personalize, group, wait_f
     assert personalize.list_metric_attributions(datasetGroupArn=group["group"])["metricAttributions"][0][
         "metricAttributionArn"] == arn
     assert personalize.list_metric_attribution_metrics(metricAttributionArn=arn)["metrics"] == METRICS
-    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException):
+    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException,
+                       match=f"metric named {METRICS[0]['metricName']} already exists"):
         personalize.update_metric_attribution(metricAttributionArn=arn, addMetrics=[METRICS[0]])
     personalize.update_metric_attribution(metricAttributionArn=arn, removeMetrics=["CLICKS"], addMetrics=[
         {"eventType": "click", "metricName": "CLICK_COUNT", "expression": "SAMPLECOUNT()"}])
     names = [m["metricName"] for m in personalize.list_metric_attribution_metrics(metricAttributionArn=arn)["metrics"]]
     assert names == ["REVENUE", "CLICK_COUNT"]
-    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException):
+    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException,
+                       match=f"{re.escape(group['group'])} already has a metric attribution"):
         personalize.create_metric_attribution(name=unique_name("m"), datasetGroupArn=group["group"], metrics=METRICS,
                                               metricsOutputConfig={"roleArn": ROLE})
     personalize.delete_metric_attribution(metricAttributionArn=arn)
-    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException, match=f"{re.escape(arn)} does not exist"):
         wait_for(lambda: personalize.describe_metric_attribution(metricAttributionArn=arn), "GONE", timeout=10)
 
 
-@pytest.mark.parametrize("expression", ["SUM(Interactions.EVENT_TYPE)", "AVG(Interactions.EVENT_VALUE)",
-                                        "SUM(Interactions.NOPE)", "COUNT(*)"])
-def test_expressions_must_be_samplecount_or_a_sum_of_a_numeric_column(personalize, group, unique_name, expression):
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+@pytest.mark.parametrize("expression,words", [
+    ("SUM(Interactions.EVENT_TYPE)", "Interactions.EVENT_TYPE in metric X is not a numeric column"),
+    ("AVG(Interactions.EVENT_VALUE)", "Invalid expression 'AVG(Interactions.EVENT_VALUE)' for metric X"),
+    ("SUM(Interactions.NOPE)", "Interactions.NOPE in metric X is not a numeric column"),
+    ("COUNT(*)", "Invalid expression 'COUNT(*)' for metric X")])
+def test_expressions_must_be_samplecount_or_a_sum_of_a_numeric_column(personalize, group, unique_name, expression,
+                                                                      words):
+    with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_metric_attribution(
             name=unique_name("m"), datasetGroupArn=group["group"], metricsOutputConfig={"roleArn": ROLE},
             metrics=[{"eventType": "click", "metricName": "X", "expression": expression}])
+    assert words in caught.value.response["Error"]["Message"]
 
 
 def test_import_publishes_the_report_by_attribution_source(personalize, aws_client, group, wait_for, unique_name):

@@ -1,6 +1,7 @@
 """The modeled exceptions, raised where the real service raises them."""
 
 import json
+import re
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_a_second_dataset_group_with_the_same_name_already_exists(personalize, u
     personalize.create_dataset_group(name=name)
     with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException) as caught:
         personalize.create_dataset_group(name=name)
-    assert name in caught.value.response["Error"]["Message"]
+    assert f"{name} already exists" in caught.value.response["Error"]["Message"]
 
 
 def test_deleting_a_dataset_group_that_still_has_a_dataset_is_in_use(personalize, dataset_group, unique_name,
@@ -29,7 +30,7 @@ def test_deleting_a_dataset_group_that_still_has_a_dataset_is_in_use(personalize
                                          datasetGroupArn=dataset_group, datasetType="Interactions")["datasetArn"]
     with pytest.raises(personalize.exceptions.ResourceInUseException) as caught:
         personalize.delete_dataset_group(datasetGroupArn=dataset_group)
-    assert dataset in caught.value.response["Error"]["Message"]
+    assert f"still used by: {dataset}" in caught.value.response["Error"]["Message"]
     status = personalize.describe_dataset_group(datasetGroupArn=dataset_group)["datasetGroup"]["status"]
     assert status == "ACTIVE"
 
@@ -39,27 +40,29 @@ def test_an_interactions_schema_without_timestamp_is_invalid_input(personalize, 
     schema["fields"] = [field for field in schema["fields"] if field["name"] != "TIMESTAMP"]
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_schema(name=unique_name("schema"), schema=json.dumps(schema))
-    assert "TIMESTAMP" in caught.value.response["Error"]["Message"]
+    assert "missing required field TIMESTAMP" in caught.value.response["Error"]["Message"]
 
 
 @pytest.mark.parametrize("name", ["bad name", "-leading-dash", "trailing!", "x" * 64])
 def test_an_invalid_name_is_invalid_input_naming_the_field(personalize, name):
     with pytest.raises(personalize.exceptions.InvalidInputException) as caught:
         personalize.create_dataset_group(name=name)
-    assert "'name'" in caught.value.response["Error"]["Message"]
+    assert "at 'name' failed to satisfy constraint" in caught.value.response["Error"]["Message"]
 
 
 def test_deleted_dataset_group_shows_delete_pending_then_disappears(personalize, dataset_group, wait_for):
     personalize.delete_dataset_group(datasetGroupArn=dataset_group)
     status = personalize.describe_dataset_group(datasetGroupArn=dataset_group)["datasetGroup"]["status"]
     assert status in ("DELETE PENDING", "DELETE IN_PROGRESS")
-    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException,
+                       match=f"{re.escape(dataset_group)} does not exist"):
         wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=dataset_group), "GONE", timeout=10)
 
 
 def test_deleting_twice_while_the_first_delete_runs_is_in_use(personalize, dataset_group):
     personalize.delete_dataset_group(datasetGroupArn=dataset_group)
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    with pytest.raises(personalize.exceptions.ResourceInUseException,
+                       match=f"{re.escape(dataset_group)} is DELETE .*cannot be deleted now"):
         personalize.delete_dataset_group(datasetGroupArn=dataset_group)
 
 

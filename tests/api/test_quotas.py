@@ -18,7 +18,8 @@ def limited(tmp_path_factory):
 
 def test_a_sixth_dataset_group_exceeds_the_limit_until_one_is_deleted(limited, wait_for):
     groups = [limited.create_dataset_group(name=f"g{n}")["datasetGroupArn"] for n in range(5)]
-    with pytest.raises(limited.exceptions.LimitExceededException):
+    with pytest.raises(limited.exceptions.LimitExceededException,
+                       match="Cannot create a dataset group. More than 5 dataset groups exist"):
         limited.create_dataset_group(name="g5")
     wait_for(lambda: limited.describe_dataset_group(datasetGroupArn=groups[0]))
     limited.delete_dataset_group(datasetGroupArn=groups[0])
@@ -34,5 +35,5 @@ def test_an_eleventh_solution_in_a_group_exceeds_the_limit(limited, wait_for):
     with pytest.raises(limited.exceptions.LimitExceededException) as caught:
         limited.create_solution(name="s10", datasetGroupArn=group,
                                 recipeArn="arn:aws:personalize:::recipe/aws-popularity-count")
-    assert "10" in caught.value.response["Error"]["Message"]
+    assert "Cannot create a solution. More than 10 resources" in caught.value.response["Error"]["Message"]
 

@@ -1,6 +1,7 @@
 """Recommenders of domain dataset groups: trained behind the scenes, served by ARN, stopped, started, updated."""
 
 import json
+import re
 import uuid
 
 import pytest
@@ -59,7 +60,7 @@ def test_recommended_for_you_never_returns_what_the_user_bought(personalize_runt
     items = personalize_runtime.get_recommendations(recommenderArn=arn, userId="user4", numResults=100)["itemList"]
     assert len(items) == 100 - len(bought) or len(items) == 100
     assert not bought & {item["itemId"] for item in items}
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException, match="userId is required"):
         personalize_runtime.get_recommendations(recommenderArn=arn)
 
 
@@ -67,7 +68,7 @@ def test_customers_who_viewed_needs_an_item(personalize_runtime, recommender):
     arn = recommender("aws-ecomm-customers-who-viewed-x-also-viewed")
     related = personalize_runtime.get_recommendations(recommenderArn=arn, userId="user40", itemId="b3")["itemList"]
     assert sum(item["itemId"].startswith("b") for item in related[:10]) >= 8
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException, match="itemId is required"):
         personalize_runtime.get_recommendations(recommenderArn=arn, userId="user40")
 
 
@@ -77,9 +78,11 @@ def test_stop_and_start_move_through_their_statuses(personalize, personalize_run
     seen = []
     wait_for(lambda: personalize.describe_recommender(recommenderArn=arn), "INACTIVE", seen=seen)
     assert seen[0] in ("STOP PENDING", "STOP IN_PROGRESS") and "STOP IN_PROGRESS" in seen
-    with pytest.raises(personalize_runtime.exceptions.InvalidInputException):
+    with pytest.raises(personalize_runtime.exceptions.InvalidInputException,
+                       match=f"{re.escape(arn)} is stopped .*start it"):
         personalize_runtime.get_recommendations(recommenderArn=arn, userId="user1")
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    with pytest.raises(personalize.exceptions.ResourceInUseException,
+                       match=f"{re.escape(arn)} is INACTIVE; it must be ACTIVE"):
         personalize.stop_recommender(recommenderArn=arn)
     personalize.start_recommender(recommenderArn=arn)
     wait_for(lambda: personalize.describe_recommender(recommenderArn=arn))
@@ -99,10 +102,12 @@ def test_update_records_latest_recommender_update(personalize, recommender, wait
 
 
 def test_recommenders_need_a_use_case_of_the_groups_domain(personalize, shop, dataset_group, unique_name):
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match="aws-vod-top-picks is not a use case of the ECOMMERCE domain"):
         personalize.create_recommender(name=unique_name("r"), datasetGroupArn=shop,
                                        recipeArn=RECIPE.format("aws-vod-top-picks"))
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match=f"{re.escape(dataset_group)} has no domain"):
         personalize.create_recommender(name=unique_name("r"), datasetGroupArn=dataset_group,
                                        recipeArn=RECIPE.format("aws-ecomm-recommended-for-you"))
 

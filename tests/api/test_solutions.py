@@ -1,6 +1,7 @@
 """Solutions, solution versions and campaigns: the rules around training and deploying."""
 
 import json
+import re
 import time
 import urllib.request
 
@@ -23,13 +24,15 @@ def solution(personalize, dataset_group, wait_for, unique_name):
 
 
 def test_an_unknown_recipe_is_not_found(personalize, dataset_group, unique_name):
-    with pytest.raises(personalize.exceptions.ResourceNotFoundException):
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException,
+                       match="Recipe arn:aws:personalize:::recipe/aws-no-such-recipe does not exist"):
         personalize.create_solution(name=unique_name("s"), datasetGroupArn=dataset_group,
                                     recipeArn="arn:aws:personalize:::recipe/aws-no-such-recipe")
 
 
 def test_recipe_and_automl_together_are_invalid_input(personalize, dataset_group, unique_name):
-    with pytest.raises(personalize.exceptions.InvalidInputException):
+    with pytest.raises(personalize.exceptions.InvalidInputException,
+                       match="Give a recipeArn, or set performAutoML without one"):
         personalize.create_solution(name=unique_name("s"), datasetGroupArn=dataset_group, recipeArn=UP,
                                     performAutoML=True)
 
@@ -65,9 +68,10 @@ def test_training_mode_autotrain_is_automatic_trainings_own_and_refused_to_a_cli
 def test_metrics_of_a_version_still_training_are_in_use(personalize, dataset_group, solution, import_interactions):
     import_interactions(dataset_group, synthetic.two_tastes())
     version = personalize.create_solution_version(solutionArn=solution())["solutionVersionArn"]
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    training = f"{re.escape(version)} is CREATE (PENDING|IN_PROGRESS); it must be ACTIVE"
+    with pytest.raises(personalize.exceptions.ResourceInUseException, match=training):
         personalize.get_solution_metrics(solutionVersionArn=version)
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    with pytest.raises(personalize.exceptions.ResourceInUseException, match=training):
         personalize.create_campaign(name="too-early", solutionVersionArn=version)
 
 
@@ -91,7 +95,8 @@ def test_a_solution_with_a_campaign_cannot_be_deleted(personalize, dataset_group
     version = personalize.create_solution_version(solutionArn=arn)["solutionVersionArn"]
     wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version))
     campaign = personalize.create_campaign(name=unique_name("c"), solutionVersionArn=version)["campaignArn"]
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    with pytest.raises(personalize.exceptions.ResourceInUseException,
+                       match=f"{re.escape(arn)} is still used by: {re.escape(campaign)}"):
         personalize.delete_solution(solutionArn=arn)
     assert personalize.list_campaigns(solutionArn=arn)["campaigns"][0]["campaignArn"] == campaign
 
@@ -114,7 +119,8 @@ def test_deleting_a_solution_deletes_its_versions_model_files(personalize, perso
 
 def test_a_second_event_tracker_in_a_group_already_exists(personalize, dataset_group, unique_name):
     personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=dataset_group)
-    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException):
+    with pytest.raises(personalize.exceptions.ResourceAlreadyExistsException,
+                       match=f"{re.escape(dataset_group)} already has an event tracker"):
         personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=dataset_group)
 
 
@@ -134,7 +140,8 @@ def test_stopping_a_training_version_goes_through_stopping_to_stopped(personaliz
     seen = []
     wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), "CREATE STOPPED", seen=seen)
     assert seen[0] in ("CREATE STOPPING", "CREATE STOPPED")
-    with pytest.raises(personalize.exceptions.ResourceInUseException):
+    with pytest.raises(personalize.exceptions.ResourceInUseException,
+                       match=f"{re.escape(version)} is CREATE STOPPED; only a version being created"):
         personalize.stop_solution_version_creation(solutionVersionArn=version)
 
 

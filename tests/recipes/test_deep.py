@@ -162,18 +162,6 @@ def test_beats_popularity_on_held_out_users(trained, split):
     assert ndcg["model"] > 2 * ndcg["popularity"], ndcg
 
 
-def test_saved_model_loads_with_identical_scores_and_no_pickle(trained, tmp_path):
-    model, _ = trained
-    model.save(tmp_path / "model")
-    loaded = type(model).load(tmp_path / "model")
-    assert loaded.hyperparameters == model.hyperparameters
-    for state in (loaded.initial_state(7), loaded.advance(loaded.initial_state(None), 2)):
-        assert np.array_equal(loaded.item_scores(state), model.item_scores(state))
-    assert loaded.initial_state(7).tolist() == model.initial_state(7).tolist()
-    with np.load(tmp_path / "model", allow_pickle=False) as saved:
-        assert all(saved[key].dtype != object for key in saved.files)
-
-
 @pytest.mark.parametrize("recipe", [DeepFM, FeedForward])
 def test_same_data_and_seed_give_the_same_model(recipe):
     rows = synthetic.two_tastes(users=20, items=20, per_user=10, seed=4)

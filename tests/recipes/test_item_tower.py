@@ -6,7 +6,8 @@ import pytest
 from emulator.recipes import registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, Interactions, Metadata
-from tests.recipes.test_models import GROUP, two_tastes_rows
+from tests import synthetic
+from tests.synthetic import GROUP
 
 SMALL = {"hidden_dimension": "24", "bptt": "8", "recency_mask": "false"}
 FAST = TrainingBudget(max_epochs=4, seconds=60, threads=1)
@@ -22,7 +23,7 @@ def two_tastes_with_genres(users: int = 80, per_user: int = 24, seed: int = 5, g
                for suffix in [*map(str, range(GROUP)), *(f"-new{n}" for n in range(COLD) if cold)]}
     items = Metadata.from_records(records, {"GENRE": CATEGORICAL}) if genres else None
     extra = [] if genres else list(records)
-    return Interactions.from_columns(*zip(*two_tastes_rows(users, per_user, seed)), extra_items=extra, items=items)
+    return synthetic.two_tastes_interactions(users, per_user, seed, extra_items=extra, items=items)
 
 
 def scores_after(model, data: Interactions, history: list[str]) -> dict[str, float]:

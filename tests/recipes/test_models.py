@@ -11,27 +11,11 @@ from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import Interactions
 from emulator.recipes.hrnn import SequenceModel, Windows
 from emulator.recipes.popularity import Popularity
+from tests import synthetic
+from tests.synthetic import GROUP
 
 SMALL = {"hidden_dimension": "24", "bptt": "8", "recency_mask": "false"}
 FAST = TrainingBudget(max_epochs=4, seconds=60, threads=1)
-GROUP = 12   # items per taste
-
-
-def two_tastes(users: int = 60, per_user: int = 24, seed: int = 0) -> Interactions:
-    """Half the users walk through items a0..a11, half through b0..b11, usually to the next item of their group."""
-    return Interactions.from_columns(*zip(*two_tastes_rows(users, per_user, seed)))
-
-
-def two_tastes_rows(users: int, per_user: int, seed: int) -> list[tuple[str, str, int]]:
-    """The (user, item, timestamp) rows of two_tastes."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for user in range(users):
-        group, position = "ab"[user % 2], int(rng.integers(GROUP))
-        for step in range(per_user):
-            position = (position + 1) % GROUP if rng.random() < 0.8 else int(rng.integers(GROUP))
-            rows.append((f"user{user}", f"{group}{position}", 1_700_000_000 + user * 1_000 + step * 10))
-    return rows
 
 
 def indices(data: Interactions, item_ids: list[str]) -> list[int]:
@@ -55,7 +39,7 @@ def torch_twin(model) -> SequenceModel:
 
 @pytest.fixture(scope="module")
 def two_tastes_split():
-    data = two_tastes(users=80, seed=5)
+    data = synthetic.two_tastes_interactions(users=80, seed=5)
     train, tests = data.split(seed=1)
     return data, train, tests
 
@@ -83,7 +67,7 @@ def test_popularity_ranks_items_by_distinct_users_then_total_count_then_index():
 
 
 def test_popularity_is_the_same_for_every_user_and_ignores_events():
-    data = two_tastes(users=10)
+    data = synthetic.two_tastes_interactions(users=10)
     model = Popularity({})
     model.fit(data)
     before = model.item_scores(model.initial_state(3))
@@ -166,30 +150,8 @@ def test_a_cold_user_starts_from_the_zero_state(trained_gru):
     assert not model.initial_state(10_000).any()   # an index the model never saw
 
 
-def test_saved_model_loads_with_identical_scores_ids_and_no_pickle(trained_gru, two_tastes_split, tmp_path):
-    model, _ = trained_gru
-    data = two_tastes_split[0]
-    model.save(tmp_path / "model")
-    loaded = registry.load(tmp_path / "model")
-    assert type(loaded) is type(model) and loaded.hyperparameters == model.hyperparameters
-    state = loaded.advance(loaded.initial_state(7), 2)
-    assert np.array_equal(loaded.item_scores(state), model.item_scores(model.advance(model.initial_state(7), 2)))
-    assert list(loaded.item_ids) == list(data.item_ids) and list(loaded.user_ids) == list(data.user_ids)
-    with np.load(tmp_path / "model", allow_pickle=False) as saved:
-        assert all(saved[key].dtype != object for key in saved.files)
-
-
-def test_saved_popularity_model_loads_as_popularity(tmp_path):
-    model = registry.build("aws-popularity-count", {})
-    model.fit(two_tastes(users=6))
-    model.save(tmp_path / "popular.npz")
-    loaded = registry.load(tmp_path / "popular.npz")
-    assert isinstance(loaded, Popularity)
-    assert np.array_equal(loaded.item_scores(loaded.initial_state(None)), model.item_scores(model.initial_state(None)))
-
-
 def test_same_data_and_seed_give_the_same_model():
-    data = two_tastes(users=30, seed=8)
+    data = synthetic.two_tastes_interactions(users=30, seed=8)
     budget = TrainingBudget(max_epochs=1, threads=1)
     scores = []
     for seed in (11, 11, 12):
@@ -202,13 +164,13 @@ def test_same_data_and_seed_give_the_same_model():
 def test_training_stops_at_its_time_budget():
     lines = []
     model = registry.build("aws-user-personalization", SMALL, budget=TrainingBudget(max_epochs=5, seconds=0.0))
-    model.fit(two_tastes(users=20), log=lines.append)
+    model.fit(synthetic.two_tastes_interactions(users=20), log=lines.append)
     assert len(lines) == 2 and "time budget" in lines[-1]
     assert model.item_scores(model.initial_state(None)).shape == (2 * GROUP,)
 
 
 def test_windows_cover_every_next_item_step_once_per_pass_resetting_at_each_new_user():
-    data = two_tastes(users=6, per_user=11)
+    data = synthetic.two_tastes_interactions(users=6, per_user=11)
     windows = Windows(data, bptt=4, weigh=None)
     chosen, reset = windows.schedule(np.random.default_rng(0))
     sequences = data.sequences()

@@ -106,12 +106,3 @@ def test_item_attribute_queries_parse_into_field_value_pairs(text, terms):
 def test_item_attribute_queries_other_than_equalities_joined_by_and_are_rejected(text):
     with pytest.raises(ValueError, match="AND"):
         parse_item_attributes(text)
-
-
-def test_saved_segment_model_loads_with_the_same_segments(attribute_model, tmp_path):
-    attribute_model.save(tmp_path / "segments.npz")
-    loaded = registry.load(tmp_path / "segments.npz")
-    assert type(loaded) is ItemAttributeAffinity
-    for query in ([("GENRE", "comedy")], [("PRICE", "7.5")]):
-        expected, loaded_users = attribute_model.users_for_attributes(query, 15), loaded.users_for_attributes(query, 15)
-        assert np.array_equal(expected[0], loaded_users[0]) and np.allclose(expected[1], loaded_users[1])

@@ -95,13 +95,6 @@ def test_hidden_dimensions_bound_the_two_parts(data):
     assert not model.returns_scores
 
 
-def test_saved_similar_items_model_loads_with_identical_scores(model, data, tmp_path):
-    model.save(tmp_path / "similar.npz")
-    loaded = registry.load(tmp_path / "similar.npz")
-    query = loaded.advance(loaded.initial_state(None), 5)
-    assert type(loaded) is type(model) and np.array_equal(loaded.item_scores(query), model.item_scores(query))
-
-
 def test_metadata_encoding_one_hot_multi_values_standardised_numbers_and_text():
     items = Metadata.from_records({"x": {"G": "a|b", "N": 10.0, "T": "red car"}, "y": {"G": "a", "N": None},
                                    "z": {"G": "c", "N": -3.0, "T": "blue car"}},

@@ -8,14 +8,16 @@ from emulator.recipes import registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.transformer import LENGTH, PAD, CausalTransformer
 from tests.recipes import test_user_profiles
-from tests.recipes.test_models import GROUP, indices, two_tastes
+from tests import synthetic
+from tests.recipes.test_models import indices
+from tests.synthetic import GROUP
 
 FAST = TrainingBudget(max_epochs=1, seconds=60, threads=1)
 
 
 @pytest.fixture(scope="module")
 def trained():
-    data = two_tastes(users=80, per_user=60, seed=5)
+    data = synthetic.two_tastes_interactions(users=80, per_user=60, seed=5)
     model = registry.build("aws-user-personalization-v2", {"apply_recency_bias": "false"}, seed=3, budget=FAST)
     model.fit(data)
     model.build_user_states(data)

@@ -94,12 +94,3 @@ def test_metrics_are_the_eight_keys_plus_trend_prediction_accuracy():
     result = metrics.evaluate(model, tests, data.n_items)
     assert set(result) == {*metrics.KEYS, "trend_prediction_accuracy"}
     assert 0.0 <= result["trend_prediction_accuracy"] <= 1.0
-
-
-def test_saved_trending_model_loads_with_the_same_list(tmp_path):
-    data = windowed({"a": [1, 4], "b": [3, 3], "c": [0, 2]})
-    model = registry.build("aws-trending-now", {"trend_discovery_frequency": "1h"})
-    model.fit(data)
-    model.save(tmp_path / "trending.npz")
-    loaded = registry.load(tmp_path / "trending.npz")
-    assert type(loaded) is type(model) and ranking(loaded, data) == ranking(model, data)

@@ -7,11 +7,11 @@ import pytest
 from emulator.recipes import registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, Interactions, Metadata
-from tests.recipes.test_models import two_tastes_rows
+from tests import synthetic
 
 SMALL = {"hidden_dimension": "24", "bptt": "8", "recency_mask": "false"}
 FAST = TrainingBudget(max_epochs=4, seconds=60, threads=1)
-USERS = 80   # user0..user79: even users walk through a-items, odd ones through b-items (two_tastes_rows)
+USERS = 80   # user0..user79: even users walk through a-items, odd ones through b-items (synthetic.two_tastes_interactions)
 FANS = {"fan-a": "comedy", "fan-b": "drama"}   # Users records without a single event
 
 
@@ -23,7 +23,7 @@ def profiles(with_fans: bool = True) -> Metadata:
 
 
 def data(users: Metadata | None) -> Interactions:
-    return Interactions.from_columns(*zip(*two_tastes_rows(USERS, 24, seed=5)), users=users)
+    return synthetic.two_tastes_interactions(USERS, 24, seed=5, profiles=users)
 
 
 def lean(model, scores: np.ndarray, data: Interactions) -> float:

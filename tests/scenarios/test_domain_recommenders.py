@@ -68,21 +68,40 @@ def test_ecommerce_recommender_notebook_runs_all_to_the_end(personalize, persona
 
 def test_video_on_demand_recommender_notebook_runs_all_to_the_end(personalize, personalize_runtime, aws_client,
                                                                   wait_for):
-    suffix = uuid.uuid4().hex[:6]
+    stored = {"suffix": uuid.uuid4().hex[:6]}
     s3, iam = aws_client("s3"), aws_client("iam")
+    write_the_vod_files(s3, stored)
+    import_the_vod_datasets(personalize, iam, wait_for, stored)
+    create_the_vod_recommenders(personalize, wait_for, stored)
+    recommend_movies(personalize_runtime, stored)
+
+    assert samples.delete_dataset_group(personalize, stored["group"])[0].startswith("DELETE")
+    role_name = stored["role_name"]
+    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]] == \
+        list(samples.MANAGED_POLICIES)
+    samples.remove_role(iam, role_name)
+
+
+def write_the_vod_files(s3, stored: dict) -> None:
+    """Interactions (every event the notebook's 'watch'), items and users CSVs in a bucket."""
     ratings = samples.movielens_ratings(seed=12)
-    watched = [(u, i, t, "watch") for u, i, r, t in ratings if r > 3]   # every event the notebook's 'watch'
+    watched = [(u, i, t, "watch") for u, i, r, t in ratings if r > 3]
     created = datetime.datetime(2022, 1, 1, tzinfo=datetime.timezone.utc).strftime("%s")
     items = [(item, "Comedy|Romance" if item % 2 else "Drama", str(1960 + item % 50), created)
              for item in sorted({i for _, i, _, _ in watched})]
     users = [(user, "female" if user % 2 else "male") for user in sorted({u for u, _, _, _ in watched})]
-    bucket = samples.bucket(s3, f"123456789012-us-east-1-personalizemanagedvod-{suffix}", policy=False)
+    bucket = samples.bucket(s3, f"123456789012-us-east-1-personalizemanagedvod-{stored['suffix']}", policy=False)
     for key, columns, rows in (("interactions.csv", ["USER_ID", "ITEM_ID", "TIMESTAMP", "EVENT_TYPE"], watched),
                                ("items.csv", ["ITEM_ID", "GENRES", "YEAR", "CREATION_TIMESTAMP"], items),
                                ("users.csv", ["USER_ID", "GENDER"], users)):
         s3.put_object(Bucket=bucket, Key=key, Body=samples.to_csv(columns, rows, index=False))
     samples.bucket_policy(s3, bucket)
+    stored.update(bucket=bucket, movies={str(item) for item, _, _, _ in items})
 
+
+def import_the_vod_datasets(personalize, iam, wait_for, stored: dict) -> None:
+    """Three domain schemas and datasets, each import created right after its dataset."""
+    suffix = stored["suffix"]
     group = personalize.create_dataset_group(name=f"personalize-video-on-demand-ds-group-{suffix}",
                                              domain="VIDEO_ON_DEMAND")["datasetGroupArn"]
     wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
@@ -103,10 +122,16 @@ def test_video_on_demand_recommender_notebook_runs_all_to_the_end(personalize, p
     role = samples.role(iam, role_name)
     jobs = {kind: personalize.create_dataset_import_job(
         jobName=f"personalize-demo-import-{kind.lower()}-{suffix}", datasetArn=datasets[kind], roleArn=role,
-        dataSource={"dataLocation": f"s3://{bucket}/{kind.lower()}.csv"})["datasetImportJobArn"] for kind in schemas}
+        dataSource={"dataLocation": f"s3://{stored['bucket']}/{kind.lower()}.csv"})["datasetImportJobArn"]
+        for kind in schemas}
     for job in jobs.values():
         wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job))
+    stored.update(group=group, role_name=role_name)
 
+
+def create_the_vod_recommenders(personalize, wait_for, stored: dict) -> None:
+    """Two recommenders created back to back, then polled one after the other."""
+    suffix, group = stored["suffix"], stored["group"]
     listed = personalize.list_recipes(domain="VIDEO_ON_DEMAND")
     if not listed["recipes"]:   # the notebook's workaround for an empty first page
         listed = personalize.list_recipes(domain="VIDEO_ON_DEMAND", nextToken=listed["nextToken"])
@@ -119,15 +144,13 @@ def test_video_on_demand_recommender_notebook_runs_all_to_the_end(personalize, p
                                                )["recommenderArn"]
     for arn in (more_like_x, top_picks):
         wait_for(lambda: personalize.describe_recommender(recommenderArn=arn), timeout=300)
+    stored.update(more_like_x=more_like_x, top_picks=top_picks)
 
-    movies = {str(item) for item, _, _, _ in items}
-    similar = personalize_runtime.get_recommendations(recommenderArn=more_like_x, userId="1", itemId="8",
-                                                      numResults=20)["itemList"]
+
+def recommend_movies(runtime, stored: dict) -> None:
+    movies = stored["movies"]
+    similar = runtime.get_recommendations(recommenderArn=stored["more_like_x"], userId="1", itemId="8",
+                                          numResults=20)["itemList"]
     assert similar and {item["itemId"] for item in similar} <= movies   # the notebook int()s each id
-    picks = personalize_runtime.get_recommendations(recommenderArn=top_picks, userId="11", numResults=20)["itemList"]
+    picks = runtime.get_recommendations(recommenderArn=stored["top_picks"], userId="11", numResults=20)["itemList"]
     assert picks and {item["itemId"] for item in picks} <= movies
-
-    assert samples.delete_dataset_group(personalize, group)[0].startswith("DELETE")
-    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]] == \
-        list(samples.MANAGED_POLICIES)
-    samples.remove_role(iam, role_name)

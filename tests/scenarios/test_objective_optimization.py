@@ -19,8 +19,18 @@ GENRES = ["ACTION", "COMEDY", "DRAMA", "SCIFI"]
 
 def test_objective_optimization_notebook_runs_all_to_the_end(personalize, personalize_runtime, aws_client,
                                                              wait_for):
-    suffix = uuid.uuid4().hex[:5]
+    stored = {"suffix": uuid.uuid4().hex[:5]}
     s3, iam = aws_client("s3"), aws_client("iam")
+    write_the_data(personalize, s3, stored)
+    import_the_data(personalize, iam, wait_for, stored)
+    train_a_solution_per_sensitivity(personalize, wait_for, stored)
+    deploy_and_recommend(personalize, personalize_runtime, wait_for, stored)
+    clean_up(personalize, s3, iam, stored)
+
+
+def write_the_data(personalize, s3, stored: dict) -> None:
+    """Items with a negative ROYALTY and the liked ratings, in a bucket; their two schemas."""
+    suffix = stored["suffix"]
     titles = samples.read_titles(samples.latin1_item_file())           # encoding='latin-1', as u.item needs
     royalty = {int(item): -abs(ROYALTIES[int(item) % 8]) for item in titles}   # item 8 gets -0.0
     genre = {int(item): "|".join(g for n, g in enumerate(GENRES) if int(item) % (n + 2) == 0) for item in titles}
@@ -37,12 +47,17 @@ def test_objective_optimization_notebook_runs_all_to_the_end(personalize, person
                   Body=samples.to_csv(["USER_ID", "ITEM_ID", "TIMESTAMP"], liked, index=False))
     schema = personalize.create_schema(name=f"personalize-objective-optmization-schema{suffix}",
                                        schema=synthetic.INTERACTIONS_SCHEMA)["schemaArn"]
+    stored.update(royalty=royalty, liked=liked, bucket=bucket, item_schema=item_schema, schema=schema)
 
+
+def import_the_data(personalize, iam, wait_for, stored: dict) -> None:
+    suffix = stored["suffix"]
     group = personalize.create_dataset_group(name=f"personalize-objective-optmization-demo-{suffix}"
                                              )["datasetGroupArn"]
     wait_for(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
     datasets = {}
-    for kind, schema_arn in (("INTERACTIONS", schema), ("ITEMS", item_schema)):   # each created, then polled
+    for kind, schema_arn in (("INTERACTIONS", stored["schema"]), ("ITEMS", stored["item_schema"])):
+        # each created, then polled
         datasets[kind] = personalize.create_dataset(name=f"personalize-objective-optmization-{kind}-{suffix}",
                                                     datasetType=kind, datasetGroupArn=group,
                                                     schemaArn=schema_arn)["datasetArn"]
@@ -52,14 +67,18 @@ def test_objective_optimization_notebook_runs_all_to_the_end(personalize, person
     for kind, key in (("INTERACTIONS", "movie-lens-100k.csv"), ("ITEMS", "movie-lens-items.csv")):
         job = personalize.create_dataset_import_job(jobName=f"personalize-objective-optimization-{kind}-{suffix}",
                                                     datasetArn=datasets[kind], roleArn=role,
-                                                    dataSource={"dataLocation": f"s3://{bucket}/{key}"}
+                                                    dataSource={"dataLocation": f"s3://{stored['bucket']}/{key}"}
                                                     )["datasetImportJobArn"]
         wait_for(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job))
+    stored.update(group=group, datasets=datasets, role_name=role_name)
 
+
+def train_a_solution_per_sensitivity(personalize, wait_for, stored: dict) -> None:
+    """Three User-Personalization solutions, each version created on the line after its solution."""
     solutions = {}
     for name, sensitivity in (("high", "HIGH"), ("low", "LOW"), ("off", "OFF")):
         solution = personalize.create_solution(
-            name=f"movie-recommendation-{name}-royalties-{suffix}", datasetGroupArn=group,
+            name=f"movie-recommendation-{name}-royalties-{stored['suffix']}", datasetGroupArn=stored["group"],
             recipeArn=USER_PERSONALIZATION,
             solutionConfig={"optimizationObjective": {"itemAttribute": "ROYALTY",
                                                       "objectiveSensitivity": sensitivity}})["solutionArn"]
@@ -70,30 +89,38 @@ def test_objective_optimization_notebook_runs_all_to_the_end(personalize, person
             solutionVersionArn=solutions[name]["solution_version_arn"]), timeout=300)
     for solution in solutions.values():
         assert personalize.get_solution_metrics(solutionVersionArn=solution["solution_version_arn"])["metrics"]
+    stored["solutions"] = solutions
 
+
+def deploy_and_recommend(personalize, runtime, wait_for, stored: dict) -> None:
+    """Three campaigns created before any is polled; each recommends to one user."""
+    solutions = stored["solutions"]
     for name, solution in solutions.items():
         solution["campaign_arn"] = personalize.create_campaign(
-            name=f"personalize-demo-{name}-{suffix}", solutionVersionArn=solution["solution_version_arn"],
+            name=f"personalize-demo-{name}-{stored['suffix']}", solutionVersionArn=solution["solution_version_arn"],
             minProvisionedTPS=1, campaignConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}}
         )["campaignArn"]
     for solution in solutions.values():
         wait_for(lambda: personalize.describe_campaign(campaignArn=solution["campaign_arn"]))
-    user_id = random.Random(7).choice(liked)[0]
+    user_id = random.Random(7).choice(stored["liked"])[0]
     for solution in solutions.values():
-        recommended = personalize_runtime.get_recommendations(campaignArn=solution["campaign_arn"],
-                                                              userId=str(user_id))["itemList"]
-        total_royalties = sum(-royalty[int(item["itemId"])] for item in recommended)   # ids index the items
+        recommended = runtime.get_recommendations(campaignArn=solution["campaign_arn"],
+                                                  userId=str(user_id))["itemList"]
+        total_royalties = sum(-stored["royalty"][int(item["itemId"])] for item in recommended)   # ids index items
         assert recommended and total_royalties >= 0
 
-    delete_all(personalize, list(solutions.values()))
+
+def clean_up(personalize, s3, iam, stored: dict) -> None:
+    datasets, group, bucket = stored["datasets"], stored["group"], stored["bucket"]
+    delete_all(personalize, list(stored["solutions"].values()))
     for kind in ("ITEMS", "INTERACTIONS"):
         personalize.delete_dataset(datasetArn=datasets[kind])
         samples.wait_until_gone(lambda: personalize.describe_dataset(datasetArn=datasets[kind]))
-    personalize.delete_schema(schemaArn=item_schema)
-    personalize.delete_schema(schemaArn=schema)
+    personalize.delete_schema(schemaArn=stored["item_schema"])
+    personalize.delete_schema(schemaArn=stored["schema"])
     personalize.delete_dataset_group(datasetGroupArn=group)
     samples.wait_until_gone(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    samples.remove_role(iam, role_name)
+    samples.remove_role(iam, stored["role_name"])
     for listed in s3.list_objects_v2(Bucket=bucket)["Contents"]:
         s3.delete_object(Bucket=bucket, Key=listed["Key"])
     s3.delete_bucket(Bucket=bucket)

@@ -140,6 +140,14 @@ def deploying_campaigns_and_filters(personalize, wait_for, stored: dict) -> None
 
 
 def interacting_with_campaigns_and_filters(personalize, runtime, events, s3, wait_for, stored: dict) -> None:
+    users = recommend_through_the_filters(personalize, runtime, wait_for, stored)
+    user = users[-1]
+    stream_events_past_the_interaction_filters(personalize, runtime, events, wait_for, stored, user)
+    rerank_and_recommend_in_a_batch(personalize, runtime, s3, wait_for, stored, user, users)
+
+
+def recommend_through_the_filters(personalize, runtime, wait_for, stored: dict) -> list[int]:
+    """The users recommended to; the last of them is the one the notebook follows."""
     # Notebook 05 uses the filters 04 created without polling them. A filter serves only once ACTIVE (spec
     # §3.8), and on the service one takes about a minute, which a person opening notebook 05 spends; so poll.
     for arn in stored["meta_filter_arns"] + stored["interaction_filter_arns"] + stored["decade_filter_arns"]:
@@ -158,7 +166,12 @@ def interacting_with_campaigns_and_filters(personalize, runtime, events, s3, wai
                                             filterArn=arn)["itemList"]
         if arn in stored["decade_filter_arns"]:
             assert shelf and all(1970 <= years[item["itemId"]] < 1980 for item in shelf)
+    return users
 
+
+def stream_events_past_the_interaction_filters(personalize, runtime, events, wait_for, stored: dict,
+                                               user: int) -> None:
+    known = {str(item) for item, _, _ in stored["items"]}
     tracker = personalize.create_event_tracker(name=f"MovieTracker-{stored['suffix']}",
                                                datasetGroupArn=stored["dataset_group_arn"])
     stored["event_tracker_arn"] = tracker["eventTrackerArn"]
@@ -184,6 +197,9 @@ def interacting_with_campaigns_and_filters(personalize, runtime, events, s3, wai
                                             filterArn=unwatched_filter)["itemList"]
     assert not {item["itemId"] for item in top_unwatched} & {item["itemId"] for item in unwatched}
 
+
+def rerank_and_recommend_in_a_batch(personalize, runtime, s3, wait_for, stored: dict, user: int,
+                                    users: list[int]) -> None:
     rerank_items = [str(item) for item in random.Random(10).sample(range(1, 101), 25)]
     ranked = runtime.get_personalized_ranking(campaignArn=stored["rerank_campaign_arn"], userId=str(user),
                                               inputList=rerank_items)["personalizedRanking"]
