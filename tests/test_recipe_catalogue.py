@@ -304,3 +304,10 @@ def test_reading_the_catalogue_and_the_registry_imports_no_torch():
             "recipes.traits('aws-user-personalization'); registry.supported('aws-hrnn'); "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_server_and_the_in_process_mode_start_without_torch():
+    """torch costs seconds to import: only a training process, or the first neural model served, pays it."""
+    code = ("import sys; import emulator.app, emulator.inprocess; "
+            "assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

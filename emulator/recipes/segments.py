@@ -5,7 +5,6 @@ The model is the session GRU of aws-user-personalization, trained on each user's
 affinity for item j is P(j | u), the softmax over the catalogue from the user's final state, and for a set of
 items (an attribute query) the sum over the set. The newest 20 % measure the segments."""
 
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -19,7 +18,6 @@ TEST_SHARE = 0.2           # spec §3.1: 80 % of each user's interactions train,
 USER_BLOCK = 2048          # users per block when normalising the softmax
 BLOCK_CELLS = 1 << 22      # (users x items) logits per block when summing affinities
 COLUMN = "item_column"     # state keys f"{COLUMN}_{kind}_{name}": an Items column as strings, for queries
-TERM = re.compile(r'\s*ITEMS\.([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"([^"]*)"\s*(AND\b|$)', re.IGNORECASE)
 
 
 class ItemAffinity(SessionGRU):
@@ -135,16 +133,3 @@ class ItemAttributeAffinity(ItemAffinity):
                     queries.append(items)
                     audiences.append(audience)
         return (queries, audiences) if queries else super()._test_queries(newer)
-
-
-def parse_item_attributes(text: str) -> list[tuple[str, str]]:
-    """'ITEMS.genres = "Comedy" AND ITEMS.genres = "Action"' -> [("genres", "Comedy"), ("genres", "Action")].
-    spec: personalize-behavior.md §11.2: only ITEMS.<field> = "<value>" terms joined by AND."""
-    terms, position, joined = [], 0, True
-    while joined:
-        found = TERM.match(text, position)
-        if found is None:
-            raise ValueError(f'{text!r} is not a list of ITEMS.<field> = "<value>" terms joined by AND.')
-        terms.append((found.group(1), found.group(2)))
-        position, joined = found.end(), bool(found.group(3))
-    return terms

@@ -6,7 +6,8 @@ import pytest
 from emulator.recipes import metrics, registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, Interactions, Metadata
-from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity, parse_item_attributes
+from emulator.recipes.segment_queries import parse_item_attributes
+from emulator.recipes.segments import ItemAffinity, ItemAttributeAffinity
 from tests import synthetic
 
 SMALL = {"hidden_dimension": "24", "bptt": "8", "recency_mask": "false"}

@@ -8,7 +8,7 @@ import numpy as np
 from emulator import filtering, recommending, s3
 from emulator.datasets import group as group_data
 from emulator.errors import ServiceError
-from emulator.recipes.segments import parse_item_attributes
+from emulator.recipes.segment_queries import parse_item_attributes
 from emulator.recommending import Source
 from service_model import recipes as catalogue
 
