@@ -9,7 +9,7 @@ from flask import Flask, request
 from threadpoolctl import threadpool_limits
 from werkzeug.exceptions import HTTPException
 
-from emulator import console, cors, dispatch, internal, protocol
+from emulator import attribution, console, cors, dispatch, exploration, filtering, internal, protocol
 from emulator.auto_training import AutoTraining
 from emulator.errors import UnknownOperationException
 from emulator.jobs import trainers
@@ -20,6 +20,7 @@ from emulator.s3 import ObjectStore
 from emulator.serving import Serving
 from emulator.settings import DEFAULT_ACCOUNT, Settings
 from emulator.store import model_files
+from emulator.store.dataset_rows import DatasetRows
 from emulator.store.db import Database
 from emulator.store.resources import Store
 from service_model import routing
@@ -44,9 +45,13 @@ class Emulator:
         threadpool_limits(1, user_api="blas")
         self.db = Database(settings.database_path)
         self.store = Store(self.db)
+        self.rows = DatasetRows(self.db)   # events and records; the caches below hear of their changes
         self.queue = Queue(self.db, settings.training_processes)
         self.s3 = ObjectStore(settings)
         self.serving = Serving(self)
+        self.exploration = exploration.Exploration(self)
+        self.masks = filtering.Masks(self.rows)
+        self.recommendation_ids = attribution.RecommendationIds()
         self.worker = Worker(self.queue, self, settings.worker_threads)
         self.auto_training = AutoTraining(self)
         self.flask = _personalize_app(self)
@@ -64,10 +69,12 @@ class Emulator:
         """Drop all Personalize state. Jobs already running finish against resources that no longer exist
         and find nothing to move."""
         with self.db.transaction() as conn:
-            for table in ("jobs", "resources", "interaction_rows", "hidden_imports", "records"):
+            for table in ("jobs", "resources"):
                 conn.execute(f"DELETE FROM {table}")
+            self.rows.delete_all()
         self.store.changed()
-        self.serving.clear()
+        for cache in (self.serving, self.exploration, self.masks, self.recommendation_ids):
+            cache.clear()
         model_files.delete_all(self.settings.models_dir)
 
     def stop(self) -> None:

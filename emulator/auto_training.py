@@ -78,8 +78,7 @@ class AutoTraining:
     def _new_data(self, solution: dict, latest: dict) -> bool:
         seen = self.env.store.internal(latest["solutionVersionArn"]).get("trainedThrough", 0)
         datasets = [dataset_arn(solution["datasetGroupArn"], kind) for kind in ("INTERACTIONS", "ACTION_INTERACTIONS")]
-        return self.env.db.execute("SELECT 1 FROM interactions WHERE dataset IN (?, ?) AND id > ? LIMIT 1",
-                                   (*datasets, seen)).fetchone() is not None
+        return self.env.rows.has_events_after(datasets, seen)
 
     def _train(self, solution: dict) -> None:
         ctx = RequestContext.for_emulator(self.env, solution["solutionArn"])

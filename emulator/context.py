@@ -8,7 +8,7 @@ from emulator.store import arns
 
 @dataclass
 class RequestContext:
-    env: "object"          # the Emulator: settings, store, queue, serving, s3
+    env: "object"          # the Emulator: settings, store, rows, queue, serving, s3
     account_id: str
     region: str
     request_id: str

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emulator.datasets import group as group_data
+from emulator.store.arns import dataset_arn
+from emulator.store.dataset_rows import Change
+
 DEFAULT_WEIGHT, DEFAULT_AGE_CUT_OFF_DAYS = 0.3, 30.0
 DAY = 86_400.0
 LIFT = 2.0            # in standard deviations of the user's logits, per unit of ln(θ / r), at weight 1
@@ -95,3 +99,87 @@ def explore(scores: np.ndarray, eligible: np.ndarray, trained: np.ndarray, item_
     lifted[candidates] += (weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / rate))
                            / np.sqrt(1.0 + trained[candidates]))
     return lifted
+
+
+class Exploration:
+    """What exploration knows live, per emulator: each campaign's feedback counters and each model's new items.
+    Both belong to one loaded model (serving.Deployed): a model loaded again starts them afresh."""
+
+    def __init__(self, env) -> None:
+        self.env = env
+        self._feedback: dict[tuple[str, str], tuple[object, Feedback]] = {}   # (campaign, version) -> (model, counters)
+        self._new_items: dict[str, tuple[object, int, NewItems]] = {}   # version -> (model, records generation, items)
+        self._lock = threading.Lock()
+        env.rows.listen(self._rows_changed)
+
+    def feedback(self, source_arn: str, version_arn: str) -> Feedback:
+        """The exploration counters of a campaign's current model, starting from the events since training."""
+        key, deployed = (source_arn, version_arn), self.env.serving.deployed(version_arn)
+        found = self._feedback.get(key)
+        if found is None or found[0] is not deployed:
+            counters = Feedback(self.env.settings.feedback_refresh_seconds)
+            if deployed.events_dataset:
+                counters.taken.update(self.env.rows.item_counts(deployed.events_dataset, deployed.trained_through))
+            with self._lock:
+                found = self._feedback.get(key)
+                if found is None or found[0] is not deployed:
+                    found = self._feedback[key] = (deployed, counters)
+        return found[1]
+
+    def new_items(self, version_arn: str, group_arn: str) -> "NewItems":
+        """The Items dataset's records the model never saw (added after training), each with the known items that
+        share one of its categorical values, through which it is scored."""
+        deployed, generation = self.env.serving.deployed(version_arn), self.env.rows.generation
+        found = self._new_items.get(version_arn)
+        if found is None or found[0] is not deployed or found[1] != generation:
+            found = (deployed, generation, _new_items(self.env, group_arn, deployed.item_index))
+            with self._lock:
+                self._new_items[version_arn] = found
+        return found[2]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._feedback.clear()
+            self._new_items.clear()
+
+    def _rows_changed(self, change: Change) -> None:
+        """Events streamed into a model's events dataset count as taken for the campaigns it serves."""
+        if not change.items:
+            return
+        with self._lock:
+            counters = [feedback for deployed, feedback in self._feedback.values()
+                        if deployed.events_dataset == change.dataset]
+        for feedback in counters:
+            feedback.took([item for item in change.items if item])
+
+
+@dataclass
+class NewItems:
+    ids: np.ndarray           # (n,) item ids the model does not know
+    peers: list[np.ndarray]   # for each, the model's item indices that share a categorical value with it
+
+    def priors(self, scores: np.ndarray, default: float) -> np.ndarray:
+        """Each new item's score: the mean of its peers' scores for this user, else `default`."""
+        return np.array([scores[peers].mean() if peers.size else default for peers in self.peers])
+
+
+PEERS_KEPT = 200   # per new item; enough for a stable mean
+
+
+def _new_items(env, group_arn: str, known: dict[str, int]) -> NewItems:
+    schema = group_data.schemas(env.store, group_arn).get("ITEMS")
+    if schema is None:
+        return NewItems(np.zeros(0, dtype=str), [])
+    categorical = [field.name for field in schema.fields if field.categorical]
+    by_value: dict[str, list[int]] = {}
+    fresh: list[tuple[str, list[str]]] = []
+    for item, values in sorted(env.rows.shared_records(dataset_arn(group_arn, "ITEMS")).items()):
+        keys = [f"{name}={part}" for name in categorical for part in str(values.get(name) or "").split("|") if part]
+        if item in known:
+            for key in keys:
+                by_value.setdefault(key, []).append(known[item])
+        else:
+            fresh.append((item, keys))
+    peers = [np.unique(np.concatenate([np.asarray(by_value.get(key, []), dtype=np.int64) for key in keys]
+                                      or [np.zeros(0, dtype=np.int64)]))[:PEERS_KEPT] for _, keys in fresh]
+    return NewItems(np.array([item for item, _ in fresh], dtype=str), peers)

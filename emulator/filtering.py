@@ -2,7 +2,9 @@
 spec: personalize-behavior.md §9.2, §9.5"""
 
 import functools
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from emulator.store.arns import dataset_arn
 
 RECENT_PER_EVENT_TYPE = 100   # spec §9.2: the newest interactions per user and event type a filter sees
 CHUNK = 200                   # candidates judged per round, best first
+MASKS_KEPT = 1_000            # verdicts over a catalogue (one per filter, placeholder values and model)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -36,7 +39,7 @@ class RequestData:
     and the request's item."""
 
     def __init__(self, env, group_arn: str, target: str, user_id: str | None, item_id: str | None) -> None:
-        self.env, self.db, self.group, self.target = env, env.db, group_arn, target
+        self.rows, self.group, self.target = env.rows, group_arn, target
         self.user_id, self.item_id = user_id, item_id
         self.dataset_type = {"ItemID": "ITEMS", "ActionID": "ACTIONS", "UserID": "USERS"}[target]
         self.events = dataset_arn(group_arn, "ACTION_INTERACTIONS" if target == "ActionID" else "INTERACTIONS")
@@ -44,11 +47,11 @@ class RequestData:
 
     @functools.cached_property
     def records(self) -> dict[str, dict]:
-        return self.env.serving.records(self.group, self.dataset_type)
+        return self.rows.shared_records(dataset_arn(self.group, self.dataset_type))
 
     @functools.cached_property
     def current_user(self) -> dict | None:
-        return self.env.serving.records(self.group, "USERS").get(self.user_id) if self.user_id else None
+        return self.rows.shared_records(dataset_arn(self.group, "USERS")).get(self.user_id) if self.user_id else None
 
     def attributes(self, candidate: str) -> dict | None:
         return self.records.get(candidate)
@@ -58,17 +61,16 @@ class RequestData:
         for UserID filters, the users that have such interactions."""
         if event_types not in self._interacted:
             if self.target == "UserID":
-                found = _users_with(self.db, self.events, event_types)
+                found = self.rows.users_with(self.events, event_types)
             elif self.user_id:
-                found = self.env.serving.recent(self.user_id, (self.events, event_types), lambda: _recent_items(
-                    self.db, self.events, self.user_id, event_types))
+                found = self.rows.recent_items(self.events, self.user_id, event_types, RECENT_PER_EVENT_TYPE)
             else:
                 found = set()
             self._interacted[event_types] = found
         return self._interacted[event_types]
 
     def context(self, values: dict | None) -> Context:
-        item = self.env.serving.records(self.group, "ITEMS").get(self.item_id) if self.item_id else None
+        item = self.rows.shared_records(dataset_arn(self.group, "ITEMS")).get(self.item_id) if self.item_id else None
         return Context(attributes=self.attributes, interacted=self.interacted, current_user=self.current_user,
                        current_item=item, values=dict(values or {}))
 
@@ -114,17 +116,26 @@ def _by_score(scores: np.ndarray) -> Iterator[np.ndarray]:
         yield order[start:start + CHUNK]
 
 
-def _recent_items(db, dataset: str, user_id: str, event_types: frozenset[str] | None) -> set[str]:
-    wanted = "" if event_types is None else f" AND lower(event_type) IN ({','.join('?' * len(event_types))})"
-    rows = db.execute(
-        "SELECT item_id FROM (SELECT item_id, row_number() OVER (PARTITION BY lower(event_type)"
-        f" ORDER BY timestamp DESC, id DESC) AS newest FROM interactions WHERE dataset = ? AND user_id = ?{wanted})"
-        " WHERE newest <= ?", (dataset, user_id, *sorted(event_types or ()), RECENT_PER_EVENT_TYPE))
-    return {item for (item,) in rows if item is not None}
 
+class Masks:
+    """Filter verdicts over a whole catalogue (see recommending.Choice), per emulator, kept until records change."""
 
-def _users_with(db, dataset: str, event_types: frozenset[str] | None) -> set[str]:
-    wanted = "" if event_types is None else f" AND lower(event_type) IN ({','.join('?' * len(event_types))})"
-    rows = db.execute(f"SELECT DISTINCT user_id FROM interactions WHERE dataset = ?{wanted}",
-                      (dataset, *sorted(event_types or ())))
-    return {user for (user,) in rows if user is not None}
+    def __init__(self, rows) -> None:
+        self.rows = rows
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()   # oldest first
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, compute: Callable[[], np.ndarray]) -> np.ndarray:
+        key = (*key, self.rows.generation)
+        found = self._masks.get(key)
+        if found is None:
+            found = compute()
+            with self._lock:
+                self._masks[key] = found
+                while len(self._masks) > MASKS_KEPT:
+                    self._masks.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._masks.clear()

@@ -54,7 +54,7 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
         weight, cut_off = exploration.settings(source.config)
         if weight > 0:
             ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
-            feedback = env.serving.feedback(source.arn, source.model_arn)
+            feedback = env.exploration.feedback(source.arn, source.model_arn)
             trained = np.zeros(len(ids))   # new items: none
             trained[:len(source.deployed.stats.interactions)] = source.deployed.stats.interactions
             scores = exploration.explore(scores, eligible, trained, ids, feedback, weight, f"{source.arn}|{user_id}")
@@ -108,7 +108,7 @@ def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cu
     """Candidates extended by the Items records added since training, each scored through its metadata (the
     user's mean score of known items that share a categorical value with it, else the mean of all), and which
     candidates exploration may lift: young items and new ones. spec: recipes-and-models.md §2.6"""
-    new = env.serving.new_items(source.model_arn, source.group)
+    new = env.exploration.new_items(source.model_arn, source.group)
     eligible = np.concatenate([source.deployed.stats.age_days <= cut_off_days, np.ones(len(new.ids), dtype=bool)])
     if not len(new.ids):
         return ids, scores, eligible
@@ -144,7 +144,7 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
     propensity = env.serving.scores(source.model_arn, user_id)
     data = filtering.RequestData(env, source.group, "ActionID", user_id, None)
     records = {str(action): data.records.get(str(action)) or {} for action in ids}
-    taken = _last_taken(env, source.group, user_id)
+    taken = env.rows.last_taken(dataset_arn(source.group, "ACTION_INTERACTIONS"), user_id)
     now = time.time()
 
     def eligible(action: str) -> bool:
@@ -166,13 +166,6 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
             if len(found) == count:
                 break
     return found
-
-
-def _last_taken(env, group: str, user_id: str) -> dict[str, float]:
-    rows = env.db.execute("SELECT item_id, max(timestamp) FROM interactions WHERE dataset = ? AND user_id = ? AND"
-                          " replace(lower(event_type), '_', ' ') = 'taken' GROUP BY item_id",
-                          (dataset_arn(group, "ACTION_INTERACTIONS"), user_id))
-    return {action: float(stamp) for action, stamp in rows}
 
 
 def _influenced(scores: np.ndarray, stats: exploration.ItemStats, influence: dict) -> np.ndarray:
@@ -215,7 +208,7 @@ def _choice(env, source: Source, data: filtering.RequestData, ids: np.ndarray, f
     mask = None
     if chosen is not None and not (chosen.uses_interactions or chosen.uses_current_user or chosen.uses_current_item):
         key = (filter_arn, json.dumps(values or {}, sort_keys=True), source.model_arn, len(ids))
-        mask = env.serving.mask(key, lambda: np.array(filtering.keep(chosen, ids.tolist(), data, values), dtype=bool))
+        mask = env.masks.get(key, lambda: np.array(filtering.keep(chosen, ids.tolist(), data, values), dtype=bool))
         chosen = None
 
     def passes(candidates: list[str]) -> list[bool]:

@@ -1,14 +1,13 @@
 """personalize-events: streamed interactions through a dataset group's event tracker, and records put one by one
 into its Users, Items and Actions datasets."""
 
-import json
-
 from emulator import jsontext
 from emulator.context import RequestContext
 from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
+from emulator.store.dataset_rows import RECORD_IDS, Event
 
 MAX_SENT_AT = 100_000_000_000   # epoch seconds in the year 5138: anything later is a unit mistake (milliseconds)
 FORBIDDEN_PROPERTIES = {"userid", "sessionid", "eventtype", "timestamp", "recommendationid", "impression"}
@@ -23,9 +22,7 @@ def put_events(ctx: RequestContext, *, tracking_id: str, session_id: str, event_
     dataset = dataset_arn(group, "INTERACTIONS")
     if ctx.store.find("dataset", dataset) is None:
         raise InvalidInputException(f"Dataset group {group} has no Interactions dataset to receive events.")
-    rows = [_row(dataset, user_id, session_id, event) for event in event_list]
-    _insert(ctx, rows)
-    ctx.env.serving.events_arrived([user_id or session_id, session_id], dataset, [row[2] for row in rows])
+    ctx.env.rows.put_events(dataset, [_event(user_id, session_id, event) for event in event_list])
 
 
 ACTION_EVENT_TYPES = {"taken", "not taken", "viewed"}   # spec: personalize-behavior.md §7.3
@@ -37,26 +34,16 @@ def put_action_interactions(ctx: RequestContext, *, tracking_id: str, action_int
         raise ResourceNotFoundException(f"No Action interactions dataset has the trackingId {tracking_id}.")
     if dataset["status"] != lifecycle.ACTIVE:
         raise ResourceInUseException(f"{dataset['datasetArn']} is {dataset['status']}; it must be ACTIVE.")
-    rows = []
+    events = []
     for interaction in action_interactions:
         if interaction["eventType"].replace("_", " ").lower() not in ACTION_EVENT_TYPES:
             raise InvalidInputException(f"eventType {interaction['eventType']} is not one of Taken, Not Taken, Viewed.")
         event = {**interaction, "itemId": interaction["actionId"], "sentAt": interaction["timestamp"]}
-        rows.append(_row(dataset["datasetArn"], interaction.get("userId"), interaction["sessionId"], event))
-    _insert(ctx, rows)
-    ctx.env.serving.events_arrived([interaction.get("userId") or interaction["sessionId"]
-                                    for interaction in action_interactions], dataset["datasetArn"],
-                                   [row[2] for row in rows])
+        events.append(_event(interaction.get("userId"), interaction["sessionId"], event))
+    ctx.env.rows.put_events(dataset["datasetArn"], events)
 
 
-def _insert(ctx: RequestContext, rows: list[tuple]) -> None:
-    with ctx.store.transaction() as conn:
-        conn.executemany(
-            "INSERT INTO interaction_rows (dataset, user_id, item_id, timestamp, event_type, event_value,"
-            " session_id, fields, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'put')", rows)
-
-
-def _row(dataset: str, user_id: str | None, session_id: str, event: dict) -> tuple:
+def _event(user_id: str | None, session_id: str, event: dict) -> Event:
     properties = _properties(event.get("properties"))
     forbidden = sorted(key for key in properties if key.lower() in FORBIDDEN_PROPERTIES)
     if forbidden:
@@ -69,8 +56,8 @@ def _row(dataset: str, user_id: str | None, session_id: str, event: dict) -> tup
     if "metricAttribution" in event:
         extra["eventAttributionSource"] = event["metricAttribution"]["eventAttributionSource"]
     extra.update(properties)
-    return (dataset, user_id, None if item_id is None else str(item_id), int(event["sentAt"]), event["eventType"],
-            value, session_id, json.dumps(extra) if extra else None)
+    return Event(user_id, None if item_id is None else str(item_id), int(event["sentAt"]), event["eventType"], value,
+                 session_id, extra or None)
 
 
 def _properties(text: str | None) -> dict:
@@ -106,15 +93,10 @@ def _put_records(ctx: RequestContext, dataset_arn: str, dataset_type: str, recor
     if dataset["status"] != lifecycle.ACTIVE:
         raise ResourceInUseException(f"{dataset_arn} is {dataset['status']}; records can be put once it is ACTIVE.")
     schema = parse_schema(ctx.store.get("schema", dataset["schemaArn"])["schema"])
-    id_field = {"USERS": "USER_ID", "ITEMS": "ITEM_ID", "ACTIONS": "ACTION_ID"}[dataset_type]
-    rows = [(dataset_arn, record_id, json.dumps({id_field: record_id, **_typed(schema, _properties(text), id_field)}))
-            for record_id, text in records]
-    with ctx.store.transaction() as conn:
-        conn.executemany("INSERT OR REPLACE INTO records (dataset, record_id, fields, source) VALUES (?, ?, ?, 'put')",
-                         rows)
-    ctx.env.serving.records_changed()
-    if dataset_type == "USERS":
-        ctx.env.serving.users_changed([record_id for record_id, _ in records])
+    id_field = RECORD_IDS[dataset_type]
+    typed = [(record_id, {id_field: record_id, **_typed(schema, _properties(text), id_field)})
+             for record_id, text in records]
+    ctx.env.rows.put_records(dataset_arn, typed)
 
 
 def _typed(schema: DatasetSchema, properties: dict, id_field: str) -> dict:

@@ -1,7 +1,5 @@
 """personalize-runtime: recommendations, rankings and actions from ACTIVE campaigns and recommenders."""
 
-import uuid
-
 from emulator import recommending
 from emulator.context import RequestContext
 from emulator.datasets import group as group_data
@@ -9,6 +7,7 @@ from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.recipes.use_cases import USE_CASES
 from emulator.recommending import Source
 from emulator.store import lifecycle
+from emulator.store.arns import dataset_arn
 from service_model import recipes as catalogue
 
 DEFAULT_RESULTS, MAX_RESULTS = 25, 500   # spec: personalize-behavior.md §8.1
@@ -112,9 +111,7 @@ def _check_ids(source: Source, user_id: str | None, item_id: str | None) -> None
 
 
 def _issue(ctx: RequestContext, source: Source) -> str:
-    recommendation_id = f"RID-{uuid.uuid4()}"
-    ctx.env.serving.issued(recommendation_id, source.arn)
-    return recommendation_id
+    return ctx.env.recommendation_ids.issue(source.arn)
 
 
 def _add_metadata(ctx: RequestContext, source: Source, items: list[dict], metadata_columns: dict | None) -> None:
@@ -131,7 +128,7 @@ def _add_metadata(ctx: RequestContext, source: Source, items: list[dict], metada
     unknown = set(columns or ()) - set(schema.names)
     if unknown:
         raise InvalidInputException(f"The Items dataset has no columns {', '.join(sorted(unknown))}.")
-    found = group_data.records(ctx.env.db, source.group, "ITEMS", [item["itemId"] for item in items])
+    found = ctx.env.rows.records_of(dataset_arn(source.group, "ITEMS"), [item["itemId"] for item in items])
     for item in items:
         values = found.get(item["itemId"], {})
         item["metadata"] = {column: str(values[column]) for column in columns or () if values.get(column) is not None}

@@ -13,6 +13,7 @@ from emulator.recipes.metrics import KEYS, SEGMENT_KEYS
 from emulator.recipes.use_cases import USE_CASES
 from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
+from emulator.store.dataset_rows import Event
 from service_model import recipes as catalogue
 
 EVENT_DATASETS = ("INTERACTIONS", "ACTION_INTERACTIONS")
@@ -24,7 +25,7 @@ class Reader:
     """The console's reads of one emulator: `env` is the Emulator (store, db, settings)."""
 
     def __init__(self, env) -> None:
-        self.env, self.db, self.store = env, env.db, env.store
+        self.env, self.db, self.store, self.rows = env, env.db, env.store, env.rows
         self._counts: tuple[int, float, dict] | None = None   # (latest event id, when, dataset ARN -> rows)
         self._lock = threading.Lock()
 
@@ -60,13 +61,11 @@ class Reader:
     def row_counts(self) -> dict[str, int]:
         """Dataset ARN -> its interactions or records, recounted when events arrived, and at most every few seconds
         otherwise (records put or deleted move no counter we could watch cheaply)."""
-        key = self.db.execute("SELECT coalesce(max(id), 0) FROM interactions").fetchone()[0]
+        key = self.rows.latest_event_id()
         with self._lock:
             if self._counts and self._counts[0] == key and time.monotonic() - self._counts[1] < COUNTS_SECONDS:
                 return self._counts[2]
-        counts = {row[0]: row[1] for row in self.db.execute(
-            "SELECT dataset, count(*) FROM interactions GROUP BY dataset")}
-        counts.update({row[0]: row[1] for row in self.db.execute("SELECT dataset, count(*) FROM records GROUP BY dataset")})
+        counts = self.rows.counts()
         with self._lock:
             self._counts = (key, time.monotonic(), counts)
         return counts
@@ -85,48 +84,28 @@ class Reader:
         return found
 
     def _interaction_stats(self, arn: str) -> dict:
-        rows = self.db.execute("SELECT user_id, item_id, timestamp, event_type, event_value, session_id, fields, source"
-                               " FROM interactions WHERE dataset = ? ORDER BY id LIMIT ?", (arn, SAMPLE_ROWS))
-        per_user = self._per_key_counts(arn, "user_id")
-        per_item = self._per_key_counts(arn, "item_id")
+        summary = self.rows.event_summary(arn, TOP_ROWS)
+        per_user, per_item = summary["per_user"], summary["per_item"]
         return {
             "count": sum(per_user) if per_user else 0,
             "users": len(per_user), "items": len(per_item),
-            "sample": [_event(row) for row in rows],
-            "perDay": [{"day": row[0] * 86400, "count": row[1]} for row in self.db.execute(
-                "SELECT timestamp / 86400 AS day, count(*) FROM interactions WHERE dataset = ?"
-                " GROUP BY day ORDER BY day", (arn,))],
-            "eventTypes": [{"eventType": row[0], "count": row[1]} for row in self.db.execute(
-                "SELECT event_type, count(*) FROM interactions WHERE dataset = ? GROUP BY event_type"
-                " ORDER BY 2 DESC LIMIT ?", (arn, TOP_ROWS))],
-            "topItems": [{"itemId": row[0], "count": row[1]} for row in self.db.execute(
-                "SELECT item_id, count(*) FROM interactions WHERE dataset = ? AND item_id IS NOT NULL"
-                " GROUP BY item_id ORDER BY 2 DESC, 1 LIMIT ?", (arn, TOP_ROWS))],
+            "sample": [_event(event) for event in self.rows.events(arn, SAMPLE_ROWS)],
+            "perDay": [{"day": day * 86400, "count": count} for day, count in summary["per_day"]],
+            "eventTypes": [{"eventType": kind, "count": count} for kind, count in summary["event_types"]],
+            "topItems": [{"itemId": item, "count": count} for item, count in summary["top_items"]],
             "perUser": _log_bins(per_user), "perItem": _log_bins(per_item),
             "itemShares": _popularity_curve(per_item),
         }
 
-    def _per_key_counts(self, arn: str, column: str) -> list[int]:
-        """Interactions of each user (or item) of the dataset, most first."""
-        return [row[0] for row in self.db.execute(
-            f"SELECT count(*) AS n FROM interactions WHERE dataset = ? AND {column} IS NOT NULL"
-            f" GROUP BY {column} ORDER BY n DESC", (arn,))]
-
     def _record_stats(self, arn: str, categorical: list[str]) -> dict:
-        count = self.db.execute("SELECT count(*) FROM records WHERE dataset = ?", (arn,)).fetchone()[0]
-        sample = [json.loads(row[0]) for row in self.db.execute(
-            "SELECT fields FROM records WHERE dataset = ? ORDER BY rowid LIMIT ?", (arn, SAMPLE_ROWS))]
-        values = {name: [{"value": row[0], "count": row[1]} for row in self.db.execute(
-            "SELECT json_extract(fields, '$.' || ?) AS value, count(*) FROM records WHERE dataset = ?"
-            " GROUP BY value ORDER BY 2 DESC LIMIT 10", (name, arn))] for name in categorical[:4]}
-        return {"count": count, "sample": sample, "categoricalValues": values}
+        summary = self.rows.record_summary(arn, categorical[:4], SAMPLE_ROWS)
+        values = {name: [{"value": value, "count": count} for value, count in found]
+                  for name, found in summary["values"].items()}
+        return {"count": summary["count"], "sample": summary["sample"], "categoricalValues": values}
 
     def recent_events(self, arn: str) -> list[dict]:
         """The latest events PutEvents (or PutActionInteractions) brought into a dataset, newest first."""
-        return [_event(row) for row in self.db.execute(
-            "SELECT user_id, item_id, timestamp, event_type, event_value, session_id, fields, source"
-            " FROM interactions WHERE dataset = ? AND source = 'put' ORDER BY id DESC LIMIT ?",
-            (arn, RECENT_EVENTS))]
+        return [_event(event) for event in self.rows.events(arn, RECENT_EVENTS, newest_put=True)]
 
     def training(self, arn: str) -> dict:
         """A solution version's or recommender's training: its curves, live while it trains and kept after."""
@@ -173,14 +152,7 @@ class Reader:
 
     def item_records(self, group: str, item_ids: list[str]) -> dict[str, dict]:
         """The Items records of these items, for showing recommendations with their metadata."""
-        dataset = dataset_arn(group, "ITEMS")
-        found: dict[str, dict] = {}
-        for start in range(0, len(item_ids), 500):   # SQLite caps the number of parameters
-            chunk = item_ids[start:start + 500]
-            found.update((row[0], json.loads(row[1])) for row in self.db.execute(
-                f"SELECT record_id, fields FROM records WHERE dataset = ? AND record_id IN"
-                f" ({','.join('?' * len(chunk))})", (dataset, *chunk)))
-        return found
+        return self.rows.records_of(dataset_arn(group, "ITEMS"), item_ids)
 
 
 def serving_shape(recipe_arn: str | None) -> dict | None:
@@ -199,11 +171,10 @@ def serving_shape(recipe_arn: str | None) -> dict | None:
             "needsItem": needs_item}
 
 
-def _event(row) -> dict:
-    event = {"userId": row[0], "itemId": row[1], "timestamp": row[2], "eventType": row[3], "eventValue": row[4],
-             "sessionId": row[5], "source": row[7]}
-    if row[6]:
-        event["properties"] = json.loads(row[6])
+def _event(stored: Event) -> dict:
+    event = {"userId": stored.user_id, "itemId": stored.item_id, "timestamp": stored.timestamp,
+             "eventType": stored.event_type, "eventValue": stored.event_value, "sessionId": stored.session_id,
+             "source": stored.source, "properties": stored.fields}
     return {key: value for key, value in event.items() if value is not None}
 
 

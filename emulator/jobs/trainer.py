@@ -10,9 +10,9 @@ import logging
 import os
 import queue
 import signal
-import sqlite3
 import sys
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -24,6 +24,8 @@ from emulator.recipes.base import TrainingBudget, UnusableData
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
 from emulator.store import model_files
 from emulator.store.arns import name_of, sibling_dataset_arn
+from emulator.store.dataset_rows import DatasetRows
+from emulator.store.resources import Store
 from service_model import recipes as catalogue
 
 log = logging.getLogger("emulator.training")
@@ -31,7 +33,6 @@ log = logging.getLogger("emulator.training")
 MIN_INTERACTIONS, MIN_ACTIVE_USERS = 1000, 25   # spec: personalize-behavior.md §6
 NOT_CONTEXT = {"USER_ID", "ITEM_ID", "ACTION_ID", "EVENT_TYPE", "IMPRESSION", "RECOMMENDATION_ID",
                "EVENT_ATTRIBUTION_SOURCE"}
-CHUNK_ROWS = 500_000   # interactions read from SQLite at a time
 
 
 @dataclasses.dataclass
@@ -100,32 +101,28 @@ def _save(request: TrainingRequest, model, data: Interactions, context: dict[str
 def _load(request: TrainingRequest) -> tuple[Interactions, dict[str, list]]:
     """The interactions, and the values of their context columns row by row (string metadata columns of the
     Interactions schema, from imports in upper case or from PutEvents properties in camelCase)."""
-    conn = sqlite3.connect(f"file:{request.database}?mode=ro", uri=True)
+    rows = DatasetRows.read_only(request.database)
+    store = Store(rows.db)   # for the datasets' schemas
     try:
-        names = [name for name in _context_columns(conn, request.dataset)
+        names = [name for name in _context_columns(store, request.dataset)
                  if _featurized(request.columns, "INTERACTIONS", name)]
-        sql = ("SELECT user_id, item_id, timestamp, event_type, fields FROM interactions WHERE dataset = ?"
-               " AND id <= ? AND user_id IS NOT NULL AND item_id IS NOT NULL")
-        params: list = [request.dataset, request.trained_through]
-        if request.event_type:
-            sql, params = sql + " AND lower(event_type) = lower(?)", params + [request.event_type]
         users, item_ids, stamps, event_types, context = _columns(
-            conn.execute(sql + " ORDER BY timestamp, id", params), names)
-        items, profiles = (_records(conn, sibling_dataset_arn(request.dataset, kind), kind, request.columns)
+            rows.training_events(request.dataset, request.trained_through, request.event_type), names)
+        items, profiles = (_records(store, rows, sibling_dataset_arn(request.dataset, kind), kind, request.columns)
                            for kind in ("ITEMS", "USERS"))
     finally:
-        conn.close()
+        rows.db.close()
     return Interactions.from_columns(users, item_ids, stamps, items=items, event_types=event_types,
                                      users=profiles), context
 
 
-def _columns(cursor: sqlite3.Cursor, names: list[str]) -> tuple:
+def _columns(chunks: Iterator[list[tuple]], names: list[str]) -> tuple:
     """(users, items, timestamps, event types, context values by column) of the rows, read into arrays a chunk
     at a time: the rows as Python tuples would take gigabytes at tens of millions."""
     parts: tuple[list, ...] = ([], [], [], [])
     context: dict[str, list] = {name: [] for name in names}
     event_types: dict[str | None, str | None] = {}   # one string object per event type
-    while chunk := cursor.fetchmany(CHUNK_ROWS):
+    for chunk in chunks:
         users, items, stamps, types, fields = zip(*chunk)
         parts[0].append(np.array(users, dtype=str))
         parts[1].append(np.array(items, dtype=str))
@@ -140,21 +137,17 @@ def _columns(cursor: sqlite3.Cursor, names: list[str]) -> tuple:
     return (*(np.concatenate(part) for part in parts), context)
 
 
-def _context_columns(conn: sqlite3.Connection, dataset: str) -> list[str]:
-    schema = _schema(conn, dataset)
+def _context_columns(store: Store, dataset: str) -> list[str]:
+    schema = _schema(store, dataset)
     if schema is None:
         return []
     return [field.name for field in schema.fields if field.type == "string" and field.name not in NOT_CONTEXT]
 
 
-def _schema(conn: sqlite3.Connection, dataset: str) -> DatasetSchema | None:
+def _schema(store: Store, dataset: str) -> DatasetSchema | None:
     """The parsed schema of a dataset of the group; None when the group has no such dataset."""
-    found = conn.execute("SELECT body FROM resources WHERE arn = ?", (dataset,)).fetchone()
-    if found is None:
-        return None
-    schema_arn = json.loads(found[0])["schemaArn"]
-    return parse_schema(json.loads(conn.execute("SELECT body FROM resources WHERE arn = ?",
-                                                (schema_arn,)).fetchone()[0])["schema"])
+    found = store.find("dataset", dataset)
+    return None if found is None else parse_schema(store.get("schema", found["schemaArn"])["schema"])
 
 
 def _camel(name: str) -> str:
@@ -174,18 +167,18 @@ def _featurized(columns: dict | None, dataset_type: str, name: str) -> bool:
     return name.upper() not in (excluded or set()) and (included is None or name.upper() in included)
 
 
-def _records(conn: sqlite3.Connection, dataset: str, dataset_type: str, columns: dict | None) -> Metadata | None:
+def _records(store: Store, rows: DatasetRows, dataset: str, dataset_type: str,
+             columns: dict | None) -> Metadata | None:
     """The group's Items or Users records with the kind of each metadata column from the dataset's schema, less
     the columns trainingDataConfig leaves out; None without such a dataset. spec: recipes-and-models.md §2.2
     (CREATION_TIMESTAMP is no learned feature)"""
-    schema = _schema(conn, dataset)
+    schema = _schema(store, dataset)
     if schema is None:
         return None
     kinds = {field.name: _kind(field) for field in schema.fields
              if _kind(field) and field.name not in ("ITEM_ID", "USER_ID", "CREATION_TIMESTAMP")
              and _featurized(columns, dataset_type, field.name)}
-    records = conn.execute("SELECT record_id, fields FROM records WHERE dataset = ?", (dataset,))
-    return Metadata.from_records({record_id: json.loads(fields) for record_id, fields in records}, kinds)
+    return Metadata.from_records(rows.records(dataset), kinds)
 
 
 def _kind(field: Field) -> str | None:

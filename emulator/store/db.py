@@ -55,20 +55,34 @@ class Database:
     """The emulator's one SQLite file. Acknowledged means committed: writes go through transaction()."""
 
     def __init__(self, path: pathlib.Path) -> None:
-        self.path = path
+        self.path, self._read_only = path, False
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._migrate()
 
+    @classmethod
+    def read_only(cls, path: pathlib.Path) -> "Database":
+        """The file as another process reads it (the training process): no migrations, and writes fail."""
+        db = cls.__new__(cls)
+        db.path, db._read_only, db._local = path, True, threading.local()
+        return db
+
     def connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            conn = self._open()
+            self._local.conn, self._local.depth, self._local.after = conn, 0, []
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        if self._read_only:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None, timeout=30)
+        else:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")   # durable across process crashes in WAL mode
             conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn, self._local.depth, self._local.after = conn, 0, []
+        conn.row_factory = sqlite3.Row
         return conn
 
     def utils(self) -> sqlite_utils.Database:

@@ -141,7 +141,7 @@ def delete_users(arn: str, env) -> None:
     dwell(env, since=started)
     with store.transaction():
         if store.status(arn) == lifecycle.IN_PROGRESS:
-            store.update(arn, numDeleted=exports.delete_users(env, store.get(None, arn)["datasetGroupArn"], users))
+            store.update(arn, numDeleted=env.rows.delete_users(store.get(None, arn)["datasetGroupArn"], users))
             store.move(arn, lifecycle.IN_PROGRESS, lifecycle.COMPLETED)
 
 

@@ -6,10 +6,10 @@ import json
 import numpy as np
 
 from emulator import filtering, recommending, s3
-from emulator.datasets import group as group_data
 from emulator.errors import ServiceError
 from emulator.recipes.segment_queries import parse_item_attributes
 from emulator.recommending import Source
+from emulator.store.arns import dataset_arn
 from service_model import recipes as catalogue
 
 
@@ -42,7 +42,7 @@ def _theme(env, job: dict, group: str, item_id: str | None) -> dict:
     if job.get("batchInferenceJobMode") != "THEME_GENERATION" or item_id is None:
         return {}
     column = job["themeGenerationConfig"]["fieldsForThemeGeneration"]["itemName"]
-    name = (group_data.records(env.db, group, "ITEMS", [item_id]).get(item_id) or {}).get(column) or item_id
+    name = (env.rows.record(dataset_arn(group, "ITEMS"), item_id) or {}).get(column) or item_id
     return {"theme": f"More like {name}"}
 
 

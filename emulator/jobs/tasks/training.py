@@ -11,7 +11,7 @@ from emulator.errors import TaskFailed
 from emulator.jobs import Interrupted, trainers
 from emulator.jobs.trainer import TrainingRequest
 from emulator.recipes import registry
-from emulator.store import lifecycle, model_files, staging
+from emulator.store import lifecycle, model_files
 from emulator.store.arns import dataset_arn, name_of
 from service_model import recipes as catalogue
 
@@ -62,7 +62,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
     took, or None when a stop ended it."""
     dataset = dataset_arn(group, registry.model_class(recipe).dataset_type)
-    trained_through = staging.settled_through(env.db)
+    trained_through = env.rows.settled_through()
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(model_files.path(env.settings.models_dir, artifact)), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
