@@ -9,15 +9,15 @@ from flask import Flask, request
 from threadpoolctl import threadpool_limits
 from werkzeug.exceptions import HTTPException
 
-from emulator import attribution, console, cors, dispatch, exploration, filtering, internal, protocol
+from emulator import attribution, console, cors, dispatch, exploration, filter_masks, internal, protocol
 from emulator.auto_training import AutoTraining
 from emulator.errors import UnknownOperationException
-from emulator.jobs import trainers
+from emulator.jobs import training_pool
 from emulator.jobs.queue import Queue
 from emulator.jobs.worker import Worker
 from emulator.gate import INTERNAL_PREFIX, make_gate
 from emulator.s3 import ObjectStore
-from emulator.serving import Serving
+from emulator.deployed import DeployedModels
 from emulator.settings import DEFAULT_ACCOUNT, Settings
 from emulator.store import model_files
 from emulator.store.dataset_rows import DatasetRows
@@ -48,9 +48,9 @@ class Emulator:
         self.rows = DatasetRows(self.db)   # events and records; the caches below hear of their changes
         self.queue = Queue(self.db, settings.training_processes)
         self.s3 = ObjectStore(settings)
-        self.serving = Serving(self)
+        self.deployed = DeployedModels(self)
         self.exploration = exploration.Exploration(self)
-        self.masks = filtering.Masks(self.rows)
+        self.masks = filter_masks.Masks(self.rows)
         self.recommendation_ids = attribution.RecommendationIds()
         self.worker = Worker(self.queue, self, settings.worker_threads)
         self.auto_training = AutoTraining(self)
@@ -62,7 +62,7 @@ class Emulator:
         self.worker.start()
         self.auto_training.start()
         # training processes warm up (import torch) beside the server; stop() ends them
-        trainers.prewarm(self.settings.training_processes)
+        training_pool.prewarm(self.settings.training_processes)
         return self
 
     def reset(self) -> None:
@@ -73,7 +73,7 @@ class Emulator:
                 conn.execute(f"DELETE FROM {table}")
             self.rows.delete_all()
         self.store.changed()
-        for cache in (self.serving, self.exploration, self.masks, self.recommendation_ids):
+        for cache in (self.deployed, self.exploration, self.masks, self.recommendation_ids):
             cache.clear()
         model_files.delete_all(self.settings.models_dir)
 
@@ -82,11 +82,11 @@ class Emulator:
         waiting on them stop at once; their jobs stay unfinished and run again at the next start."""
         self.stopping = True
         self.auto_training.stop()
-        training = sys.modules.get("emulator.jobs.tasks.training")   # loaded with the first job, if any ran
-        if training is not None:
-            training.shutdown()
+        solution_versions = sys.modules.get("emulator.jobs.tasks.solution_versions")   # loaded by the first job
+        if solution_versions is not None:
+            solution_versions.shutdown()
         self.worker.stop()
-        trainers.shutdown()
+        training_pool.shutdown()
 
 
 def create_app(settings: Settings) -> Emulator:

@@ -77,7 +77,7 @@ class Feedback:
         return 1.0 + taken, 1.0 + np.maximum(shown - taken, 0.0), rate
 
 
-def settings(campaign_config: dict | None) -> tuple[float, float]:
+def campaign_settings(campaign_config: dict | None) -> tuple[float, float]:
     """(explorationWeight, explorationItemAgeCutOff) of a campaign, with the service's defaults."""
     config = (campaign_config or {}).get("itemExplorationConfig") or {}
     return (float(config.get("explorationWeight", DEFAULT_WEIGHT)),
@@ -114,7 +114,7 @@ class Exploration:
 
     def feedback(self, source_arn: str, version_arn: str) -> Feedback:
         """The exploration counters of a campaign's current model, starting from the events since training."""
-        key, deployed = (source_arn, version_arn), self.env.serving.deployed(version_arn)
+        key, deployed = (source_arn, version_arn), self.env.deployed.model(version_arn)
         found = self._feedback.get(key)
         if found is None or found[0] is not deployed:
             counters = Feedback(self.env.settings.feedback_refresh_seconds)
@@ -129,7 +129,7 @@ class Exploration:
     def new_items(self, version_arn: str, group_arn: str) -> "NewItems":
         """The Items dataset's records the model never saw (added after training), each with the known items that
         share one of its categorical values, through which it is scored."""
-        deployed, generation = self.env.serving.deployed(version_arn), self.env.rows.generation
+        deployed, generation = self.env.deployed.model(version_arn), self.env.rows.generation
         found = self._new_items.get(version_arn)
         if found is None or found[0] is not deployed or found[1] != generation:
             found = (deployed, generation, _new_items(self.env, group_arn, deployed.item_index))

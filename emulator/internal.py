@@ -45,5 +45,5 @@ def health():
 @blueprint.get("/trainings")
 def trainings():
     """Trainings in progress (solution versions and recommenders), each with its elapsed time and latest log line."""
-    from emulator.jobs.tasks import training
-    return jsonify(trainings=training.progress())
+    from emulator.jobs.tasks import solution_versions
+    return jsonify(trainings=solution_versions.progress())

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import rankdata
 
-from emulator import exploration, filtering
+from emulator import exploration, filter_masks
 from emulator.errors import InvalidInputException
 from emulator.recipes.metrics import top_k
-from emulator.serving import Deployed
+from emulator.deployed import Deployed
 from emulator.store.arns import dataset_arn
 from service_model import recipes as catalogue
 
@@ -44,14 +44,14 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     """[{itemId, score?, promotionName?}] best first."""
     model, ids = source.deployed.model, source.deployed.model.item_ids
     if source.recipe_type == "RELATED_ITEMS":
-        scores = env.serving.related_scores(source.model_arn, item_id)
+        scores = env.deployed.related_scores(source.model_arn, item_id)
         if catalogue.traits(source.recipe).ranking_influence and source.config.get("rankingInfluence"):
             scores = _influenced(scores, source.deployed.stats, source.config["rankingInfluence"])
     else:
-        scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)
+        scores = _in_context(source, env.deployed.scores(source.model_arn, user_id), context)
     feedback = None
     if catalogue.traits(source.recipe).explores:
-        weight, cut_off = exploration.settings(source.config)
+        weight, cut_off = exploration.campaign_settings(source.config)
         if weight > 0:
             ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
             feedback = env.exploration.feedback(source.arn, source.model_arn)
@@ -61,7 +61,7 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     if item_id is not None and item_id in source.deployed.item_index:
         scores = scores.copy()
         scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself
-    data = filtering.RequestData(env, source.group, "ItemID", user_id, item_id)
+    data = filter_masks.RequestData(env, source.group, "ItemID", user_id, item_id)
     unwanted = data.interacted(frozenset(kind.lower() for kind in source.excluded)) if source.excluded else set()
     promotion = (promotions or [None])[0]
     share = promotion.get("percentPromotedItems", DEFAULT_PROMOTED_PERCENT) if promotion else 0
@@ -124,11 +124,11 @@ def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn
     index = source.deployed.item_index
     wanted = list(dict.fromkeys(input_list))
     if filter_arn:
-        data = filtering.RequestData(env, source.group, "ItemID", user_id, None)
+        data = filter_masks.RequestData(env, source.group, "ItemID", user_id, None)
         chosen = _filter(env, source, filter_arn)
-        wanted = [item for item, ok in zip(wanted, filtering.keep(chosen, wanted, data, filter_values)) if ok]
+        wanted = [item for item, ok in zip(wanted, filter_masks.keep(chosen, wanted, data, filter_values)) if ok]
     known = [item for item in wanted if item in index]
-    scores = _in_context(source, env.serving.scores(source.model_arn, user_id), context)[[index[item] for item in known]]
+    scores = _in_context(source, env.deployed.scores(source.model_arn, user_id), context)[[index[item] for item in known]]
     order = top_k(scores, len(known))
     probabilities = _softmax(scores)
     return ([{"itemId": known[i], "score": round(float(probabilities[i]), 7)} for i in order]
@@ -141,8 +141,8 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
     and actions inside their repeat window after the user took them are left out. spec: personalize-behavior.md
     §8.3, recipes-and-models.md §5.9"""
     ids = source.deployed.model.item_ids
-    propensity = env.serving.scores(source.model_arn, user_id)
-    data = filtering.RequestData(env, source.group, "ActionID", user_id, None)
+    propensity = env.deployed.scores(source.model_arn, user_id)
+    data = filter_masks.RequestData(env, source.group, "ActionID", user_id, None)
     records = {str(action): data.records.get(str(action)) or {} for action in ids}
     taken = env.rows.last_taken(dataset_arn(source.group, "ACTION_INTERACTIONS"), user_id)
     now = time.time()
@@ -161,7 +161,7 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
     found = []
     for index in order:
         action = str(ids[index])
-        if eligible(action) and (chosen is None or filtering.keep(chosen, [action], data, filter_values)[0]):
+        if eligible(action) and (chosen is None or filter_masks.keep(chosen, [action], data, filter_values)[0]):
             found.append({"actionId": action, "score": float(rounded[index])})
             if len(found) == count:
                 break
@@ -195,24 +195,24 @@ class Choice:
 
 
 def _filter(env, source: Source, filter_arn: str):
-    chosen = filtering.load(env.store, filter_arn, source.group)
+    chosen = filter_masks.load(env.store, filter_arn, source.group)
     if chosen.uses_current_item and source.recipe_type != "RELATED_ITEMS":
         raise InvalidInputException(f"Filter {filter_arn} uses CurrentItem, which only related-items recipes "
                                     "provide.")
     return chosen
 
 
-def _choice(env, source: Source, data: filtering.RequestData, ids: np.ndarray, filter_arn: str | None,
+def _choice(env, source: Source, data: filter_masks.RequestData, ids: np.ndarray, filter_arn: str | None,
             values: dict | None, unwanted: set[str]) -> Choice:
     chosen = _filter(env, source, filter_arn) if filter_arn else None
     mask = None
     if chosen is not None and not (chosen.uses_interactions or chosen.uses_current_user or chosen.uses_current_item):
         key = (filter_arn, json.dumps(values or {}, sort_keys=True), source.model_arn, len(ids))
-        mask = env.masks.get(key, lambda: np.array(filtering.keep(chosen, ids.tolist(), data, values), dtype=bool))
+        mask = env.masks.get(key, lambda: np.array(filter_masks.keep(chosen, ids.tolist(), data, values), dtype=bool))
         chosen = None
 
     def passes(candidates: list[str]) -> list[bool]:
-        verdicts = filtering.keep(chosen, candidates, data, values) if chosen else [True] * len(candidates)
+        verdicts = filter_masks.keep(chosen, candidates, data, values) if chosen else [True] * len(candidates)
         return [ok and candidate not in unwanted for candidate, ok in zip(candidates, verdicts)]
     return Choice(mask, passes if chosen is not None or unwanted else None)
 
@@ -225,7 +225,7 @@ def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> li
     if choice.passes is None:
         best = top_k(scores, count)
         return best[np.isfinite(scores[best])].tolist()
-    return filtering.best_passing(scores, ids, count, choice.passes)
+    return filter_masks.best_passing(scores, ids, count, choice.passes)
 
 
 def _items(ids: np.ndarray, indices: list[int], probabilities: np.ndarray | None) -> list[dict]:

@@ -23,8 +23,8 @@ FLOORS = [
     ("service model", ["service_model.*"]),             # botocore's models, our patches, the recipe catalogue
     ("vocabulary", ["emulator", "emulator.errors", "emulator.jsontext", "emulator.settings"]),
     ("state", ["emulator.store.*", "emulator.s3"]),      # SQLite, statuses, model files, S3 objects
-    ("data and models", ["emulator.datasets.*", "emulator.filters.*", "emulator.recipes.*"]),
-    ("answering", ["emulator.exploration", "emulator.filtering", "emulator.serving", "emulator.recommending",
+    ("data and models", ["emulator.datasets.*", "emulator.filter_language.*", "emulator.recipes.*"]),
+    ("answering", ["emulator.exploration", "emulator.filter_masks", "emulator.deployed", "emulator.recommending",
                    "emulator.attribution"]),            # a trained model, a filter and events -> items
     ("jobs", ["emulator.jobs.*"]),                       # lifecycles, the queue, workers, training processes
     ("api", ["emulator.context", "emulator.api.*"]),     # one handler per operation

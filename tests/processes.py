@@ -12,7 +12,7 @@ def children(pid: int, command: str | None = None) -> set[int]:
 
 def trainers_of(pid: int) -> list[int]:
     """The training processes a server started."""
-    return sorted(children(pid, "emulator.jobs.trainer"))
+    return sorted(children(pid, "emulator.jobs.training_process"))
 
 
 def running(pid: int) -> bool:

@@ -82,7 +82,7 @@ def _campaign(ctx: RequestContext, campaign_arn: str) -> Source:
     recipe_arn = version["recipeArn"]
     return Source(campaign_arn, version["solutionVersionArn"], catalogue.recipe_name(recipe_arn),
                   catalogue.recipe_type(recipe_arn), version["datasetGroupArn"], campaign.get("campaignConfig") or {},
-                  ctx.env.serving.deployed(version["solutionVersionArn"]))
+                  ctx.env.deployed.model(version["solutionVersionArn"]))
 
 
 def _recommender(ctx: RequestContext, recommender_arn: str) -> Source:
@@ -95,7 +95,7 @@ def _recommender(ctx: RequestContext, recommender_arn: str) -> Source:
     name = catalogue.recipe_name(recommender["recipeArn"])
     return Source(recommender_arn, recommender_arn, name, catalogue.recipe_type(recommender["recipeArn"]),
                   recommender["datasetGroupArn"], recommender.get("recommenderConfig") or {},
-                  ctx.env.serving.deployed(recommender_arn), USE_CASES[name].excluded)
+                  ctx.env.deployed.model(recommender_arn), USE_CASES[name].excluded)
 
 
 def _check_ids(source: Source, user_id: str | None, item_id: str | None) -> None:

@@ -8,7 +8,7 @@ import time
 
 from emulator.console import curves
 from emulator.datasets.schemas import parse_schema
-from emulator.jobs.tasks import training
+from emulator.jobs.tasks import solution_versions
 from emulator.recipes.metrics import KEYS, SEGMENT_KEYS
 from emulator.recipes.use_cases import USE_CASES
 from emulator.store import lifecycle
@@ -52,7 +52,7 @@ class Reader:
                 node["serving"] = serving_shape(version.get("recipeArn"))
             elif node["kind"] == "recommender":
                 node["serving"] = serving_shape(node["record"].get("recipeArn"))
-        progress = training.progress()
+        progress = solution_versions.progress()
         return {"groups": [node for node in roots if node["kind"] == "dataset-group"],
                 "schemas": [node for node in roots if node["kind"] == "schema"],
                 "others": [node for node in roots if node["kind"] not in ("dataset-group", "schema")],
@@ -110,7 +110,7 @@ class Reader:
     def training(self, arn: str) -> dict:
         """A solution version's or recommender's training: its curves, live while it trains and kept after."""
         record = self.store.get(None, arn)
-        live = training.log_lines(arn)
+        live = solution_versions.log_lines(arn)
         if live is not None:
             started, lines = live
             elapsed = time.time() - started

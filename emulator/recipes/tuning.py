@@ -28,7 +28,7 @@ LISTS = {INTEGER: "integerHyperParameterRanges", CONTINUOUS: "continuousHyperPar
          CATEGORICAL: "categoricalHyperParameterRanges"}
 ARTICLE = {INTEGER: "an", CONTINUOUS: "a", CATEGORICAL: "a"}
 
-Settings = dict[str, str]   # hyperparameter name -> AWS string
+Hyperparameters = dict[str, str]   # hyperparameter name -> AWS string
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def validate_automl_config(auto_ml_config: dict | None) -> None:
         _trainable(recipe)
 
 
-def search(recipe: str, train: Interactions, base: Settings, hpo_config: dict | None, seed: int,
-           budget: TrainingBudget, log: Callable[[str], None] = no_log) -> tuple[Settings, dict]:
+def search(recipe: str, train: Interactions, base: Hyperparameters, hpo_config: dict | None, seed: int,
+           budget: TrainingBudget, log: Callable[[str], None] = no_log) -> tuple[Hyperparameters, dict]:
     """performHPO (spec §4.1): trials of settings drawn from the ranges, each trained on `train` without its
     validation users and scored on them. Returns (the full winning hyperparameters as AWS strings, for
     tunedHPOParams; a summary: objective, trials, best trial, validation users, why the search stopped).
@@ -161,20 +161,20 @@ def validation_split(train: Interactions, seed: int) -> tuple[Interactions, list
 
 
 class Sampler:
-    """Settings to try: random for the first `startup`, then TPE (Bergstra et al. 2011): the trials so far split
+    """Hyperparameters to try: random for the first `startup`, then TPE (Bergstra et al. 2011): the trials so far split
     into the best quarter ("good") and the rest; per parameter a Parzen density of each (Gaussians on the search
     scale plus a uniform prior; smoothed frequencies for categoricals); CANDIDATES draws from the good density,
     keeping the one with the highest good/bad ratio. Never proposes a setting twice. spec §4.1 step 4"""
 
     def __init__(self, space: list[Dimension], rng: np.random.Generator, startup: int) -> None:
         self.space, self.rng, self.startup = space, rng, startup
-        self.history: list[tuple[Settings, float]] = []
+        self.history: list[tuple[Hyperparameters, float]] = []
         self.proposed: set[tuple] = set()
 
-    def tell(self, settings: Settings, score: float) -> None:
+    def tell(self, settings: Hyperparameters, score: float) -> None:
         self.history.append((settings, score))
 
-    def propose(self, count: int) -> list[Settings]:
+    def propose(self, count: int) -> list[Hyperparameters]:
         """Up to `count` settings not proposed before (fewer once the space is spent)."""
         batch = []
         for _ in range(count):
@@ -187,10 +187,10 @@ class Sampler:
             batch.append(fresh)
         return batch
 
-    def _random(self) -> Settings:
+    def _random(self) -> Hyperparameters:
         return {dim.name: dim.decode(self._draw(dim, [])) for dim in self.space}
 
-    def _tpe(self) -> Settings:
+    def _tpe(self) -> Hyperparameters:
         ranked = [settings for settings, _ in sorted(self.history, key=lambda trial: -trial[1])]
         cut = max(1, math.ceil(GOOD_SHARE * len(ranked)))
         good, bad = ranked[:cut], ranked[cut:]
@@ -199,7 +199,7 @@ class Sampler:
                       for dim in self.space) for draw in draws]
         return draws[int(np.argmax(ratios))]
 
-    def _draw(self, dim: Dimension, points: list[Settings]) -> float:
+    def _draw(self, dim: Dimension, points: list[Hyperparameters]) -> float:
         low, high = dim.bounds
         if dim.kind == CATEGORICAL:
             return float(self.rng.choice(len(dim.values), p=_frequencies(dim, points)))
@@ -209,7 +209,7 @@ class Sampler:
             return float(self.rng.uniform(low, high))
         return float(np.clip(self.rng.normal(centres[pick], _bandwidth(dim, len(centres))), low, high))
 
-    def _log_density(self, dim: Dimension, points: list[Settings], text: str) -> float:
+    def _log_density(self, dim: Dimension, points: list[Hyperparameters], text: str) -> float:
         if dim.fixed:
             return 0.0
         if dim.kind == CATEGORICAL:
@@ -221,7 +221,7 @@ class Sampler:
         return float(np.log((bumps.sum() + 1.0 / (high - low)) / (len(points) + 1)))
 
 
-def _frequencies(dim: Dimension, points: list[Settings]) -> np.ndarray:
+def _frequencies(dim: Dimension, points: list[Hyperparameters]) -> np.ndarray:
     counts = np.ones(len(dim.values))
     for point in points:
         counts[dim.values.index(point[dim.name])] += 1
@@ -242,11 +242,11 @@ class Bench:
     metric: str
     seed: int   # every trial's model starts from the same seed, so settings alone tell trials apart
 
-    def score(self, recipe: str, hyperparameters: Settings, budget: TrainingBudget,
+    def score(self, recipe: str, hyperparameters: Hyperparameters, budget: TrainingBudget,
               log: Callable[[str], None] = no_log) -> float:
         return self.score_of(self.fit(recipe, hyperparameters, budget, log), recipe)
 
-    def fit(self, recipe: str, hyperparameters: Settings, budget: TrainingBudget,
+    def fit(self, recipe: str, hyperparameters: Hyperparameters, budget: TrainingBudget,
             log: Callable[[str], None] = no_log) -> Recommender:
         model = registry.build(recipe, hyperparameters, seed=self.seed, budget=budget)
         model.fit(self.fit_part, log=log)
@@ -261,7 +261,7 @@ class Bench:
         return float(found[self.metric])
 
 
-def _trial(bench: Bench, recipe: str, hyperparameters: Settings, budget: TrainingBudget,
+def _trial(bench: Bench, recipe: str, hyperparameters: Hyperparameters, budget: TrainingBudget,
            first_epoch: list[float] | None, log: Callable[[str], None]) -> dict:
     """One trial. With `first_epoch` (the first epochs' validation NDCG of the trials so far) it is successive
     halving (spec §4.1 step 5): a trial whose first epoch scores below their median stops there, and one above
@@ -284,7 +284,7 @@ def _trial_budget(budget: TrainingBudget) -> TrainingBudget:
                           seconds=budget.seconds * TRIAL_SHARE, threads=budget.threads)
 
 
-def _space(recipe: str, base: Settings, hpo_config: dict | None) -> list[Dimension]:
+def _space(recipe: str, base: Hyperparameters, hpo_config: dict | None) -> list[Dimension]:
     """The searched dimensions: the given ranges, or (no range given, even as empty lists) the catalogue's tunable
     ones that `base` leaves at their defaults."""
     given = _given_ranges(recipe, hpo_config)
@@ -431,9 +431,9 @@ def _derived(seed: int, purpose: str) -> int:
     return zlib.crc32(f"{purpose}:{seed}".encode())
 
 
-def _key(settings: Settings) -> tuple:
+def _key(settings: Hyperparameters) -> tuple:
     return tuple(sorted(settings.items()))
 
 
-def _show(settings: Settings) -> str:
+def _show(settings: Hyperparameters) -> str:
     return ", ".join(f"{name}={value}" for name, value in sorted(settings.items()))

@@ -5,7 +5,7 @@ from emulator.api.personalize.common import begin_delete, checked_tags, compact,
 from emulator.context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException
-from emulator.filters.expression import FilterError, parse
+from emulator.filter_language.expression import FilterError, parse
 
 KIND = "filter"
 FIELDS_PER_GROUP = 20   # distinct dataset fields across a group's filters, spec §9.3

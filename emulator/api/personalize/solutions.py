@@ -8,7 +8,7 @@ from emulator.api.personalize.common import (begin_delete, checked_tags, compact
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import updates
-from emulator.jobs.tasks import training
+from emulator.jobs.tasks import solution_versions
 from emulator.recipes import tuning
 from emulator.store import lifecycle
 from emulator.store.arns import name_of, short_id
@@ -181,7 +181,7 @@ def stop_solution_version_creation(ctx: RequestContext, *, solution_version_arn:
         else:
             raise ResourceInUseException(f"{solution_version_arn} is {status}; only a version being created can "
                                          "be stopped.")
-    training.stop(solution_version_arn)
+    solution_versions.stop(solution_version_arn)
 
 
 def get_solution_metrics(ctx: RequestContext, *, solution_version_arn: str) -> dict:

@@ -8,7 +8,7 @@ from functools import partial
 
 from emulator.errors import TaskFailed
 from emulator.jobs import Interrupted, dwell, updates
-from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, training
+from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, solution_versions
 from emulator.store import lifecycle
 from emulator.store.arns import kind_of
 
@@ -18,7 +18,7 @@ log = logging.getLogger("emulator.jobs")
 # makes its result visible, run in the transaction that makes the resource ACTIVE
 WORK = {
     "dataset-import-job": imports.run_import,
-    "solution-version": training.train,
+    "solution-version": solution_versions.train,
     "campaign": campaigns.deploy,
     "dataset-export-job": exports.export_dataset,
     "recommender": recommenders.build,
@@ -34,7 +34,7 @@ AFTER_ACTIVE = {"solution-version": campaigns.follow}
 # kind -> clean-up done while the resource is DELETE IN_PROGRESS
 CLEANUP = {
     "dataset": imports.drop_dataset_data,
-    "solution": training.drop_solution_versions,
+    "solution": solution_versions.drop_solution_versions,
     "campaign": campaigns.undeploy,
     "recommender": recommenders.remove,
     "dataset-group": lambda arn, env: env.store.remove_children(arn),   # only finished jobs are left

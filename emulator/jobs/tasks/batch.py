@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 
-from emulator import filtering, recommending, s3
+from emulator import filter_masks, recommending, s3
 from emulator.errors import ServiceError
 from emulator.recipes.segment_queries import parse_item_attributes
 from emulator.recommending import Source
@@ -52,8 +52,8 @@ def segment(arn: str, env) -> None:
     job = env.store.get("batch-segment-job", arn)
     source = _source(env, job["solutionVersionArn"], {})
     model, count = source.deployed.model, job["numResults"]
-    chosen = filtering.load(env.store, job["filterArn"], source.group) if job.get("filterArn") else None
-    data = filtering.RequestData(env, source.group, "UserID", None, None)
+    chosen = filter_masks.load(env.store, job["filterArn"], source.group) if job.get("filterArn") else None
+    data = filter_masks.RequestData(env, source.group, "UserID", None, None)
 
     def answer(query: dict) -> dict:
         if catalogue.traits(source.recipe).segments_by_attributes:
@@ -66,9 +66,9 @@ def segment(arn: str, env) -> None:
         users, scores = model.users_for_items(items, len(model.user_ids))
         ranked = np.full(len(model.user_ids), -np.inf)
         ranked[users] = scores
-        passes = (lambda ids: filtering.keep(chosen, ids, data, query.get("filterValues"))) if chosen else \
+        passes = (lambda ids: filter_masks.keep(chosen, ids, data, query.get("filterValues"))) if chosen else \
             (lambda ids: [True] * len(ids))
-        best = filtering.best_passing(ranked, model.user_ids, count, passes)
+        best = filter_masks.best_passing(ranked, model.user_ids, count, passes)
         return {"usersList": [str(model.user_ids[user]) for user in best]}
 
     _run(env, job, answer)
@@ -78,7 +78,7 @@ def _source(env, version_arn: str, config: dict) -> Source:
     version = env.store.get("solution-version", version_arn)
     recipe = catalogue.recipe(version["recipeArn"])
     return Source(version_arn, version_arn, recipe["name"], recipe["recipeType"], version["datasetGroupArn"],
-                  config, env.serving.deployed(version_arn))
+                  config, env.deployed.model(version_arn))
 
 
 def _run(env, job: dict, answer) -> None:

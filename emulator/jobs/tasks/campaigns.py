@@ -42,14 +42,14 @@ def undeploy(arn: str, env) -> None:
     in_use = {other["solutionVersionArn"] for other in env.store.all("campaign", *_scope(campaign))
               if other["campaignArn"] != arn}
     if campaign["solutionVersionArn"] not in in_use:
-        env.serving.forget(campaign["solutionVersionArn"])
+        env.deployed.forget(campaign["solutionVersionArn"])
 
 
 def _load(env, version_arn: str) -> None:
     version = env.store.find("solution-version", version_arn)
     if version is None or version["status"] != lifecycle.ACTIVE:
         raise TaskFailed(f"Solution version {version_arn} is not ACTIVE.")
-    env.serving.deployed(version_arn)
+    env.deployed.model(version_arn)
 
 
 def _scope(campaign: dict) -> tuple[str, str]:

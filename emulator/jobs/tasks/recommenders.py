@@ -4,7 +4,7 @@ UpdateRecommender. spec: personalize-behavior.md §3.12"""
 import zlib
 
 from emulator.jobs import dwell, updates
-from emulator.jobs.tasks import training
+from emulator.jobs.tasks import solution_versions
 from emulator.recipes.use_cases import USE_CASES
 from emulator.store import lifecycle, model_files
 from emulator.store.arns import name_of, short_id
@@ -38,7 +38,7 @@ def update(arn: str, env) -> None:
 
 
 def remove(arn: str, env) -> None:
-    env.serving.forget(arn)
+    env.deployed.forget(arn)
     model_files.delete(env.settings.models_dir, env.store.internal(arn).get("artifact"))
 
 
@@ -47,12 +47,12 @@ def _train(env, recommender: dict, columns: dict | None) -> None:
     use_case = USE_CASES[catalogue.recipe_name(recommender["recipeArn"])]
     hyperparameters = catalogue.traits(use_case.recipe).default_hyperparameters
     before = env.store.internal(arn).get("artifact")
-    outcome = training.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
+    outcome = solution_versions.fit(env, arn, use_case.recipe, hyperparameters, use_case.event_type,
                            recommender["datasetGroupArn"], seed=zlib.crc32(arn.encode()),
                            artifact=model_files.name("recommender", name_of(arn), short_id()), columns=columns)
     if outcome is None:
         return
-    env.serving.forget(arn)   # the next request loads the new model
+    env.deployed.forget(arn)   # the next request loads the new model
     model_files.delete(env.settings.models_dir, before)
     env.store.update(arn, modelMetrics=env.store.internal(arn)["metrics"])
 

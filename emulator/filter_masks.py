@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from emulator.errors import InvalidInputException
-from emulator.filters.expression import Context, Filter, FilterError, parse
+from emulator.filter_language.expression import Context, Filter, FilterError, parse
 from emulator.recipes.metrics import top_k
 from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn

@@ -4,9 +4,9 @@ spec: personalize-behavior.md §9"""
 from dataclasses import dataclass, replace
 
 from emulator.datasets.schemas import NUMERIC, DatasetSchema
-from emulator.filters import evaluation
-from emulator.filters.evaluation import ANY, INTERACTION_DATASETS, Context
-from emulator.filters.syntax import MAX_LENGTH, Condition, CurrentItem, Expression, FilterError, Parser
+from emulator.filter_language import evaluation
+from emulator.filter_language.evaluation import ANY, INTERACTION_DATASETS, Context
+from emulator.filter_language.syntax import MAX_LENGTH, Condition, CurrentItem, Expression, FilterError, Parser
 
 __all__ = ["Context", "Filter", "FilterError", "parse"]
 

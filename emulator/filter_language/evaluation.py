@@ -4,7 +4,7 @@ spec: personalize-behavior.md §9.2"""
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from emulator.filters.syntax import Condition, CurrentItem, Expression, FilterError
+from emulator.filter_language.syntax import Condition, CurrentItem, Expression, FilterError
 
 INTERACTION_DATASETS = {"INTERACTIONS", "ACTION_INTERACTIONS"}
 ANY = "*"

@@ -3,8 +3,8 @@
 import pytest
 
 from emulator.datasets.schemas import DatasetSchema, Field
-from emulator.filters.evaluation import parse_values
-from emulator.filters.expression import Context, FilterError, parse
+from emulator.filter_language.evaluation import parse_values
+from emulator.filter_language.expression import Context, FilterError, parse
 
 # The forms AWS documents, which the parser must accept.
 DOCUMENTED = [

@@ -8,8 +8,8 @@ import time
 import zlib
 
 from emulator.errors import TaskFailed
-from emulator.jobs import Interrupted, trainers
-from emulator.jobs.trainer import TrainingRequest
+from emulator.jobs import Interrupted, training_pool
+from emulator.jobs.training_process import TrainingRequest
 from emulator.recipes import registry
 from emulator.store import lifecycle, model_files
 from emulator.store.arns import dataset_arn, name_of
@@ -87,7 +87,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
 
 def drop_solution_versions(arn: str, env) -> None:
     for version in env.store.children(arn, "solution-version"):
-        env.serving.forget(version["solutionVersionArn"])
+        env.deployed.forget(version["solutionVersionArn"])
         model_files.delete(env.settings.models_dir, env.store.internal(version["solutionVersionArn"]).get("artifact"))
         env.store.remove(version["solutionVersionArn"])
 
@@ -101,9 +101,9 @@ def stop(arn: str) -> None:
 
 
 def _run_in_process(arn: str, request: TrainingRequest, lines: list[str]) -> dict:
-    """Train in a warm training process (jobs/trainers.py): torch has its own cores and memory, and a crash stays
+    """Train in a warm training process (jobs/training_pool.py): torch has its own cores and memory, and a crash stays
     there. Its log lines (one per epoch) go to the server's log, to progress() and onto `lines`."""
-    trainer = trainers.take()
+    trainer = training_pool.take()
     with _running_lock:
         _running[arn] = trainer.process
         _progress[arn] = {"startedAt": time.time(), "lastMessage": "starting", "lines": lines}
@@ -113,7 +113,7 @@ def _run_in_process(arn: str, request: TrainingRequest, lines: list[str]) -> dic
         with _running_lock:
             _running.pop(arn, None)
             _progress.pop(arn, None)
-        trainers.give_back(trainer)
+        training_pool.give_back(trainer)
 
 
 def _note(arn: str, line: str) -> None:

@@ -1,4 +1,4 @@
-"""The training process: `python -m emulator.jobs.trainer` reads TrainingRequests as JSON lines on stdin, one
+"""The training process: `python -m emulator.jobs.training_process` reads TrainingRequests as JSON lines on stdin, one
 after another; for each it trains, evaluates, saves the model, and writes the outcome as a JSON line on stdout.
 Its own process, so torch cannot starve the API and a crash stays here; kept warm between trainings."""
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, parse_schema
 from emulator.exploration import ItemStats
-from emulator.recipes import context as context_lifts
+from emulator.recipes import context_lifts
 from emulator.recipes import metrics, registry, tuning
 from emulator.recipes.base import TrainingBudget, UnusableData
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, TEXTUAL, Interactions, Metadata
@@ -191,7 +191,7 @@ def _kind(field: Field) -> str | None:
 
 
 def serve() -> None:
-    """Trainings one after another (jobs/trainers.py keeps this process warm): a TrainingRequest as one JSON line on
+    """Trainings one after another (jobs/training_pool.py keeps this process warm): a TrainingRequest as one JSON line on
     stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on stderr."""
     answers, sys.stdout = sys.stdout, sys.stderr   # only outcomes on stdout, whatever a library prints
     requests = _die_with_server()

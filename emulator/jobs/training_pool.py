@@ -16,12 +16,12 @@ _lock = threading.Lock()
 
 
 class Trainer:
-    """One training process (`python -m emulator.jobs.trainer`). It is started from a thread that lives as long as
+    """One training process (`python -m emulator.jobs.training_process`). It is started from a thread that lives as long as
     the server (the main thread or a worker), since Linux ends it when the thread that started it ends
     (PR_SET_PDEATHSIG: see trainer.serve)."""
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.trainer"], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.training_process"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self._listener: Callable[[str], None] | None = None   # who gets the log lines of the training in progress
         threading.Thread(target=self._follow, name="trainer-log", daemon=True).start()

@@ -1,4 +1,4 @@
-"""Answering from trained models: loaded models by solution version, and each user's current state
+"""The deployed models: each solution version's (or recommender's) loaded model, and each user's current state
 (the trained state advanced through the events streamed since training)."""
 
 import threading
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from emulator.exploration import ItemStats
-from emulator.recipes.context import ContextLift
+from emulator.recipes.context_lifts import ContextLift
 from emulator.recipes import registry
 from emulator.recipes.base import Recommender
 from emulator.store import model_files
@@ -27,7 +27,7 @@ class Deployed:
     user_index: dict[str, int] = field(default_factory=dict)
 
 
-class Serving:
+class DeployedModels:
     def __init__(self, env) -> None:
         self.env = env
         self._models: dict[str, Deployed] = {}
@@ -35,7 +35,7 @@ class Serving:
         self._lock = threading.Lock()
         env.rows.listen(self._rows_changed)
 
-    def deployed(self, version_arn: str) -> Deployed:
+    def model(self, version_arn: str) -> Deployed:
         found = self._models.get(version_arn)
         if found is None:
             internal = self.env.store.internal(version_arn)
@@ -63,7 +63,7 @@ class Serving:
 
     def scores(self, version_arn: str, user_id: str | None) -> np.ndarray:
         """The model's item scores for a user, after the events that user streamed since training."""
-        deployed = self.deployed(version_arn)
+        deployed = self.model(version_arn)
         if user_id is None:
             return deployed.model.item_scores(deployed.model.initial_state(None))
         state = self._states.get(user_id, version_arn, lambda: self._user_state(deployed, user_id))
@@ -71,7 +71,7 @@ class Serving:
 
     def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:
         """Scores of a related-items model for a query item; an unknown item gets the model's fallback."""
-        deployed = self.deployed(version_arn)
+        deployed = self.model(version_arn)
         model, state = deployed.model, deployed.model.initial_state(None)
         index = deployed.item_index.get(item_id)
         return model.item_scores(state if index is None else model.advance(state, index))
