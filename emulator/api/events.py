@@ -3,7 +3,7 @@ into its Users, Items and Actions datasets."""
 
 from emulator import jsontext
 from emulator.context import RequestContext
-from emulator.datasets.schemas import DatasetSchema, Field, parse_schema
+from emulator.datasets.schemas import DatasetSchema, Field, camel_case, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn
@@ -101,7 +101,7 @@ def _put_records(ctx: RequestContext, dataset_arn: str, dataset_type: str, recor
 
 def _typed(schema: DatasetSchema, properties: dict, id_field: str) -> dict:
     """Properties in camelCase -> schema fields with values of the field's type."""
-    by_camel = {_camel(field.name): field for field in schema.fields if field.name != id_field}
+    by_camel = {camel_case(field.name): field for field in schema.fields if field.name != id_field}
     unknown = sorted(set(properties) - set(by_camel))
     if unknown:
         raise InvalidInputException(f"properties has keys that are not fields of the schema: {', '.join(unknown)} "
@@ -131,9 +131,3 @@ def _convert(field: Field, value, camel: str):
     except (ValueError, KeyError, TypeError):
         raise InvalidInputException(f"properties.{camel} must be a {field.type}, not {value!r}.") from None
     return str(value)
-
-
-def _camel(name: str) -> str:
-    """CREATION_TIMESTAMP -> creationTimestamp, the key PutItems and PutUsers properties use."""
-    head, *rest = name.lower().split("_")
-    return head + "".join(word.capitalize() for word in rest)

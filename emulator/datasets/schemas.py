@@ -106,6 +106,13 @@ def is_compatible_update(old: DatasetSchema, new: DatasetSchema) -> str | None:
     return f"The new schema drops required fields: {', '.join(dropped)}." if dropped else None
 
 
+def camel_case(name: str) -> str:
+    """CREATION_TIMESTAMP -> creationTimestamp: the key of a field in PutItems and PutUsers properties, and in
+    PutEvents' event properties."""
+    head, *rest = name.lower().split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
 def _avro_record(text: str) -> dict:
     try:
         document = jsontext.loads(text)

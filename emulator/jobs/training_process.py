@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, parse_schema
+from emulator.datasets.schemas import NUMERIC, DatasetSchema, Field, camel_case, parse_schema
 from emulator.exploration import ItemStats
 from emulator.recipes import context_lifts
 from emulator.recipes import metrics, registry, tuning
@@ -131,7 +131,7 @@ def _columns(chunks: Iterator[list[tuple]], names: list[str]) -> tuple:
         for extra in fields if names else ():
             values = json.loads(extra) if extra else {}
             for name in names:
-                context[name].append(values.get(name, values.get(_camel(name))))
+                context[name].append(values.get(name, values.get(camel_case(name))))
     if not parts[0]:
         return (), (), (), (), context
     return (*(np.concatenate(part) for part in parts), context)
@@ -148,11 +148,6 @@ def _schema(store: Store, dataset: str) -> DatasetSchema | None:
     """The parsed schema of a dataset of the group; None when the group has no such dataset."""
     found = store.find("dataset", dataset)
     return None if found is None else parse_schema(store.get("schema", found["schemaArn"])["schema"])
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.lower().split("_")
-    return head + "".join(word.capitalize() for word in rest)
 
 
 def _featurized(columns: dict | None, dataset_type: str, name: str) -> bool:
