@@ -68,6 +68,11 @@ def check(kind: str, current: str | None, new: str) -> None:
         raise RuntimeError(f"illegal status move for a {kind}: {current!r} -> {new!r}")
 
 
+def live(records: list[dict]) -> list[dict]:
+    """The records that are not on their way out."""
+    return [record for record in records if record.get("status") not in (DELETE_PENDING, DELETE_IN_PROGRESS)]
+
+
 def deletable(status: str | None) -> bool:
     """Resources in a transient state cannot be deleted. spec: personalize-behavior.md §2.4"""
     return status not in TRANSIENT

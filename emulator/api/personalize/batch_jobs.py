@@ -1,8 +1,7 @@
 """Batch inference and batch segment jobs: recommendations or user segments for a file of queries in S3.
 spec: personalize-behavior.md §3.13, §3.14, §11"""
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import checked_tags, compact, list_page, require_active
+from emulator.api.personalize.common import compact, create_resource, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException
 from service_model import recipes as catalogue
@@ -32,7 +31,7 @@ def create_batch_inference_job(ctx: RequestContext, *, job_name: str, solution_v
                      solutionVersionArn=solution_version_arn, numResults=num_results or 25, jobInput=job_input,
                      jobOutput=job_output, roleArn=role_arn, batchInferenceJobConfig=batch_inference_job_config,
                      batchInferenceJobMode=mode, themeGenerationConfig=theme_generation_config)
-    _create(ctx, INFERENCE, record, "batchInferenceJobArn", solution_version_arn, tags)
+    create_resource(ctx, INFERENCE, record, "batchInferenceJobArn", parent=solution_version_arn, tags=tags)
     return {"batchInferenceJobArn": arn}
 
 
@@ -56,7 +55,7 @@ def create_batch_segment_job(ctx: RequestContext, *, job_name: str, solution_ver
     record = compact(jobName=job_name, batchSegmentJobArn=arn, filterArn=filter_arn,
                      solutionVersionArn=solution_version_arn, numResults=num_results or 25, jobInput=job_input,
                      jobOutput=job_output, roleArn=role_arn)
-    _create(ctx, SEGMENT, record, "batchSegmentJobArn", solution_version_arn, tags)
+    create_resource(ctx, SEGMENT, record, "batchSegmentJobArn", parent=solution_version_arn, tags=tags)
     return {"batchSegmentJobArn": arn}
 
 
@@ -83,10 +82,3 @@ def _version_recipe(ctx: RequestContext, version_arn: str, filter_arn: str | Non
     if not target.startswith("s3://"):   # an output folder that holds the input is accepted, as by the service
         raise InvalidInputException(f"Invalid S3 output path {target}: it must be an s3:// folder.")
     return catalogue.recipe(version["recipeArn"])
-
-
-def _create(ctx: RequestContext, kind: str, record: dict, arn_key: str, version_arn: str, tags: list | None) -> None:
-    with ctx.store.transaction():
-        quotas.check(ctx, kind)
-        ctx.create(kind, record, arn_key, parent=version_arn, tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", record[arn_key])

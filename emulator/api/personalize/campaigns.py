@@ -1,7 +1,6 @@
 """Campaigns: a deployed solution version that answers GetRecommendations."""
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, require_active
+from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store import lifecycle
@@ -24,10 +23,8 @@ def create_campaign(ctx: RequestContext, *, name: str, solution_version_arn: str
     arn = ctx.arn(KIND, name)
     record = compact(name=name, campaignArn=arn, solutionVersionArn=solution_version_arn,
                      minProvisionedTPS=min_provisioned_tps or 1, campaignConfig=campaign_config)
-    with ctx.store.transaction():
-        quotas.check(ctx, KIND, group=version["datasetGroupArn"])
-        ctx.create(KIND, record, "campaignArn", parent=version["solutionArn"], tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "campaignArn", group=version["datasetGroupArn"], parent=version["solutionArn"],
+                    tags=tags)
     return {"campaignArn": arn}
 
 

@@ -1,8 +1,13 @@
-"""What several resource families share: records without empty members, tags, deletion, listing."""
+"""What several resource families share: records without empty members, tags, creation, deletion, listing."""
 
+from collections.abc import Callable
+
+from emulator.api.personalize import quotas
 from emulator.context import RequestContext
-from emulator.errors import InvalidInputException, ResourceInUseException, TooManyTagsException
+from emulator.errors import (InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException,
+                             TooManyTagsException)
 from emulator.store import lifecycle
+from emulator.store.lifecycle import live
 
 MAX_TAGS = 50   # spec: personalize-behavior.md §2.7
 
@@ -30,6 +35,31 @@ def require_active(record: dict, arn_key: str) -> None:
             f"{record[arn_key]} is {record.get('status')}; it must be ACTIVE for this request.")
 
 
+def create_resource(ctx: RequestContext, kind: str, record: dict, arn_key: str, *, group: str | None = None,
+                    check: Callable[[], None] | None = None, tags: list | None = None, internal: dict | None = None,
+                    task: str | None = "create", **options) -> str:
+    """Store a new resource and queue `task` for it in one transaction, committed before the response: the quota
+    of `kind` first (`group`: the dataset group, for quotas counted per group), then `check`, the tags, the insert
+    (`options`: parent, status, unique_name), its `internal` state and the job. Returns the resource's ARN."""
+    arn = record[arn_key]
+    with ctx.store.transaction():
+        quotas.check(ctx, kind, group=group)   # a kind without a quota passes
+        if check is not None:
+            check()
+        ctx.create(kind, record, arn_key, tags=checked_tags(tags), **options)
+        if internal:
+            ctx.store.set_internal(arn, **internal)
+        if task:
+            ctx.jobs.enqueue(task, arn)
+    return arn
+
+
+def only_one(ctx: RequestContext, kind: str, group_arn: str, what: str) -> None:
+    """A dataset group has at most one live resource of `kind` (`what`: its name with an article)."""
+    if live(ctx.store.children(group_arn, kind)):
+        raise ResourceAlreadyExistsException(f"{group_arn} already has {what}; a dataset group can have only one.")
+
+
 def begin_delete(ctx: RequestContext, kind: str, arn: str, blocked_by: list[str] = ()) -> None:
     """Move a resource to DELETE PENDING and queue its deletion, unless it is busy or still needed."""
     with ctx.store.transaction():
@@ -40,12 +70,6 @@ def begin_delete(ctx: RequestContext, kind: str, arn: str, blocked_by: list[str]
             raise ResourceInUseException(f"{arn} is still used by: {', '.join(blocked_by[:5])}. Delete those first.")
         ctx.store.set_status(arn, lifecycle.DELETE_PENDING)
         ctx.jobs.enqueue("delete", arn)
-
-
-def live(records: list[dict]) -> list[dict]:
-    """The records that are not on their way out."""
-    return [record for record in records
-            if record.get("status") not in (lifecycle.DELETE_PENDING, lifecycle.DELETE_IN_PROGRESS)]
 
 
 def list_page(ctx: RequestContext, kind: str, result_key: str, next_token, max_results,

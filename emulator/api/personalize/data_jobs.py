@@ -1,8 +1,7 @@
 """Jobs that move a dataset group's data: imports from S3, exports to S3, deletion of users' data."""
 
-from emulator.api.personalize.common import checked_tags, compact, list_page, require_active
+from emulator.api.personalize.common import compact, create_resource, list_page, require_active
 from emulator.context import RequestContext
-from emulator.api.personalize import quotas
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store import lifecycle
 
@@ -28,10 +27,7 @@ def create_dataset_import_job(ctx: RequestContext, *, job_name: str, dataset_arn
     record = compact(jobName=job_name, datasetImportJobArn=arn, datasetArn=dataset_arn, dataSource=data_source,
                      roleArn=role_arn, importMode=import_mode,
                      publishAttributionMetricsToS3=publish_attribution_metrics_to_s3)
-    with ctx.store.transaction():
-        quotas.check(ctx, KIND)
-        ctx.create(KIND, record, "datasetImportJobArn", parent=dataset_arn, tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "datasetImportJobArn", parent=dataset_arn, tags=tags)
     return {"datasetImportJobArn": arn}
 
 
@@ -53,9 +49,7 @@ def create_dataset_export_job(ctx: RequestContext, *, job_name: str, dataset_arn
     arn = ctx.arn(EXPORT, job_name)
     record = compact(jobName=job_name, datasetExportJobArn=arn, datasetArn=dataset_arn,
                      ingestionMode=ingestion_mode or "PUT", roleArn=role_arn, jobOutput=job_output)
-    with ctx.store.transaction():
-        ctx.create(EXPORT, record, "datasetExportJobArn", parent=dataset_arn, tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, EXPORT, record, "datasetExportJobArn", parent=dataset_arn, tags=tags)
     return {"datasetExportJobArn": arn}
 
 
@@ -76,11 +70,8 @@ def create_data_deletion_job(ctx: RequestContext, *, job_name: str, dataset_grou
     arn = ctx.arn(DELETION, job_name)
     record = compact(jobName=job_name, dataDeletionJobArn=arn, datasetGroupArn=dataset_group_arn,
                      dataSource=data_source, roleArn=role_arn)
-    with ctx.store.transaction():
-        quotas.check(ctx, DELETION, group=dataset_group_arn)
-        ctx.create(DELETION, record, "dataDeletionJobArn", parent=dataset_group_arn, tags=checked_tags(tags),
-                   status=lifecycle.PENDING)
-        ctx.jobs.enqueue("delete_users", arn)
+    create_resource(ctx, DELETION, record, "dataDeletionJobArn", group=dataset_group_arn, parent=dataset_group_arn,
+                    tags=tags, status=lifecycle.PENDING, task="delete_users")
     return {"dataDeletionJobArn": arn}
 
 

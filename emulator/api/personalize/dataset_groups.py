@@ -1,7 +1,6 @@
 """Dataset groups: the container of datasets, solutions, campaigns and trackers."""
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page
+from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page
 from emulator.context import RequestContext
 from emulator.store import lifecycle
 from emulator.errors import InvalidInputException
@@ -16,10 +15,7 @@ def create_dataset_group(ctx: RequestContext, *, name: str, role_arn: str | None
         raise InvalidInputException("A kmsKeyArn needs a roleArn that can use the key.")
     arn = ctx.arn(KIND, name)
     record = compact(name=name, datasetGroupArn=arn, roleArn=role_arn, kmsKeyArn=kms_key_arn, domain=domain)
-    with ctx.store.transaction():
-        quotas.check(ctx, KIND)
-        ctx.create(KIND, record, "datasetGroupArn", tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "datasetGroupArn", tags=tags)
     return compact(datasetGroupArn=arn, domain=domain)
 
 

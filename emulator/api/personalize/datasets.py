@@ -2,7 +2,7 @@
 
 import time
 
-from emulator.api.personalize.common import begin_delete, checked_tags, list_page, require_active
+from emulator.api.personalize.common import begin_delete, create_resource, list_page, require_active
 from emulator.context import RequestContext
 from emulator.datasets.schemas import DATASET_TYPES, is_compatible_update, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
@@ -32,9 +32,7 @@ def create_dataset(ctx: RequestContext, *, name: str, schema_arn: str, dataset_g
               "datasetType": dataset_type, "schemaArn": schema_arn}
     if dataset_type == "ACTION_INTERACTIONS":   # PutActionInteractions finds the dataset by this id
         record["trackingId"] = ctx.new_id()
-    with ctx.store.transaction():
-        ctx.create(KIND, record, "datasetArn", parent=dataset_group_arn, tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "datasetArn", parent=dataset_group_arn, tags=tags)
     return {"datasetArn": arn}
 
 

@@ -1,8 +1,7 @@
 """Event trackers: the tracking IDs through which PutEvents reaches a dataset group."""
 
-from emulator.api.personalize.common import begin_delete, checked_tags, list_page, live
+from emulator.api.personalize.common import begin_delete, create_resource, list_page, only_one
 from emulator.context import RequestContext
-from emulator.errors import ResourceAlreadyExistsException
 from emulator.store.arns import short_id
 
 KIND = "event-tracker"
@@ -14,13 +13,8 @@ def create_event_tracker(ctx: RequestContext, *, name: str, dataset_group_arn: s
     arn = ctx.arn(KIND, short_id())   # spec: personalize-behavior.md §2.2: an id, not the name
     tracker = {"name": name, "eventTrackerArn": arn, "datasetGroupArn": dataset_group_arn,
                "trackingId": ctx.new_id(), "accountId": ctx.account_id}
-    with ctx.store.transaction():
-        if live(ctx.store.children(dataset_group_arn, KIND)):
-            raise ResourceAlreadyExistsException(f"{dataset_group_arn} already has an event tracker; "
-                                                 "a dataset group can have only one.")
-        ctx.create(KIND, tracker, "eventTrackerArn", parent=dataset_group_arn, tags=checked_tags(tags),
-                   unique_name=True)
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, tracker, "eventTrackerArn", parent=dataset_group_arn, tags=tags, unique_name=True,
+                    check=lambda: only_one(ctx, KIND, dataset_group_arn, "an event tracker"))
     return {"eventTrackerArn": arn, "trackingId": tracker["trackingId"]}
 
 

@@ -1,11 +1,11 @@
 """Filters: expressions that include or exclude candidates of recommendations. spec: personalize-behavior.md §3.8"""
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import begin_delete, checked_tags, compact, list_page, live, require_active
+from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, require_active
 from emulator.context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException
 from emulator.filter_language.expression import FilterError, parse
+from emulator.store.lifecycle import live
 
 KIND = "filter"
 FIELDS_PER_GROUP = 20   # distinct dataset fields across a group's filters, spec §9.3
@@ -22,18 +22,19 @@ def create_filter(ctx: RequestContext, *, name: str, dataset_group_arn: str, fil
     arn = ctx.arn(KIND, name)
     record = compact(name=name, filterArn=arn, datasetGroupArn=dataset_group_arn,
                      filterExpression=filter_expression)
-    with ctx.store.transaction():
-        quotas.check(ctx, KIND, group=dataset_group_arn)
-        others = live(ctx.store.children(dataset_group_arn, KIND))
-        fields = set(parsed.fields).union(*(map(tuple, ctx.store.internal(other["filterArn"])["fields"])
-                                            for other in others))
-        if len(fields) > FIELDS_PER_GROUP:
-            raise InvalidInputException(f"Could not create filter. The filters of a dataset group may use at most "
-                                        f"{FIELDS_PER_GROUP} distinct dataset fields; these would use {len(fields)}.")
-        ctx.create(KIND, record, "filterArn", parent=dataset_group_arn, tags=checked_tags(tags))
-        ctx.store.set_internal(arn, fields=sorted(parsed.fields))   # as the schemas spell them
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "filterArn", group=dataset_group_arn, parent=dataset_group_arn, tags=tags,
+                    check=lambda: _check_fields(ctx, dataset_group_arn, parsed.fields),
+                    internal={"fields": sorted(parsed.fields)})   # as the schemas spell them
     return {"filterArn": arn}
+
+
+def _check_fields(ctx: RequestContext, group_arn: str, fields: frozenset[tuple[str, str]]) -> None:
+    """The group's filters, this one included, may use at most FIELDS_PER_GROUP distinct dataset fields."""
+    others = live(ctx.store.children(group_arn, KIND))
+    used = set(fields).union(*(map(tuple, ctx.store.internal(other["filterArn"])["fields"]) for other in others))
+    if len(used) > FIELDS_PER_GROUP:
+        raise InvalidInputException(f"Could not create filter. The filters of a dataset group may use at most "
+                                    f"{FIELDS_PER_GROUP} distinct dataset fields; these would use {len(used)}.")
 
 
 def describe_filter(ctx: RequestContext, *, filter_arn: str) -> dict:

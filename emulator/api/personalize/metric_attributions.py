@@ -3,7 +3,7 @@ spec: personalize-behavior.md §3.15"""
 
 import re
 
-from emulator.api.personalize.common import begin_delete, compact, list_page, live, require_active
+from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, only_one, require_active
 from emulator.context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import (InvalidInputException, ResourceAlreadyExistsException,
@@ -23,13 +23,8 @@ def create_metric_attribution(ctx: RequestContext, *, name: str, dataset_group_a
     arn = ctx.arn(KIND, name)
     record = {"name": name, "metricAttributionArn": arn, "datasetGroupArn": dataset_group_arn,
               "metricsOutputConfig": metrics_output_config}
-    with ctx.store.transaction():
-        if live(ctx.store.children(dataset_group_arn, KIND)):
-            raise ResourceAlreadyExistsException(f"{dataset_group_arn} already has a metric attribution; a dataset "
-                                                 "group can have only one.")
-        ctx.create(KIND, record, "metricAttributionArn", parent=dataset_group_arn)
-        ctx.store.set_internal(arn, metrics=metrics)
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "metricAttributionArn", parent=dataset_group_arn, internal={"metrics": metrics},
+                    check=lambda: only_one(ctx, KIND, dataset_group_arn, "a metric attribution"))
     return {"metricAttributionArn": arn}
 
 

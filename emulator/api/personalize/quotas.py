@@ -1,9 +1,9 @@
 """The service quotas that surface as LimitExceededException. spec: personalize-behavior.md §2.6"""
 
-from emulator.api.personalize.common import live
 from emulator.context import RequestContext
 from emulator.errors import LimitExceededException
 from emulator.store import lifecycle
+from emulator.store.lifecycle import live
 
 DATASET_GROUPS, SCHEMAS = 5, 500                       # per account and region
 SOLUTIONS, CAMPAIGNS = 10, 5                           # per dataset group

@@ -1,8 +1,7 @@
 """Recommenders: the use cases of domain dataset groups, trained and served as one resource.
 spec: personalize-behavior.md §3.12, §10"""
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import begin_delete, checked_tags, list_page, require_active
+from emulator.api.personalize.common import begin_delete, create_resource, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import updates
@@ -27,10 +26,7 @@ def create_recommender(ctx: RequestContext, *, name: str, dataset_group_arn: str
     arn = ctx.arn(KIND, name)
     record = {"name": name, "recommenderArn": arn, "datasetGroupArn": dataset_group_arn, "recipeArn": recipe_arn,
               "recommenderConfig": recommender_config or {}}   # spec §3.12: observed {} when none is given
-    with ctx.store.transaction():
-        quotas.check(ctx, KIND, group=dataset_group_arn)
-        ctx.create(KIND, record, "recommenderArn", parent=dataset_group_arn, tags=checked_tags(tags))
-        ctx.jobs.enqueue("create", arn)
+    create_resource(ctx, KIND, record, "recommenderArn", group=dataset_group_arn, parent=dataset_group_arn, tags=tags)
     return {"recommenderArn": arn}
 
 

@@ -4,8 +4,8 @@ from emulator.context import RequestContext
 from emulator.datasets.schemas import parse_schema
 from emulator.errors import ResourceInUseException
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import compact, list_page, live
+from emulator.api.personalize.common import compact, create_resource, list_page
+from emulator.store.lifecycle import live
 
 KIND = "schema"
 
@@ -13,8 +13,8 @@ KIND = "schema"
 def create_schema(ctx: RequestContext, *, name: str, schema: str, domain: str | None = None) -> dict:
     parse_schema(schema, domain)   # raises InvalidInputException naming the problem
     arn = ctx.arn(KIND, name)
-    quotas.check(ctx, KIND)
-    ctx.create(KIND, compact(name=name, schemaArn=arn, schema=schema, domain=domain), "schemaArn", status=None)
+    create_resource(ctx, KIND, compact(name=name, schemaArn=arn, schema=schema, domain=domain), "schemaArn",
+                    status=None, task=None)   # no status, nothing to do
     return {"schemaArn": arn}
 
 

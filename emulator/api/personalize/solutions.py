@@ -2,9 +2,7 @@
 
 import re
 
-from emulator.api.personalize import quotas
-from emulator.api.personalize.common import (begin_delete, checked_tags, compact, list_page, live,
-                                             require_active)
+from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, require_active
 from emulator.context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import updates
@@ -12,6 +10,7 @@ from emulator.jobs.tasks import solution_versions
 from emulator.recipes import tuning
 from emulator.store import lifecycle
 from emulator.store.arns import name_of, short_id
+from emulator.store.lifecycle import live
 from service_model import recipes as catalogue
 
 KIND, VERSION = "solution", "solution-version"
@@ -41,10 +40,9 @@ def create_solution(ctx: RequestContext, *, name: str, dataset_group_arn: str, r
                      performAutoTraining=perform_auto_training,
                      performIncrementalUpdate=perform_incremental_update, eventType=event_type,
                      solutionConfig=solution_config or None)
-    with ctx.store.transaction():   # ACTIVE at once, as the service answers: spec: personalize-behavior.md §3.9
-        quotas.check(ctx, KIND, group=dataset_group_arn)
-        ctx.create(KIND, record, "solutionArn", parent=dataset_group_arn, tags=checked_tags(tags),
-                   status=lifecycle.ACTIVE)
+    # ACTIVE at once, as the service answers: spec: personalize-behavior.md §3.9
+    create_resource(ctx, KIND, record, "solutionArn", group=dataset_group_arn, parent=dataset_group_arn, tags=tags,
+                    status=lifecycle.ACTIVE, task=None)
     return {"solutionArn": arn}
 
 
@@ -136,13 +134,8 @@ def _new_version(ctx: RequestContext, solution: dict, training_mode: str, traini
                      recipeArn=solution.get("recipeArn"), eventType=solution.get("eventType"),
                      datasetGroupArn=solution["datasetGroupArn"], solutionConfig=solution.get("solutionConfig"),
                      trainingMode=training_mode, trainingType=training_type)
-    with ctx.store.transaction():
-        quotas.check(ctx, VERSION)
-        ctx.create(VERSION, record, "solutionVersionArn", parent=solution["solutionArn"], tags=checked_tags(tags))
-        if update_of:
-            ctx.store.set_internal(arn, updateOf=update_of)
-        ctx.jobs.enqueue("create", arn)
-    return arn
+    return create_resource(ctx, VERSION, record, "solutionVersionArn", parent=solution["solutionArn"], tags=tags,
+                           internal=compact(updateOf=update_of))
 
 
 def _full_version_to_update(ctx: RequestContext, solution: dict) -> str:
