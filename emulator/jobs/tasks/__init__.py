@@ -7,7 +7,7 @@ import time
 from functools import partial
 
 from emulator.errors import TaskFailed
-from emulator.jobs import Interrupted, dwell, updates
+from emulator.jobs import Interrupted, advance, dwell, updates
 from emulator.jobs.tasks import batch, campaigns, exports, imports, recommenders, solution_versions
 from emulator.store import lifecycle
 from emulator.store.arns import kind_of
@@ -43,15 +43,13 @@ CLEANUP = {
 
 def create(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
-    if store.status(arn) == lifecycle.CREATE_PENDING:
-        try:
-            READY.get(kind, lambda *_: None)(arn, env)
-        except TaskFailed as failure:
-            store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_FAILED, str(failure))
-            return
-        dwell(env)
-        store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS)
-    if store.status(arn) != lifecycle.CREATE_IN_PROGRESS:
+    try:
+        in_progress = advance(env, arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_IN_PROGRESS,
+                              ready=partial(READY[kind], arn, env) if kind in READY else None)
+    except TaskFailed as failure:   # from READY: the work cannot start
+        store.move(arn, lifecycle.CREATE_PENDING, lifecycle.CREATE_FAILED, str(failure))
+        return
+    if not in_progress:
         return   # stopped meanwhile
     started, undo = time.monotonic(), partial(UNDO[kind], arn, env) if kind in UNDO else None
     try:
@@ -73,10 +71,7 @@ def create(arn: str, env) -> None:
 
 def delete(arn: str, env) -> None:
     store, kind = env.store, kind_of(arn)
-    if store.status(arn) == lifecycle.DELETE_PENDING:
-        dwell(env)
-        store.move(arn, lifecycle.DELETE_PENDING, lifecycle.DELETE_IN_PROGRESS)
-    if store.status(arn) != lifecycle.DELETE_IN_PROGRESS:
+    if not advance(env, arn, lifecycle.DELETE_PENDING, lifecycle.DELETE_IN_PROGRESS):
         return
     if kind in CLEANUP:
         CLEANUP[kind](arn, env)
@@ -99,12 +94,8 @@ def update_dataset(arn: str, env) -> None:
     """UpdateDataset's schema swap: UPDATE PENDING -> UPDATE IN_PROGRESS -> ACTIVE, with latestDatasetUpdate
     following CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE. spec: personalize-behavior.md §2.4"""
     store = env.store
-    if store.status(arn) == lifecycle.UPDATE_PENDING:
-        dwell(env)
-        with store.transaction():
-            store.move(arn, lifecycle.UPDATE_PENDING, lifecycle.UPDATE_IN_PROGRESS)
-            _mark_update(store, arn, lifecycle.CREATE_IN_PROGRESS)
-    if store.status(arn) != lifecycle.UPDATE_IN_PROGRESS:
+    if not advance(env, arn, lifecycle.UPDATE_PENDING, lifecycle.UPDATE_IN_PROGRESS,
+                   then=lambda: _mark_update(store, arn, lifecycle.CREATE_IN_PROGRESS)):
         return
     dwell(env)
     with store.transaction():
@@ -123,10 +114,7 @@ def delete_users(arn: str, env) -> None:
     """A data deletion job, in its own vocabulary: PENDING -> IN_PROGRESS -> COMPLETED / FAILED. The records go
     in the transaction that completes the job, so a job that ends FAILED deleted nothing."""
     store = env.store
-    if store.status(arn) == lifecycle.PENDING:
-        dwell(env)
-        store.move(arn, lifecycle.PENDING, lifecycle.IN_PROGRESS)
-    if store.status(arn) != lifecycle.IN_PROGRESS:
+    if not advance(env, arn, lifecycle.PENDING, lifecycle.IN_PROGRESS):
         return
     started = time.monotonic()
     try:

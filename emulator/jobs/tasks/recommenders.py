@@ -3,7 +3,7 @@ UpdateRecommender. spec: personalize-behavior.md §3.12"""
 
 import zlib
 
-from emulator.jobs import dwell, updates
+from emulator.jobs import advance, dwell, updates
 from emulator.jobs.tasks import solution_versions
 from emulator.recipes.use_cases import USE_CASES
 from emulator.store import lifecycle, model_files
@@ -58,9 +58,6 @@ def _train(env, recommender: dict, columns: dict | None) -> None:
 
 
 def _walk(env, arn: str, pending: str, in_progress: str, done: str) -> None:
-    if env.store.status(arn) == pending:
-        dwell(env)
-        env.store.move(arn, pending, in_progress)
-    if env.store.status(arn) == in_progress:
+    if advance(env, arn, pending, in_progress):
         dwell(env)
         env.store.move(arn, in_progress, done)
