@@ -11,7 +11,7 @@ import threading
 import time
 
 from emulator.api.personalize import solutions
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import ServiceError
 from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn

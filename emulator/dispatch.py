@@ -11,7 +11,7 @@ from werkzeug.wsgi import get_input_stream
 
 from emulator import browsers, protocol
 from emulator.api import HANDLERS
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import NotImplementedYet, SerializationException, ServiceError, UnknownOperationException
 from service_model import routing
 

@@ -27,7 +27,7 @@ FLOORS = [
     ("answering", ["emulator.exploration", "emulator.filter_masks", "emulator.deployed", "emulator.recommending",
                    "emulator.attribution"]),            # a trained model, a filter and events -> items
     ("jobs", ["emulator.jobs.*"]),                       # lifecycles, the queue, workers, training processes
-    ("api", ["emulator.context", "emulator.api.*"]),     # one handler per operation
+    ("api", ["emulator.request_context", "emulator.api.*"]),     # one handler per operation
     ("clients of the api", ["emulator.auto_training", "emulator.protocol", "emulator.browsers", "emulator.gate",
                             "emulator.cors", "emulator.dispatch", "emulator.internal", "emulator.console.*"]),
     ("app", ["emulator.app"]),

@@ -2,7 +2,7 @@
 into its Users, Items and Actions datasets."""
 
 from emulator import jsontext
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.datasets.schemas import DatasetSchema, Field, camel_case, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.store import lifecycle

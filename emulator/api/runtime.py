@@ -1,7 +1,7 @@
 """personalize-runtime: recommendations, rankings and actions from ACTIVE campaigns and recommenders."""
 
 from emulator import recommending
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException, ResourceNotFoundException
 from emulator.recipes.use_cases import USE_CASES

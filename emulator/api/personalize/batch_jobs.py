@@ -2,7 +2,7 @@
 spec: personalize-behavior.md §3.13, §3.14, §11"""
 
 from emulator.api.personalize.common import compact, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import InvalidInputException
 from service_model import recipes as catalogue
 

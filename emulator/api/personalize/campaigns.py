@@ -1,7 +1,7 @@
 """Campaigns: a deployed solution version that answers GetRecommendations."""
 
 from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store import lifecycle
 from emulator.store.arns import dataset_arn

@@ -1,6 +1,6 @@
 """The read-only recipe catalogue: recipes, algorithms, feature transformations."""
 
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import ResourceNotFoundException
 from service_model import recipes as catalogue
 

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 
 from emulator.api.personalize import quotas
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import (InvalidInputException, ResourceAlreadyExistsException, ResourceInUseException,
                              TooManyTagsException)
 from emulator.store import lifecycle

@@ -1,7 +1,7 @@
 """Jobs that move a dataset group's data: imports from S3, exports to S3, deletion of users' data."""
 
 from emulator.api.personalize.common import compact, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store import lifecycle
 

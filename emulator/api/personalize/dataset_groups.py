@@ -1,7 +1,7 @@
 """Dataset groups: the container of datasets, solutions, campaigns and trackers."""
 
 from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.store import lifecycle
 from emulator.errors import InvalidInputException
 

@@ -3,7 +3,7 @@
 import time
 
 from emulator.api.personalize.common import begin_delete, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.datasets.schemas import DATASET_TYPES, is_compatible_update, parse_schema
 from emulator.errors import InvalidInputException, ResourceInUseException
 from emulator.store import lifecycle

@@ -1,7 +1,7 @@
 """Event trackers: the tracking IDs through which PutEvents reaches a dataset group."""
 
 from emulator.api.personalize.common import begin_delete, create_resource, list_page, only_one
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.store.arns import short_id
 
 KIND = "event-tracker"

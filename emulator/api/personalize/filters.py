@@ -1,7 +1,7 @@
 """Filters: expressions that include or exclude candidates of recommendations. spec: personalize-behavior.md §3.8"""
 
 from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import InvalidInputException
 from emulator.filter_language.expression import FilterError, parse

@@ -4,7 +4,7 @@ spec: personalize-behavior.md §3.15"""
 import re
 
 from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, only_one, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.datasets import group as group_data
 from emulator.errors import (InvalidInputException, ResourceAlreadyExistsException,
                              ResourceInUseException)

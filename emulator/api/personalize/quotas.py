@@ -1,6 +1,6 @@
 """The service quotas that surface as LimitExceededException. spec: personalize-behavior.md §2.6"""
 
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import LimitExceededException
 from emulator.store import lifecycle
 from emulator.store.lifecycle import live

@@ -2,7 +2,7 @@
 spec: personalize-behavior.md §3.12, §10"""
 
 from emulator.api.personalize.common import begin_delete, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import updates
 from emulator.store import lifecycle

@@ -1,6 +1,6 @@
 """Schemas: Avro documents that fix the columns of a dataset. They have no status."""
 
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.datasets.schemas import parse_schema
 from emulator.errors import ResourceInUseException
 

@@ -3,7 +3,7 @@
 import re
 
 from emulator.api.personalize.common import begin_delete, compact, create_resource, list_page, require_active
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import InvalidInputException, ResourceInUseException, ResourceNotFoundException
 from emulator.jobs import updates
 from emulator.jobs.tasks import solution_versions

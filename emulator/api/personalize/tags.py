@@ -1,7 +1,7 @@
 """Tags on any resource of the account. spec: personalize-behavior.md §2.7"""
 
 from emulator.api.personalize.common import MAX_TAGS, checked_tags
-from emulator.context import RequestContext
+from emulator.request_context import RequestContext
 from emulator.errors import ResourceInUseException, TooManyTagKeysException
 from emulator.store import lifecycle
 
