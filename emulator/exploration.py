@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +27,7 @@ DEFAULT_WEIGHT, DEFAULT_AGE_CUT_OFF_DAYS = 0.3, 30.0
 DAY = 86_400.0
 LIFT = 2.0            # in standard deviations of the user's logits, per unit of ln(θ / r), at weight 1
 PRIOR_TAKES, PRIOR_SHOWN = 1.0, 10.0   # the campaign's take rate before any feedback: 0.1
+BELIEFS_KEPT = 8      # candidate sets whose beliefs a campaign keeps between snapshots
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Feedback:
     lock: threading.Lock = field(default_factory=threading.Lock)
     _snapshot: tuple[dict, dict] = ({}, {})
     _taken_at: float = -math.inf
+    _beliefs: dict = field(default_factory=dict)   # (candidates' dtype, shape, bytes) -> beliefs of the snapshot
 
     def showed(self, item_ids: list[str]) -> None:
         with self.lock:
@@ -63,18 +66,45 @@ class Feedback:
         with self.lock:
             self.taken.update(item_ids)
 
-    def beliefs(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        """(α, β) of each item's Beta belief and the campaign's take rate, from the latest snapshot."""
+    def beliefs(self, item_ids: np.ndarray, key: tuple | None = None) -> "Beliefs":
+        """Each item's Beta belief and the campaign's take rate, from the latest snapshot: the same arrays (read-only)
+        for the same items until the next snapshot, since working them out took a sixth of a GetRecommendations.
+        `key`: belief_key(item_ids), if the caller keeps it."""
+        key = key or belief_key(item_ids)
         with self.lock:
             if time.monotonic() - self._taken_at >= self.refresh_seconds:
                 self._snapshot, self._taken_at = (dict(self.taken), dict(self.shown)), time.monotonic()
-            taken, shown = self._snapshot
-        # takes of items the campaign showed (events on other items are no answer to its recommendations)
-        rate = (PRIOR_TAKES + sum(min(taken.get(item, 0), count) for item, count in shown.items())) / (
-            PRIOR_SHOWN + sum(shown.values()))
-        taken = np.array([taken.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
-        shown = np.array([shown.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
-        return 1.0 + taken, 1.0 + np.maximum(shown - taken, 0.0), rate
+                self._beliefs = {}
+            found, snapshot, kept = self._beliefs.get(key), self._snapshot, self._beliefs
+        if found is None:
+            found = _believed(item_ids, *snapshot)
+            with self.lock:
+                if len(kept) >= BELIEFS_KEPT:   # a few candidate sets per snapshot; more means new items came
+                    kept.clear()
+                kept[key] = found
+        return found
+
+
+class Beliefs(NamedTuple):
+    alpha: np.ndarray   # (n,) 1 + takes
+    beta: np.ndarray    # (n,) 1 + ignored impressions
+    rate: float         # the campaign's take rate
+    sums: str           # "Σα|Σβ", which seeds each user's draws
+
+
+def belief_key(item_ids: np.ndarray) -> tuple:
+    return item_ids.dtype.str, item_ids.shape, item_ids.tobytes()
+
+
+def _believed(item_ids: np.ndarray, taken: dict, shown: dict) -> Beliefs:
+    # takes of items the campaign showed (events on other items are no answer to its recommendations)
+    rate = (PRIOR_TAKES + sum(min(taken.get(item, 0), count) for item, count in shown.items())) / (
+        PRIOR_SHOWN + sum(shown.values()))
+    taken = np.array([taken.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
+    shown = np.array([shown.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
+    alpha, beta = 1.0 + taken, 1.0 + np.maximum(shown - taken, 0.0)
+    alpha.flags.writeable = beta.flags.writeable = False   # shared by every request until the next snapshot
+    return Beliefs(alpha, beta, rate, f"{alpha.sum()}|{beta.sum()}")
 
 
 def campaign_settings(campaign_config: dict | None) -> tuple[float, float]:
@@ -90,15 +120,57 @@ def explore(scores: np.ndarray, eligible: np.ndarray, trained: np.ndarray, item_
     leaves them untouched; a (campaign, user) sees a stable list until the feedback changes."""
     if weight <= 0 or not eligible.any():
         return scores
-    candidates = np.flatnonzero(eligible)
-    alpha, beta, rate = feedback.beliefs(item_ids[candidates])
-    seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{alpha.sum()}|{beta.sum()}".encode()).digest()[:8], "little")
-    theta = np.random.default_rng(seed).beta(alpha, beta)
-    spread = scores[np.isfinite(scores)].std() if np.isfinite(scores).any() else 1.0
+    positions = np.flatnonzero(eligible)
+    return _lifted(scores, positions, item_ids[positions], None, np.sqrt(1.0 + trained[positions]), feedback, weight,
+                   seed_text)
+
+
+def lift(scores: np.ndarray, candidates: "Candidates", feedback: Feedback, weight: float, seed_text: str) -> np.ndarray:
+    """explore() over candidates worked out beforehand; `scores` covers candidates.ids."""
+    if weight <= 0 or not candidates.eligible.size:
+        return scores
+    return _lifted(scores, candidates.eligible, candidates.eligible_ids, candidates.key, candidates.damping, feedback,
+                   weight, seed_text)
+
+
+def _lifted(scores: np.ndarray, positions: np.ndarray, item_ids: np.ndarray, key: tuple | None, damping: np.ndarray,
+            feedback: Feedback, weight: float, seed_text: str) -> np.ndarray:
+    beliefs = feedback.beliefs(item_ids, key)
+    seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{beliefs.sums}".encode()).digest()[:8], "little")
+    theta = np.random.default_rng(seed).beta(beliefs.alpha, beliefs.beta)
+    finite = np.isfinite(scores)
+    spread = _std(scores if finite.all() else scores[finite]) if finite.any() else 1.0
     lifted = scores.copy()
-    lifted[candidates] += (weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / rate))
-                           / np.sqrt(1.0 + trained[candidates]))
+    lifted[positions] += weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / beliefs.rate)) / damping
     return lifted
+
+
+def _std(values: np.ndarray) -> np.float64:
+    """values.std(), the same number by the same operations, without numpy's generic path (half its time)."""
+    deviations = values - np.add.reduce(values) / values.size
+    np.multiply(deviations, deviations, out=deviations)
+    return np.sqrt(np.add.reduce(deviations) / values.size)
+
+
+@dataclass(frozen=True, eq=False)
+class Candidates:
+    """The items of a campaign's answers (the model's, then the Items records added since training) and those
+    exploration may lift, worked out once per loaded model, new items and age cut-off, not per request."""
+    ids: np.ndarray            # (n,) item ids
+    new: "NewItems"            # the items after the model's own
+    eligible: np.ndarray       # (m,) positions in ids of the items exploration may lift: young ones and new ones
+    eligible_ids: np.ndarray   # (m,) their ids
+    key: tuple                 # belief_key(eligible_ids)
+    damping: np.ndarray        # (m,) √(1 + training interactions) of each: what the model already knows of it
+
+    @classmethod
+    def of(cls, model_ids: np.ndarray, stats: ItemStats, new: "NewItems", cut_off_days: float) -> "Candidates":
+        ids = np.concatenate([model_ids, new.ids]) if len(new.ids) else model_ids
+        eligible = np.flatnonzero(np.concatenate([stats.age_days <= cut_off_days, np.ones(len(new.ids), dtype=bool)]))
+        trained = np.zeros(len(ids))   # new items: none
+        trained[:len(stats.interactions)] = stats.interactions
+        eligible_ids = ids[eligible]
+        return cls(ids, new, eligible, eligible_ids, belief_key(eligible_ids), np.sqrt(1.0 + trained[eligible]))
 
 
 class Exploration:
@@ -109,6 +181,7 @@ class Exploration:
         self.env = env
         self._feedback: dict[tuple[str, str], tuple[object, Feedback]] = {}   # (campaign, version) -> (model, counters)
         self._new_items: dict[str, tuple[object, int, NewItems]] = {}   # version -> (model, records generation, items)
+        self._candidates: dict[tuple[str, float], tuple[NewItems, Candidates]] = {}   # (version, cut-off) -> ...
         self._lock = threading.Lock()
         env.rows.listen(self._rows_changed)
 
@@ -137,10 +210,22 @@ class Exploration:
                 self._new_items[version_arn] = found
         return found[2]
 
+    def candidates(self, version_arn: str, group_arn: str, cut_off_days: float) -> Candidates:
+        """The candidates of a model's answers, and which of them exploration may lift, for an age cut-off."""
+        new, key = self.new_items(version_arn, group_arn), (version_arn, cut_off_days)
+        found = self._candidates.get(key)
+        if found is None or found[0] is not new:   # new items are found again for each loaded model and records change
+            deployed = self.env.deployed.model(version_arn)
+            found = (new, Candidates.of(deployed.model.item_ids, deployed.stats, new, cut_off_days))
+            with self._lock:
+                self._candidates[key] = found
+        return found[1]
+
     def clear(self) -> None:
         with self._lock:
             self._feedback.clear()
             self._new_items.clear()
+            self._candidates.clear()
 
     def _rows_changed(self, change: Change) -> None:
         """Events streamed into a model's events dataset count as taken for the campaigns it serves."""

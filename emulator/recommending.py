@@ -53,11 +53,10 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     if catalogue.traits(source.recipe).explores:
         weight, cut_off = exploration.campaign_settings(source.config)
         if weight > 0:
-            ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
+            candidates = env.exploration.candidates(source.model_arn, source.group, cut_off)
+            ids, scores = candidates.ids, _with_new_items(candidates.new, scores)
             feedback = env.exploration.feedback(source.arn, source.model_arn)
-            trained = np.zeros(len(ids))   # new items: none
-            trained[:len(source.deployed.stats.interactions)] = source.deployed.stats.interactions
-            scores = exploration.explore(scores, eligible, trained, ids, feedback, weight, f"{source.arn}|{user_id}")
+            scores = exploration.lift(scores, candidates, feedback, weight, f"{source.arn}|{user_id}")
     if item_id is not None and item_id in source.deployed.item_index:
         scores = scores.copy()
         scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself
@@ -104,17 +103,15 @@ def _explain(env, source: Source, items: list[dict], ids: np.ndarray, probabilit
                 items[position] = {**_item(ids, index, probabilities), "reason": ["Exploration"]}
 
 
-def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cut_off_days: float):
-    """Candidates extended by the Items records added since training, each scored through its metadata (the
-    user's mean score of known items that share a categorical value with it, else the mean of all), and which
-    candidates exploration may lift: young items and new ones. spec: recipes-and-models.md §2.6"""
-    new = env.exploration.new_items(source.model_arn, source.group)
-    eligible = np.concatenate([source.deployed.stats.age_days <= cut_off_days, np.ones(len(new.ids), dtype=bool)])
+def _with_new_items(new: exploration.NewItems, scores: np.ndarray) -> np.ndarray:
+    """Scores extended to the Items records added since training, each scored through its metadata (the user's mean
+    score of known items that share a categorical value with it, else the mean of all); exploration may lift them.
+    spec: recipes-and-models.md §2.6"""
     if not len(new.ids):
-        return ids, scores, eligible
+        return scores
     finite = scores[np.isfinite(scores)]
     priors = new.priors(np.where(np.isfinite(scores), scores, finite.mean()), finite.mean())
-    return np.concatenate([ids, new.ids]), np.concatenate([scores, priors]), eligible
+    return np.concatenate([scores, priors])
 
 
 def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn: str | None = None,
