@@ -40,9 +40,10 @@ def check(operation: OperationModel, params: dict) -> dict:
     """The parameters the handler gets: `params` checked against the input shape, unknown members dropped."""
     if operation.input_shape is None:
         return {}
-    found = validation.violations(operation.input_shape, params)
-    if found:
-        raise _invalid(operation, params, validation.message(found))
+    if not validation.valid(operation.input_shape, params):
+        found = validation.violations(operation.input_shape, params)
+        if found:
+            raise _invalid(operation, params, validation.message(found))
     return _known(operation.input_shape, params)
 
 
@@ -90,16 +91,26 @@ def _known(shape: Shape, value):
     """`value` without the structure members the model does not know, nor those sent as null: AWS ignores
     them, and so do we (hand-written requests may carry them). Numbers of float shapes become floats, so that
     an integer such as 10**30 is stored as the number it is."""
+    return _knower(shape)(value)
+
+
+@functools.cache
+def _knower(shape: Shape) -> Callable:
+    """_known for one shape, built once from the model; `_same` where nothing can change."""
     if shape.type_name == "structure":
-        return {name: _known(shape.members[name], member) for name, member in value.items()
-                if name in shape.members and member is not None}
+        members = {name: _knower(member) for name, member in shape.members.items()}
+        return lambda value: {name: member if members[name] is _same else members[name](member)
+                              for name, member in value.items() if name in members and member is not None}
     if shape.type_name in ("float", "double"):
-        return float(value)
-    if shape.type_name == "list":
-        return [_known(shape.member, element) for element in value]
-    if shape.type_name == "map":
-        return {key: _known(shape.value, element) for key, element in value.items()}
-    return value
+        return float
+    if shape.type_name in ("list", "map"):
+        element = _knower(shape.member if shape.type_name == "list" else shape.value)
+        if element is _same:
+            return _same
+        if shape.type_name == "list":
+            return lambda value: [element(item) for item in value]
+        return lambda value: {key: element(item) for key, item in value.items()}
+    return _same
 
 
 @functools.cache
