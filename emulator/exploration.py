@@ -13,9 +13,8 @@ import hashlib
 import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
 
@@ -28,6 +27,7 @@ DAY = 86_400.0
 LIFT = 2.0            # in standard deviations of the user's logits, per unit of ln(θ / r), at weight 1
 PRIOR_TAKES, PRIOR_SHOWN = 1.0, 10.0   # the campaign's take rate before any feedback: 0.1
 BELIEFS_KEPT = 8      # candidate sets whose beliefs a campaign keeps between snapshots
+DRAWS_KEPT = 1_000_000   # θ values a campaign keeps per snapshot (8 MB): users' draws, the oldest dropped first
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,30 @@ class Feedback:
         return found
 
 
-class Beliefs(NamedTuple):
-    alpha: np.ndarray   # (n,) 1 + takes
-    beta: np.ndarray    # (n,) 1 + ignored impressions
-    rate: float         # the campaign's take rate
-    sums: str           # "Σα|Σβ", which seeds each user's draws
+class Beliefs:
+    """Each candidate's Beta belief and the campaign's take rate in one snapshot, with the draws made from them:
+    a (campaign, user) draws the same θ until the next snapshot, so its draws are kept (a generator seeded and
+    hundreds of Beta draws were a third of a GetRecommendations once the caches had gone cold)."""
+
+    def __init__(self, alpha: np.ndarray, beta: np.ndarray, rate: float) -> None:
+        self.alpha, self.beta, self.rate = alpha, beta, rate   # (n,) 1 + takes, (n,) 1 + ignored impressions
+        self.sums = f"{alpha.sum()}|{beta.sum()}"              # part of each user's seed
+        self._draws: OrderedDict[str, np.ndarray] = OrderedDict()   # seed text -> θ, oldest first
+        self._kept = max(1, DRAWS_KEPT // max(alpha.size, 1))
+        self._lock = threading.Lock()
+
+    def draws(self, seed_text: str) -> np.ndarray:
+        """(n,) θ of each candidate for one (campaign, user), read-only."""
+        found = self._draws.get(seed_text)
+        if found is None:
+            seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{self.sums}".encode()).digest()[:8], "little")
+            found = np.random.default_rng(seed).beta(self.alpha, self.beta)
+            found.flags.writeable = False
+            with self._lock:
+                self._draws[seed_text] = found
+                while len(self._draws) > self._kept:
+                    self._draws.popitem(last=False)
+        return found
 
 
 def belief_key(item_ids: np.ndarray) -> tuple:
@@ -104,7 +123,7 @@ def _believed(item_ids: np.ndarray, taken: dict, shown: dict) -> Beliefs:
     shown = np.array([shown.get(item, 0) for item in item_ids.tolist()], dtype=np.float64)
     alpha, beta = 1.0 + taken, 1.0 + np.maximum(shown - taken, 0.0)
     alpha.flags.writeable = beta.flags.writeable = False   # shared by every request until the next snapshot
-    return Beliefs(alpha, beta, rate, f"{alpha.sum()}|{beta.sum()}")
+    return Beliefs(alpha, beta, rate)
 
 
 def campaign_settings(campaign_config: dict | None) -> tuple[float, float]:
@@ -136,8 +155,7 @@ def lift(scores: np.ndarray, candidates: "Candidates", feedback: Feedback, weigh
 def _lifted(scores: np.ndarray, positions: np.ndarray, item_ids: np.ndarray, key: tuple | None, damping: np.ndarray,
             feedback: Feedback, weight: float, seed_text: str) -> np.ndarray:
     beliefs = feedback.beliefs(item_ids, key)
-    seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{beliefs.sums}".encode()).digest()[:8], "little")
-    theta = np.random.default_rng(seed).beta(beliefs.alpha, beliefs.beta)
+    theta = beliefs.draws(seed_text)
     finite = np.isfinite(scores)
     spread = _std(scores if finite.all() else scores[finite]) if finite.any() else 1.0
     lifted = scores.copy()

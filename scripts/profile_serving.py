@@ -34,7 +34,8 @@ def environ(path: str, body: dict) -> dict:
             "HTTP_HOST": "127.0.0.1:8080", "HTTP_USER_AGENT": "Boto3/1.34 md/Botocore#1.34 ua/2.0 os/linux",
             "HTTP_X_AMZ_DATE": "20260101T000000Z", "HTTP_AUTHORIZATION": AUTHORIZATION,
             "HTTP_AMZ_SDK_INVOCATION_ID": "00000000-0000-0000-0000-000000000000",
-            "HTTP_AMZ_SDK_REQUEST": "attempt=1; max=1", "wsgi.input": io.BytesIO(data), "wsgi.url_scheme": "http",
+            "HTTP_AMZ_SDK_REQUEST": "attempt=1; max=1", "wsgi.input": io.BytesIO(data), "wsgi.input_terminated": True,
+            "wsgi.url_scheme": "http",
             "wsgi.errors": io.StringIO(), "wsgi.multithread": True, "wsgi.multiprocess": False,
             "wsgi.run_once": False, "wsgi.version": (1, 0)}
 
