@@ -27,7 +27,7 @@ DAY = 86_400.0
 LIFT = 2.0            # in standard deviations of the user's logits, per unit of ln(θ / r), at weight 1
 PRIOR_TAKES, PRIOR_SHOWN = 1.0, 10.0   # the campaign's take rate before any feedback: 0.1
 BELIEFS_KEPT = 8      # candidate sets whose beliefs a campaign keeps between snapshots
-DRAWS_KEPT = 1_000_000   # θ values a campaign keeps per snapshot (8 MB): users' draws, the oldest dropped first
+DRAWS_KEPT = 1_000_000   # values of users' draws a campaign keeps per snapshot (8 MB), the oldest dropped first
 
 
 @dataclass(frozen=True)
@@ -87,22 +87,24 @@ class Feedback:
 
 class Beliefs:
     """Each candidate's Beta belief and the campaign's take rate in one snapshot, with the draws made from them:
-    a (campaign, user) draws the same θ until the next snapshot, so its draws are kept (a generator seeded and
-    hundreds of Beta draws were a third of a GetRecommendations once the caches had gone cold)."""
+    a (campaign, user) draws the same θ until the next snapshot, so what its draws give is kept (a generator seeded
+    and hundreds of Beta draws were a third of a GetRecommendations once the caches had gone cold)."""
 
     def __init__(self, alpha: np.ndarray, beta: np.ndarray, rate: float) -> None:
         self.alpha, self.beta, self.rate = alpha, beta, rate   # (n,) 1 + takes, (n,) 1 + ignored impressions
         self.sums = f"{alpha.sum()}|{beta.sum()}"              # part of each user's seed
-        self._draws: OrderedDict[str, np.ndarray] = OrderedDict()   # seed text -> θ, oldest first
+        self._draws: OrderedDict[str, np.ndarray] = OrderedDict()   # seed text -> gains, oldest first
         self._kept = max(1, DRAWS_KEPT // max(alpha.size, 1))
         self._lock = threading.Lock()
 
-    def draws(self, seed_text: str) -> np.ndarray:
-        """(n,) θ of each candidate for one (campaign, user), read-only."""
+    def gains(self, seed_text: str) -> np.ndarray:
+        """(n,) max(0, ln(θ / r)) of each candidate for one (campaign, user), read-only: θ its draw, r the take
+        rate."""
         found = self._draws.get(seed_text)
         if found is None:
             seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{self.sums}".encode()).digest()[:8], "little")
-            found = np.random.default_rng(seed).beta(self.alpha, self.beta)
+            theta = np.random.default_rng(seed).beta(self.alpha, self.beta)
+            found = np.maximum(0.0, np.log(theta / self.rate))
             found.flags.writeable = False
             with self._lock:
                 self._draws[seed_text] = found
@@ -154,18 +156,22 @@ def lift(scores: np.ndarray, candidates: "Candidates", feedback: Feedback, weigh
 
 def _lifted(scores: np.ndarray, positions: np.ndarray, item_ids: np.ndarray, key: tuple | None, damping: np.ndarray,
             feedback: Feedback, weight: float, seed_text: str) -> np.ndarray:
-    beliefs = feedback.beliefs(item_ids, key)
-    theta = beliefs.draws(seed_text)
-    finite = np.isfinite(scores)
-    spread = _std(scores if finite.all() else scores[finite]) if finite.any() else 1.0
+    gains = feedback.beliefs(item_ids, key).gains(seed_text)
+    total = np.add.reduce(scores)
+    if math.isfinite(total):   # so is every score
+        spread = _std(scores, total)
+    else:
+        finite = np.isfinite(scores)
+        spread = _std(scores[finite], np.add.reduce(scores[finite])) if finite.any() else 1.0
     lifted = scores.copy()
-    lifted[positions] += weight * LIFT * max(spread, 1e-6) * np.maximum(0.0, np.log(theta / beliefs.rate)) / damping
+    lifted[positions] += weight * LIFT * max(spread, 1e-6) * gains / damping
     return lifted
 
 
-def _std(values: np.ndarray) -> np.float64:
-    """values.std(), the same number by the same operations, without numpy's generic path (half its time)."""
-    deviations = values - np.add.reduce(values) / values.size
+def _std(values: np.ndarray, total: np.float64) -> np.float64:
+    """values.std() given values' sum: the same number by the same operations, without numpy's generic path (half
+    its time)."""
+    deviations = values - total / values.size
     np.multiply(deviations, deviations, out=deviations)
     return np.sqrt(np.add.reduce(deviations) / values.size)
 

@@ -217,6 +217,8 @@ def _choice(env, source: Source, data: filter_masks.RequestData, ids: np.ndarray
 def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> list[int]:
     if count <= 0:
         return []
+    if choice.mask is None and choice.passes is None:
+        return _top(scores, count)
     if choice.mask is not None:
         scores = np.where(choice.mask, scores, -np.inf)
     if choice.passes is None:
@@ -225,8 +227,23 @@ def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> li
     return filter_masks.best_passing(scores, ids, count, choice.passes)
 
 
+def _top(scores: np.ndarray, count: int) -> list[int]:
+    """The finite ones of top_k(scores, count), in half its numpy calls where the k-th best score is finite and
+    shared with no other item (each call costs microseconds once the caches have gone cold); top_k otherwise."""
+    size = scores.size
+    if 0 < count < size:
+        part = np.argpartition(scores, size - count)[size - count:]
+        top = scores[part]
+        kth = top.min()
+        if math.isfinite(kth) and math.isfinite(top.max()) and np.count_nonzero(scores >= kth) == count:
+            return part[np.lexsort((part, -top))].tolist()   # best first, equal scores in index order, as top_k
+    best = top_k(scores, count)
+    return best[np.isfinite(scores[best])].tolist()
+
+
 def _items(ids: np.ndarray, indices: list[int], probabilities: np.ndarray | None) -> list[dict]:
     """The response entries of these item indices, converted in one go (a quarter of the time of one by one)."""
+    indices = np.array(indices, dtype=np.intp)
     names = ids[indices].tolist()
     if probabilities is None:
         return [{"itemId": name} for name in names]
@@ -241,9 +258,10 @@ def _item(ids: np.ndarray, index: int, probabilities: np.ndarray | None) -> dict
 def _softmax(scores: np.ndarray) -> np.ndarray:
     """spec: personalize-behavior.md §8.1: a softmax over the whole catalogue."""
     top = scores.max(initial=-np.inf)
-    if np.isfinite(top):   # the usual case, in half the time: exp of the -inf of filtered items is 0 anyway
+    if math.isfinite(top):   # the usual case, in half the time: exp of the -inf of filtered items is 0 anyway
         shifted = np.exp(scores - top)
-        return shifted / max(shifted.sum(), 1e-300)
+        shifted /= max(shifted.sum(), 1e-300)
+        return shifted
     finite = np.isfinite(scores)
     top = scores[finite].max() if finite.any() else 0.0
     shifted = np.where(finite, np.exp(np.where(finite, scores, top) - top), 0.0)
