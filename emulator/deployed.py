@@ -28,12 +28,20 @@ class Deployed:
     user_index: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(eq=False)
+class Scored:
+    """A user's item scores under one model, and what requests worked out from them (recommending's answers): kept
+    together until the user's state changes."""
+    scores: np.ndarray                             # (n_items,) read-only
+    answers: dict = field(default_factory=dict)
+
+
 class DeployedModels:
     def __init__(self, env) -> None:
         self.env = env
         self._models: dict[str, Deployed] = {}
         self._states = PerUser()   # user (or anonymous session id) -> {solution version: state}
-        self._scores = PerUser(1)  # the same -> {solution version: (n_items,) scores}, sized as models load
+        self._scores = PerUser(1)  # the same -> {solution version: Scored}, sized as models load
         self._most_items = 0
         self._lock = threading.Lock()
         env.rows.listen(self._rows_changed)
@@ -72,16 +80,21 @@ class DeployedModels:
         """The model's item scores for a user, after the events that user streamed since training; read-only. Kept
         with the user's state until it changes: scoring the catalogue reads the whole model, a fifth of a
         GetRecommendations once caches have gone cold."""
-        deployed = self.model(version_arn)
         if user_id is None:
+            deployed = self.model(version_arn)
             return deployed.model.item_scores(deployed.model.initial_state(None))
+        return self.scored(version_arn, user_id).scores
+
+    def scored(self, version_arn: str, user_id: str) -> Scored:
+        """scores() of a user, with what was worked out from them."""
+        deployed = self.model(version_arn)
         return self._scores.get(user_id, version_arn, lambda: self._scored(deployed, version_arn, user_id))
 
-    def _scored(self, deployed: Deployed, version_arn: str, user_id: str) -> np.ndarray:
+    def _scored(self, deployed: Deployed, version_arn: str, user_id: str) -> Scored:
         state = self._states.get(user_id, version_arn, lambda: self._user_state(deployed, user_id))
         scores = deployed.model.item_scores(state).copy()   # ours alone, whatever the model returned
         scores.flags.writeable = False
-        return scores
+        return Scored(scores)
 
     def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:
         """Scores of a related-items model for a query item; an unknown item gets the model's fallback."""

@@ -155,21 +155,21 @@ def explore(scores: np.ndarray, eligible: np.ndarray, trained: np.ndarray, item_
     if weight <= 0 or not eligible.any():
         return scores
     positions = np.flatnonzero(eligible)
-    return _lifted(scores, positions, item_ids[positions], None, np.sqrt(1.0 + trained[positions]), feedback, weight,
-                   seed_text)
-
-
-def lift(scores: np.ndarray, candidates: "Candidates", feedback: Feedback, weight: float, seed_text: str) -> np.ndarray:
-    """explore() over candidates worked out beforehand; `scores` covers candidates.ids."""
-    if weight <= 0 or not candidates.eligible.size:
-        return scores
-    return _lifted(scores, candidates.eligible, candidates.eligible_ids, candidates.key, candidates.damping, feedback,
+    return _lifted(scores, positions, np.sqrt(1.0 + trained[positions]), feedback.beliefs(item_ids[positions]),
                    weight, seed_text)
 
 
-def _lifted(scores: np.ndarray, positions: np.ndarray, item_ids: np.ndarray, key: tuple | None, damping: np.ndarray,
-            feedback: Feedback, weight: float, seed_text: str) -> np.ndarray:
-    gains = feedback.beliefs(item_ids, key).gains(seed_text)
+def lift(scores: np.ndarray, candidates: "Candidates", beliefs: "Beliefs", weight: float, seed_text: str) -> np.ndarray:
+    """explore() over candidates worked out beforehand, with the beliefs of their feedback; `scores` covers
+    candidates.ids."""
+    if weight <= 0 or not candidates.eligible.size:
+        return scores
+    return _lifted(scores, candidates.eligible, candidates.damping, beliefs, weight, seed_text)
+
+
+def _lifted(scores: np.ndarray, positions: np.ndarray, damping: np.ndarray, beliefs: "Beliefs", weight: float,
+            seed_text: str) -> np.ndarray:
+    gains = beliefs.gains(seed_text)
     total = np.add.reduce(scores)
     if math.isfinite(total):   # so is every score
         spread = _std(scores, total)

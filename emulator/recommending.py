@@ -8,6 +8,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy.stats import rankdata
@@ -41,22 +42,35 @@ class Source:
 def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, count: int,
               filter_arn: str | None = None, filter_values: dict | None = None,
               promotions: list | None = None, context: dict | None = None) -> list[dict]:
-    """[{itemId, score?, promotionName?}] best first."""
-    model, ids = source.deployed.model, source.deployed.model.item_ids
+    """[{itemId, score?, promotionName?}] best first. A user's plain request (no item, context, filter, promotion or
+    exclusions) is answered again from what the same request got while the user's state, the campaign's settings
+    and its exploration's candidates and snapshot stay the same: the answer would be the same."""
+    model, ids, scored = source.deployed.model, source.deployed.model.item_ids, None
     if source.recipe_type == "RELATED_ITEMS":
         scores = env.deployed.related_scores(source.model_arn, item_id)
         if catalogue.traits(source.recipe).ranking_influence and source.config.get("rankingInfluence"):
             scores = _influenced(scores, source.deployed.stats, source.config["rankingInfluence"])
+    elif user_id is not None and not context:
+        scored = env.deployed.scored(source.model_arn, user_id)
+        scores = scored.scores
     else:
         scores = _in_context(source, env.deployed.scores(source.model_arn, user_id), context)
-    feedback = None
+    feedback = candidates = beliefs = None
     if catalogue.traits(source.recipe).explores:
         weight, cut_off = exploration.campaign_settings(source.config)
         if weight > 0:
             candidates = env.exploration.candidates(source.model_arn, source.group, cut_off)
-            ids, scores = candidates.ids, _with_new_items(candidates.new, scores)
             feedback = env.exploration.feedback(source.arn, source.model_arn)
-            scores = exploration.lift(scores, candidates, feedback, weight, f"{source.arn}|{user_id}")
+            beliefs = feedback.beliefs(candidates.eligible_ids, candidates.key)
+    plain = scored is not None and item_id is None and not (filter_arn or promotions or source.excluded)
+    if plain:
+        found = scored.answers.get((source.arn, count))
+        if found is not None and found.candidates is candidates and found.beliefs is beliefs \
+                and found.config == source.config:
+            return _shown(feedback, list(found.items))
+    if candidates is not None:
+        ids, scores = candidates.ids, _with_new_items(candidates.new, scores)
+        scores = exploration.lift(scores, candidates, beliefs, weight, f"{source.arn}|{user_id}")
     if item_id is not None and item_id in source.deployed.item_index:
         scores = scores.copy()
         scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself
@@ -81,6 +95,21 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
         items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion.get("name")})
     if catalogue.traits(source.recipe).v2:
         _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
+    if plain:
+        scored.answers[(source.arn, count)] = Answer(source.config, candidates, beliefs, tuple(items))
+    return _shown(feedback, items)
+
+
+class Answer(NamedTuple):
+    """A plain request's answer, kept with the user's scores (Scored.answers, by source ARN and count), and what
+    else it was worked out from."""
+    config: dict                                # the campaign's (or recommender's) settings
+    candidates: exploration.Candidates | None   # exploration's, with the new items
+    beliefs: exploration.Beliefs | None         # exploration's snapshot
+    items: tuple[dict, ...]                     # callers get a list of the same dicts, which nobody changes
+
+
+def _shown(feedback: exploration.Feedback | None, items: list[dict]) -> list[dict]:
     if feedback is not None:
         feedback.showed([item["itemId"] for item in items])
     return items
