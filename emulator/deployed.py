@@ -1,6 +1,7 @@
 """The deployed models: each solution version's (or recommender's) loaded model, and each user's current state
 (the trained state advanced through the events streamed since training) and the item scores of that state."""
 
+import gc
 import threading
 from dataclasses import dataclass, field
 
@@ -62,6 +63,9 @@ class DeployedModels:
                 found = self._models.setdefault(version_arn, found)
                 self._most_items = max(self._most_items, len(model.item_ids))
                 self._scores.keep(max(1, SCORES_BYTES // (8 * self._most_items)))
+            if gc.get_freeze_count():   # the server froze what start-up made (server.py): the model joins it, with
+                gc.collect()            # torch, which the first model imports (134,000 objects to walk otherwise)
+                gc.freeze()
         return found
 
     def clear(self) -> None:
