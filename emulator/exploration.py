@@ -29,7 +29,7 @@ LIFT = 2.0            # in standard deviations of the user's logits, per unit of
 PRIOR_TAKES, PRIOR_SHOWN = 1.0, 10.0   # the campaign's take rate before any feedback: 0.1
 BELIEFS_KEPT = 8      # candidate sets whose beliefs a campaign keeps between snapshots
 PENDING_KEPT = 1_000  # answers whose shown items wait to be counted
-DRAWS_KEPT = 1_000_000   # values of users' draws a campaign keeps per snapshot (8 MB), the oldest dropped first
+GAINS_KEPT = 1_000_000   # values of users' draws a campaign keeps per snapshot (8 MB), the oldest dropped first
 
 
 @dataclass(frozen=True)
@@ -106,23 +106,23 @@ class Beliefs:
     def __init__(self, alpha: np.ndarray, beta: np.ndarray, rate: float) -> None:
         self.alpha, self.beta, self.rate = alpha, beta, rate   # (n,) 1 + takes, (n,) 1 + ignored impressions
         self.sums = f"{alpha.sum()}|{beta.sum()}"              # part of each user's seed
-        self._draws: OrderedDict[str, np.ndarray] = OrderedDict()   # seed text -> gains, oldest first
-        self._kept = max(1, DRAWS_KEPT // max(alpha.size, 1))
+        self._gains: OrderedDict[str, np.ndarray] = OrderedDict()   # seed text -> gains, oldest first
+        self._kept = max(1, GAINS_KEPT // max(alpha.size, 1))
         self._lock = threading.Lock()
 
     def gains(self, seed_text: str) -> np.ndarray:
         """(n,) max(0, ln(θ / r)) of each candidate for one (campaign, user), read-only: θ its draw, r the take
         rate."""
-        found = self._draws.get(seed_text)
+        found = self._gains.get(seed_text)
         if found is None:
             seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{self.sums}".encode()).digest()[:8], "little")
             theta = np.random.default_rng(seed).beta(self.alpha, self.beta)
             found = np.maximum(0.0, np.log(theta / self.rate))
             found.flags.writeable = False
             with self._lock:
-                self._draws[seed_text] = found
-                while len(self._draws) > self._kept:
-                    self._draws.popitem(last=False)
+                self._gains[seed_text] = found
+                while len(self._gains) > self._kept:
+                    self._gains.popitem(last=False)
         return found
 
 

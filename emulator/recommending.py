@@ -25,6 +25,7 @@ INFLUENCE = 0.2   # spec: recipes-and-models.md §5.17: cosine + 0.2·r_pop·pop
 # every Promotion member is optional in the model: without percentPromotedItems a promotion takes its least
 # value, 1 %, which rounds up to one promoted item in any list of up to 100
 DEFAULT_PROMOTED_PERCENT = 1
+ANSWERS_KEPT = 4   # plain answers kept per user and model (one per campaign and numResults)
 
 
 @dataclass
@@ -55,19 +56,12 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
         scores = scored.scores
     else:
         scores = _in_context(source, env.deployed.scores(source.model_arn, user_id), context)
-    feedback = candidates = beliefs = None
-    if catalogue.traits(source.recipe).explores:
-        weight, cut_off = exploration.campaign_settings(source.config)
-        if weight > 0:
-            candidates = env.exploration.candidates(source.model_arn, source.group, cut_off)
-            feedback = env.exploration.feedback(source.arn, source.model_arn)
-            beliefs = feedback.beliefs(candidates.eligible_ids, candidates.key)
+    weight, feedback, candidates, beliefs = _exploration(env, source)
     plain = scored is not None and item_id is None and not (filter_arn or promotions or source.excluded)
-    if plain:
-        found = scored.answers.get((source.arn, count))
-        if found is not None and found.candidates is candidates and found.beliefs is beliefs \
-                and found.config == source.config:
-            return _shown(feedback, list(found.items))
+    found = scored.answers.get((source.arn, count)) if plain else None
+    if found is not None and found.config == source.config and found.candidates is candidates \
+            and found.beliefs is beliefs:
+        return _shown(feedback, list(found.items))
     if candidates is not None:
         ids, scores = candidates.ids, _with_new_items(candidates.new, scores)
         scores = exploration.lift(scores, candidates, beliefs, weight, f"{source.arn}|{user_id}")
@@ -96,8 +90,22 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     if catalogue.traits(source.recipe).v2:
         _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
     if plain:
+        if len(scored.answers) >= ANSWERS_KEPT:
+            scored.answers.clear()
         scored.answers[(source.arn, count)] = Answer(source.config, candidates, beliefs, tuple(items))
     return _shown(feedback, items)
+
+
+def _exploration(env, source: Source) -> tuple:
+    """(weight, feedback, candidates, beliefs of the current snapshot) of a source that explores; Nones (and weight
+    0) for one that does not."""
+    if catalogue.traits(source.recipe).explores:
+        weight, cut_off = exploration.campaign_settings(source.config)
+        if weight > 0:
+            candidates = env.exploration.candidates(source.model_arn, source.group, cut_off)
+            feedback = env.exploration.feedback(source.arn, source.model_arn)
+            return weight, feedback, candidates, feedback.beliefs(candidates.eligible_ids, candidates.key)
+    return 0.0, None, None, None
 
 
 class Answer(NamedTuple):
