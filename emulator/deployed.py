@@ -15,7 +15,9 @@ from emulator.store import model_files
 from emulator.store.arns import sibling_dataset_arn
 from emulator.store.dataset_rows import Change, PerUser
 
-SCORES_BYTES = 64 * 2 ** 20   # users' item scores kept, about, for the largest catalogue loaded
+KEPT_BYTES = 64 * 2 ** 20   # users' scores and answers kept, about, for the largest catalogue loaded
+ANSWERS_KEPT = 2            # answers kept per user and model (a campaign's, and another's of the same version)
+ANSWER_BYTES = 7_000        # one of 25 items
 
 @dataclass
 class Deployed:
@@ -35,6 +37,11 @@ class Scored:
     together until the user's state changes."""
     scores: np.ndarray                             # (n_items,) read-only
     answers: dict = field(default_factory=dict)
+
+    def keep(self, key, answer) -> None:
+        if len(self.answers) >= ANSWERS_KEPT:
+            self.answers.clear()
+        self.answers[key] = answer
 
 
 class DeployedModels:
@@ -62,7 +69,7 @@ class DeployedModels:
             with self._lock:   # one object per loaded model: caches elsewhere know a reloaded one by it
                 found = self._models.setdefault(version_arn, found)
                 self._most_items = max(self._most_items, len(model.item_ids))
-                self._scores.keep(max(1, SCORES_BYTES // (8 * self._most_items)))
+                self._scores.keep(max(1, KEPT_BYTES // (8 * self._most_items + ANSWERS_KEPT * ANSWER_BYTES)))
             if gc.get_freeze_count():   # the server froze what start-up made (server.py): the model joins it, with
                 gc.collect()            # torch, which the first model imports (134,000 objects to walk otherwise)
                 gc.freeze()
@@ -82,8 +89,8 @@ class DeployedModels:
 
     def scores(self, version_arn: str, user_id: str | None) -> np.ndarray:
         """The model's item scores for a user, after the events that user streamed since training; read-only. Kept
-        with the user's state until it changes: scoring the catalogue reads the whole model, a fifth of a
-        GetRecommendations once caches have gone cold."""
+        with the user's state until it changes (up to about KEPT_BYTES with their answers): scoring the catalogue
+        reads the whole model, a fifth of a GetRecommendations once caches have gone cold."""
         if user_id is None:
             deployed = self.model(version_arn)
             return deployed.model.item_scores(deployed.model.initial_state(None))

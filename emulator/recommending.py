@@ -25,7 +25,6 @@ INFLUENCE = 0.2   # spec: recipes-and-models.md §5.17: cosine + 0.2·r_pop·pop
 # every Promotion member is optional in the model: without percentPromotedItems a promotion takes its least
 # value, 1 %, which rounds up to one promoted item in any list of up to 100
 DEFAULT_PROMOTED_PERCENT = 1
-ANSWERS_KEPT = 4   # plain answers kept per user and model (one per campaign and numResults)
 
 
 @dataclass
@@ -90,9 +89,7 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
     if catalogue.traits(source.recipe).v2:
         _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
     if plain:
-        if len(scored.answers) >= ANSWERS_KEPT:
-            scored.answers.clear()
-        scored.answers[(source.arn, count)] = Answer(source.config, candidates, beliefs, tuple(items))
+        scored.keep((source.arn, count), Answer(source.config, candidates, beliefs, tuple(items)))
     return _shown(feedback, items)
 
 
