@@ -19,6 +19,7 @@ KEPT_BYTES = 64 * 2 ** 20   # users' scores and answers kept, about, for the lar
 ANSWERS_KEPT = 2            # answers kept per user and model (a campaign's, and another's of the same version)
 ANSWER_BYTES = 7_000        # one of 25 items
 
+
 @dataclass
 class Deployed:
     """A loaded model with its id maps and the dataset it reads real-time events from."""
@@ -38,7 +39,7 @@ class Scored:
     scores: np.ndarray                             # (n_items,) read-only
     answers: dict = field(default_factory=dict)
 
-    def keep(self, key, answer) -> None:
+    def keep(self, key: tuple, answer: object) -> None:
         if len(self.answers) >= ANSWERS_KEPT:
             self.answers.clear()
         self.answers[key] = answer
