@@ -7,11 +7,10 @@ import io
 import re
 import threading
 import time
-import uuid
 from collections import OrderedDict
 
 from emulator import s3
-from emulator.store.arns import dataset_arn, name_of
+from emulator.store.arns import dataset_arn, name_of, uuid4
 
 WINDOW_SECONDS = 14 * 24 * 3600   # only events younger than 14 days count
 ISSUED_KEPT = 100_000             # recommendation ids remembered (in memory: lost on restart)
@@ -80,7 +79,7 @@ class RecommendationIds:
         self._lock = threading.Lock()
 
     def issue(self, source_arn: str) -> str:
-        recommendation_id = f"RID-{uuid.uuid4()}"
+        recommendation_id = f"RID-{uuid4()}"
         with self._lock:
             self._sources[recommendation_id] = source_arn
             if len(self._sources) > ISSUED_KEPT:

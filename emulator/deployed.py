@@ -1,6 +1,7 @@
 """The deployed models: each solution version's (or recommender's) loaded model, and each user's current state
-(the trained state advanced through the events streamed since training)."""
+(the trained state advanced through the events streamed since training) and the item scores of that state."""
 
+import gc
 import threading
 from dataclasses import dataclass, field
 
@@ -13,6 +14,10 @@ from emulator.recipes.base import Recommender
 from emulator.store import model_files
 from emulator.store.arns import sibling_dataset_arn
 from emulator.store.dataset_rows import Change, PerUser
+
+KEPT_BYTES = 64 * 2 ** 20   # users' scores and answers kept, about, for the largest catalogue loaded
+ANSWERS_KEPT = 2            # answers kept per user and model (a campaign's, and another's of the same version)
+ANSWER_BYTES = 7_000        # one of 25 items
 
 
 @dataclass
@@ -27,11 +32,26 @@ class Deployed:
     user_index: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(eq=False)
+class Scored:
+    """A user's item scores under one model, and what requests worked out from them (recommending's answers): kept
+    together until the user's state changes."""
+    scores: np.ndarray                             # (n_items,) read-only
+    answers: dict = field(default_factory=dict)
+
+    def keep(self, key: tuple, answer: object) -> None:
+        if len(self.answers) >= ANSWERS_KEPT:
+            self.answers.clear()
+        self.answers[key] = answer
+
+
 class DeployedModels:
     def __init__(self, env) -> None:
         self.env = env
         self._models: dict[str, Deployed] = {}
         self._states = PerUser()   # user (or anonymous session id) -> {solution version: state}
+        self._scores = PerUser(1)  # the same -> {solution version: Scored}, sized as models load
+        self._most_items = 0
         self._lock = threading.Lock()
         env.rows.listen(self._rows_changed)
 
@@ -49,25 +69,44 @@ class DeployedModels:
                              {user: index for index, user in enumerate(model.user_ids)})
             with self._lock:   # one object per loaded model: caches elsewhere know a reloaded one by it
                 found = self._models.setdefault(version_arn, found)
+                self._most_items = max(self._most_items, len(model.item_ids))
+                self._scores.keep(max(1, KEPT_BYTES // (8 * self._most_items + ANSWERS_KEPT * ANSWER_BYTES)))
+            if gc.get_freeze_count():   # the server froze what start-up made (server.py): the model joins it, with
+                gc.collect()            # torch, which the first model imports (134,000 objects to walk otherwise)
+                gc.freeze()
         return found
 
     def clear(self) -> None:
         with self._lock:
             self._models.clear()
         self._states.clear()
+        self._scores.clear()
 
     def forget(self, version_arn: str) -> None:
         with self._lock:
             self._models.pop(version_arn, None)
         self._states.discard(version_arn)
+        self._scores.discard(version_arn)
 
     def scores(self, version_arn: str, user_id: str | None) -> np.ndarray:
-        """The model's item scores for a user, after the events that user streamed since training."""
-        deployed = self.model(version_arn)
+        """The model's item scores for a user, after the events that user streamed since training; read-only. Kept
+        with the user's state until it changes (up to about KEPT_BYTES with their answers): scoring the catalogue
+        reads the whole model, a fifth of a GetRecommendations once caches have gone cold."""
         if user_id is None:
+            deployed = self.model(version_arn)
             return deployed.model.item_scores(deployed.model.initial_state(None))
+        return self.scored(version_arn, user_id).scores
+
+    def scored(self, version_arn: str, user_id: str) -> Scored:
+        """scores() of a user, with what was worked out from them."""
+        deployed = self.model(version_arn)
+        return self._scores.get(user_id, version_arn, lambda: self._scored(deployed, version_arn, user_id))
+
+    def _scored(self, deployed: Deployed, version_arn: str, user_id: str) -> Scored:
         state = self._states.get(user_id, version_arn, lambda: self._user_state(deployed, user_id))
-        return deployed.model.item_scores(state)
+        scores = deployed.model.item_scores(state).copy()   # ours alone, whatever the model returned
+        scores.flags.writeable = False
+        return Scored(scores)
 
     def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:
         """Scores of a related-items model for a query item; an unknown item gets the model's fallback."""
@@ -79,9 +118,10 @@ class DeployedModels:
     def _rows_changed(self, change: Change) -> None:
         """A state is rebuilt on the next request once its user's events or Users record changed; an import may
         have changed anyone's."""
-        if change.imported:
-            self._states.clear()
-        self._states.drop(change.users)
+        for cache in (self._states, self._scores):
+            if change.imported:
+                cache.clear()
+            cache.drop(change.users)
 
     def _user_state(self, deployed: Deployed, user_id: str) -> np.ndarray:
         model, index = deployed.model, deployed.user_index.get(user_id)

@@ -1,9 +1,9 @@
 """The one generic view: route, parse, validate, call the handler, serialise."""
 
+import functools
 import http
 import logging
 import time
-import uuid
 from typing import NamedTuple
 
 from botocore import xform_name
@@ -13,6 +13,7 @@ from emulator import browsers, protocol
 from emulator.api import HANDLERS
 from emulator.request_context import RequestContext
 from emulator.errors import NotImplementedYet, SerializationException, ServiceError, UnknownOperationException
+from emulator.store.arns import uuid4
 from service_model import routing
 
 log = logging.getLogger("emulator.requests")
@@ -38,7 +39,9 @@ def call_of(environ: dict) -> Call:
         size = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         size = 0
-    body = get_input_stream(environ).read() if size <= MAX_BODY else b""
+    # waitress ends the input itself (wsgi.input_terminated): werkzeug's wrapper would only add a layer to read through
+    stream = environ["wsgi.input"] if "wsgi.input_terminated" in environ else get_input_stream(environ)
+    body = stream.read() if size <= MAX_BODY else b""
     return Call(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("HTTP_X_AMZ_TARGET"), body,
                 environ.get("emulator.region"), size, browsers.without_preflight(environ))
 
@@ -53,14 +56,19 @@ def wsgi_app(env, fallback):
             return fallback(environ, start_response)
         status, headers, body = handle(env, call_of(environ))
         headers["Content-Length"] = str(len(body))
-        start_response(f"{status} {http.HTTPStatus(status).phrase}", list(headers.items()))
+        start_response(_status_line(status), list(headers.items()))
         return [body]
     return app
 
 
+@functools.cache
+def _status_line(status: int) -> str:
+    return f"{status} {http.HTTPStatus(status).phrase}"
+
+
 def handle(env, call: Call) -> tuple[int, dict, bytes]:
     """Status, headers and body of the answer to one Personalize request."""
-    request_id, started = str(uuid.uuid4()), time.perf_counter()
+    request_id, started = uuid4(), time.perf_counter()
     route = routing.by_target(call.target) if call.target is not None else routing.by_path(call.method, call.path)
     service = route.service if route else ("personalize" if call.path == "/" else "personalize-runtime")
     try:

@@ -93,7 +93,7 @@ def best_passing(scores: np.ndarray, ids: np.ndarray, count: int, passes) -> lis
         while start < indices.size and len(chosen) < count:
             part = indices[start:start + size]
             start, size = start + part.size, 2 * size
-            verdicts = passes([str(ids[i]) for i in part])
+            verdicts = passes(ids[part].tolist())
             chosen.extend(int(i) for i, ok in zip(part, verdicts) if ok)
         if len(chosen) >= count:
             break

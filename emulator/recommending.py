@@ -8,6 +8,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy.stats import rankdata
@@ -41,23 +42,28 @@ class Source:
 def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, count: int,
               filter_arn: str | None = None, filter_values: dict | None = None,
               promotions: list | None = None, context: dict | None = None) -> list[dict]:
-    """[{itemId, score?, promotionName?}] best first."""
-    model, ids = source.deployed.model, source.deployed.model.item_ids
+    """[{itemId, score?, promotionName?}] best first. A user's plain request (no item, context, filter, promotion or
+    exclusions) is answered again from what the same request got while the user's state, the campaign's settings
+    and its exploration's candidates and snapshot stay the same: the answer would be the same."""
+    model, ids, scored = source.deployed.model, source.deployed.model.item_ids, None
     if source.recipe_type == "RELATED_ITEMS":
         scores = env.deployed.related_scores(source.model_arn, item_id)
         if catalogue.traits(source.recipe).ranking_influence and source.config.get("rankingInfluence"):
             scores = _influenced(scores, source.deployed.stats, source.config["rankingInfluence"])
+    elif user_id is not None and not context:
+        scored = env.deployed.scored(source.model_arn, user_id)
+        scores = scored.scores
     else:
         scores = _in_context(source, env.deployed.scores(source.model_arn, user_id), context)
-    feedback = None
-    if catalogue.traits(source.recipe).explores:
-        weight, cut_off = exploration.campaign_settings(source.config)
-        if weight > 0:
-            ids, scores, eligible = _with_new_items(env, source, ids, scores, cut_off)
-            feedback = env.exploration.feedback(source.arn, source.model_arn)
-            trained = np.zeros(len(ids))   # new items: none
-            trained[:len(source.deployed.stats.interactions)] = source.deployed.stats.interactions
-            scores = exploration.explore(scores, eligible, trained, ids, feedback, weight, f"{source.arn}|{user_id}")
+    weight, feedback, candidates, beliefs = _exploration(env, source)
+    plain = scored is not None and item_id is None and not (filter_arn or promotions or source.excluded)
+    found = scored.answers.get((source.arn, count)) if plain else None
+    if found is not None and found.config == source.config and found.candidates is candidates \
+            and found.beliefs is beliefs:
+        return _shown(feedback, list(found.items))
+    if candidates is not None:
+        ids, scores = candidates.ids, _with_new_items(candidates.new, scores)
+        scores = exploration.lift(scores, candidates, beliefs, weight, f"{source.arn}|{user_id}")
     if item_id is not None and item_id in source.deployed.item_index:
         scores = scores.copy()
         scores[source.deployed.item_index[item_id]] = -np.inf   # an item is not related to itself
@@ -82,6 +88,33 @@ def recommend(env, source: Source, *, user_id: str | None, item_id: str | None, 
         items.insert(position, {**_item(ids, i, probabilities), "promotionName": promotion.get("name")})
     if catalogue.traits(source.recipe).v2:
         _explain(env, source, items, ids, probabilities, f"{source.arn}|{user_id}")
+    if plain:
+        scored.keep((source.arn, count), Answer(source.config, candidates, beliefs, tuple(items)))
+    return _shown(feedback, items)
+
+
+def _exploration(env, source: Source) -> tuple:
+    """(weight, feedback, candidates, beliefs of the current snapshot) of a source that explores; Nones (and weight
+    0) for one that does not."""
+    if catalogue.traits(source.recipe).explores:
+        weight, cut_off = exploration.campaign_settings(source.config)
+        if weight > 0:
+            candidates = env.exploration.candidates(source.model_arn, source.group, cut_off)
+            feedback = env.exploration.feedback(source.arn, source.model_arn)
+            return weight, feedback, candidates, feedback.beliefs(candidates.eligible_ids, candidates.key)
+    return 0.0, None, None, None
+
+
+class Answer(NamedTuple):
+    """A plain request's answer, kept with the user's scores (Scored.answers, by source ARN and count), and what
+    else it was worked out from."""
+    config: dict                                # the campaign's (or recommender's) settings
+    candidates: exploration.Candidates | None   # exploration's, with the new items
+    beliefs: exploration.Beliefs | None         # exploration's snapshot
+    items: tuple[dict, ...]                     # callers get a list of the same dicts, which nobody changes
+
+
+def _shown(feedback: exploration.Feedback | None, items: list[dict]) -> list[dict]:
     if feedback is not None:
         feedback.showed([item["itemId"] for item in items])
     return items
@@ -104,17 +137,15 @@ def _explain(env, source: Source, items: list[dict], ids: np.ndarray, probabilit
                 items[position] = {**_item(ids, index, probabilities), "reason": ["Exploration"]}
 
 
-def _with_new_items(env, source: Source, ids: np.ndarray, scores: np.ndarray, cut_off_days: float):
-    """Candidates extended by the Items records added since training, each scored through its metadata (the
-    user's mean score of known items that share a categorical value with it, else the mean of all), and which
-    candidates exploration may lift: young items and new ones. spec: recipes-and-models.md §2.6"""
-    new = env.exploration.new_items(source.model_arn, source.group)
-    eligible = np.concatenate([source.deployed.stats.age_days <= cut_off_days, np.ones(len(new.ids), dtype=bool)])
+def _with_new_items(new: exploration.NewItems, scores: np.ndarray) -> np.ndarray:
+    """Scores extended to the Items records added since training, each scored through its metadata (the user's mean
+    score of known items that share a categorical value with it, else the mean of all); exploration may lift them.
+    spec: recipes-and-models.md §2.6"""
     if not len(new.ids):
-        return ids, scores, eligible
+        return scores
     finite = scores[np.isfinite(scores)]
     priors = new.priors(np.where(np.isfinite(scores), scores, finite.mean()), finite.mean())
-    return np.concatenate([ids, new.ids]), np.concatenate([scores, priors]), eligible
+    return np.concatenate([scores, priors])
 
 
 def rank(env, source: Source, *, user_id: str, input_list: list[str], filter_arn: str | None = None,
@@ -220,6 +251,8 @@ def _choice(env, source: Source, data: filter_masks.RequestData, ids: np.ndarray
 def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> list[int]:
     if count <= 0:
         return []
+    if choice.mask is None and choice.passes is None:
+        return _top(scores, count)
     if choice.mask is not None:
         scores = np.where(choice.mask, scores, -np.inf)
     if choice.passes is None:
@@ -228,8 +261,23 @@ def _best(scores: np.ndarray, ids: np.ndarray, count: int, choice: Choice) -> li
     return filter_masks.best_passing(scores, ids, count, choice.passes)
 
 
+def _top(scores: np.ndarray, count: int) -> list[int]:
+    """The finite ones of top_k(scores, count), in half its numpy calls where the k-th best score is finite and
+    shared with no other item (each call costs microseconds once the caches have gone cold); top_k otherwise."""
+    size = scores.size
+    if 0 < count < size:
+        part = np.argpartition(scores, size - count)[size - count:]
+        top = scores[part]
+        kth = top.min()
+        if math.isfinite(kth) and math.isfinite(top.max()) and np.count_nonzero(scores >= kth) == count:
+            return part[np.lexsort((part, -top))].tolist()   # best first, equal scores in index order, as top_k
+    best = top_k(scores, count)
+    return best[np.isfinite(scores[best])].tolist()
+
+
 def _items(ids: np.ndarray, indices: list[int], probabilities: np.ndarray | None) -> list[dict]:
     """The response entries of these item indices, converted in one go (a quarter of the time of one by one)."""
+    indices = np.array(indices, dtype=np.intp)
     names = ids[indices].tolist()
     if probabilities is None:
         return [{"itemId": name} for name in names]
@@ -244,9 +292,10 @@ def _item(ids: np.ndarray, index: int, probabilities: np.ndarray | None) -> dict
 def _softmax(scores: np.ndarray) -> np.ndarray:
     """spec: personalize-behavior.md §8.1: a softmax over the whole catalogue."""
     top = scores.max(initial=-np.inf)
-    if np.isfinite(top):   # the usual case, in half the time: exp of the -inf of filtered items is 0 anyway
+    if math.isfinite(top):   # the usual case, in half the time: exp of the -inf of filtered items is 0 anyway
         shifted = np.exp(scores - top)
-        return shifted / max(shifted.sum(), 1e-300)
+        shifted /= max(shifted.sum(), 1e-300)
+        return shifted
     finite = np.isfinite(scores)
     top = scores[finite].max() if finite.any() else 0.0
     shifted = np.where(finite, np.exp(np.where(finite, scores, top) - top), 0.0)

@@ -100,6 +100,51 @@ def _fast_check(shape: Shape, patterns: bool):
                           and (enum is None or value in enum) and (pattern is None or bool(pattern.fullmatch(value))))
 
 
+def valid(shape: Shape, value: object) -> bool:
+    """A quick yes: True only where violations(shape, value) finds nothing; False where it may find something.
+    Checking a valid request costs a third of violations()' walk, which stays for the invalid ones."""
+    return _valid_check(shape)(value)
+
+
+@functools.cache
+def _valid_check(shape: Shape):
+    """valid() for one shape, built once: each check a closure over the shape's constraints."""
+    kind, low, high = shape.type_name, shape.metadata.get("min"), shape.metadata.get("max")
+    if kind == "string":
+        return _fast_check(shape, True)
+    if kind in ("integer", "long", "float", "double"):
+        type_low, type_high = _TYPE_RANGES.get(kind, (-math.inf, math.inf))
+        low, high = type_low if low is None else low, type_high if high is None else high
+        floats = kind in ("float", "double")
+        # an integer beyond ±2**1023 may be no finite double: violations() decides about it
+        return lambda value: ((type(value) is int and -2 ** 1023 < value < 2 ** 1023 and low <= value <= high)
+                              or (floats and type(value) is float and math.isfinite(value) and low <= value <= high))
+    if kind == "boolean":
+        return lambda value: type(value) is bool
+    low, high = low or 0, math.inf if high is None else high
+    if kind == "list":
+        element = _valid_check(shape.member)
+        return lambda value: type(value) is list and low <= len(value) <= high and all(map(element, value))
+    if kind == "map":
+        key, element = _valid_check(shape.key), _valid_check(shape.value)
+        return lambda value: (type(value) is dict and low <= len(value) <= high
+                              and all(map(key, value.keys())) and all(map(element, value.values())))
+    if kind == "structure":
+        required, members = tuple(shape.required_members), {name: _valid_check(member)
+                                                             for name, member in shape.members.items()}
+
+        def structure(value) -> bool:
+            if type(value) is not dict or any(value.get(name) is None for name in required):
+                return False
+            for name, member in value.items():
+                check = members.get(name)
+                if check is not None and member is not None and not check(member):
+                    return False
+            return True
+        return structure
+    return lambda value: False   # timestamps, blobs: violations() checks them
+
+
 def message(found: list[str]) -> str:
     count, listed = len(found), "; ".join(found[:LISTED])
     if count >= COUNTED:

@@ -129,6 +129,7 @@ def _add_metadata(ctx: RequestContext, source: Source, items: list[dict], metada
     if unknown:
         raise InvalidInputException(f"The Items dataset has no columns {', '.join(sorted(unknown))}.")
     found = ctx.env.rows.records_of(dataset_arn(source.group, "ITEMS"), [item["itemId"] for item in items])
-    for item in items:
+    for position, item in enumerate(items):   # new entries: recommending may keep the ones it answered with
         values = found.get(item["itemId"], {})
-        item["metadata"] = {column: str(values[column]) for column in columns or () if values.get(column) is not None}
+        items[position] = {**item, "metadata": {column: str(values[column]) for column in columns or ()
+                                                 if values.get(column) is not None}}

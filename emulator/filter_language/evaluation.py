@@ -58,6 +58,12 @@ def apply(expressions: tuple[Expression, ...], candidates: list[str], context: C
         test = _bind_expression(expression, context, record, ids_for)
         if test is not None:
             (includes if expression.action == "INCLUDE" else excludes).append(test)
+    if not includes and len(excludes) == 1:   # the usual filter: one test per candidate, without the generators
+        exclude = excludes[0]
+        return [not exclude(candidate) for candidate in candidates]
+    if len(includes) == 1 and not excludes:
+        include = includes[0]
+        return [bool(include(candidate)) for candidate in candidates]
     return [(not includes or any(test(candidate) for test in includes))
             and not any(test(candidate) for test in excludes) for candidate in candidates]
 
@@ -139,13 +145,14 @@ def _bind_expression(expression: Expression, context: Context, record, ids_for) 
             groups.append(bound)
     if not groups:
         return None
+    if len(groups) == 1 and len(groups[0]) == 1:   # one condition: itself
+        return groups[0][0]
     return lambda candidate: any(all(test(candidate) for test in group) for group in groups)
 
 
 def _bind(condition: Condition, context: Context, record, ids_for) -> Callable[[str], bool]:
     if condition.dataset in INTERACTION_DATASETS:
-        ids = ids_for(event_types(condition, context.values))
-        return lambda candidate: candidate in ids
+        return ids_for(event_types(condition, context.values)).__contains__
     wanted = _wanted(condition, context)
     return lambda candidate: _test(condition.op, _field(record(candidate), condition.field), wanted)
 

@@ -1,5 +1,6 @@
 """ARN formats of every Personalize resource kind. spec: personalize-behavior.md §2.2"""
 
+import os
 import secrets
 
 PARTITION = "aws"
@@ -12,6 +13,13 @@ def arn(region: str, account: str, kind: str, *parts: str) -> str:
 def short_id() -> str:
     """The 8 lower-case hex digits that name event trackers and solution versions."""
     return secrets.token_hex(4)
+
+
+def uuid4() -> str:
+    """str(uuid.uuid4()) in half its time (a request id and a recommendation id on every GetRecommendations)."""
+    number = int.from_bytes(os.urandom(16), "big") & ~(0xF000 << 64 | 0xC000 << 48) | (0x4000 << 64 | 0x8000 << 48)
+    text = f"{number:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def kind_of(resource_arn: str) -> str | None:

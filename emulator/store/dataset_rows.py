@@ -12,7 +12,7 @@ import json
 import pathlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -54,31 +54,44 @@ class PerUser:
     def __init__(self, kept: int = USERS_KEPT) -> None:
         self._entries: OrderedDict[str, dict] = OrderedDict()
         self._kept, self._lock = kept, threading.Lock()
+        self._forgotten = 0   # moves with every drop, discard and clear
 
     def get(self, user_id: str, key, compute: Callable):
         found = self._entries.get(user_id, {}).get(key)
         if found is None:
+            forgotten = self._forgotten
             found = compute()
             with self._lock:
+                if forgotten != self._forgotten:   # what compute() read may have changed meanwhile: not kept
+                    return found
                 self._entries.setdefault(user_id, {})[key] = found
                 self._entries.move_to_end(user_id)
                 while len(self._entries) > self._kept:
                     self._entries.popitem(last=False)
         return found
 
-    def drop(self, user_ids: Iterable[str]) -> None:
+    def keep(self, kept: int) -> None:
+        """Keep `kept` users from now on; any beyond go at the next insertion."""
+        self._kept = kept
+
+    def drop(self, user_ids: Collection[str]) -> None:
+        if not user_ids:
+            return
         with self._lock:
+            self._forgotten += 1
             for user_id in user_ids:
                 self._entries.pop(user_id, None)
 
     def discard(self, key) -> None:
         """Forget `key` for every user."""
         with self._lock:
+            self._forgotten += 1
             for values in self._entries.values():
                 values.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:
+            self._forgotten += 1
             self._entries.clear()
 
 

@@ -55,6 +55,17 @@ def test_full_exploration_changes_the_ranking_and_stays_stable_per_user(personal
     assert ranking(personalize_runtime, explore, "user2") == ranking(personalize_runtime, explore, "user2")
 
 
+def test_exploration_settings_updated_apply_to_a_user_answered_before(personalize, personalize_runtime, campaign,
+                                                                      wait_for):
+    arn = campaign(itemExplorationConfig={"explorationWeight": "0.01", "explorationItemAgeCutOff": "3650"})
+    before = ranking(personalize_runtime, arn, "user2")
+    assert ranking(personalize_runtime, arn, "user2") == before
+    personalize.update_campaign(campaignArn=arn, campaignConfig={"itemExplorationConfig": {
+        "explorationWeight": "1", "explorationItemAgeCutOff": "3650"}})
+    wait_for(lambda: {"update": personalize.describe_campaign(campaignArn=arn)["campaign"]["latestCampaignUpdate"]})
+    assert ranking(personalize_runtime, arn, "user2") != before
+
+
 def test_num_results_is_honoured_up_to_the_maximum(personalize_runtime, campaign):
     arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
     assert len(personalize_runtime.get_recommendations(campaignArn=arn, userId="user2", numResults=7)["itemList"]) == 7
