@@ -25,7 +25,7 @@ class Epoch(NamedTuple):
     """What one epoch did: its mean loss, its optimizer steps and its passes over the data."""
     loss: float
     steps: int
-    passes: int = 1
+    passes: float = 1   # passes over the data, or a share of one
 
 
 @dataclass
