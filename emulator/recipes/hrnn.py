@@ -246,7 +246,7 @@ class SessionGRU(Profiles, Recommender):
         users = np.full(len(histories), -1) if users is None else np.asarray(users)
         found: list[np.ndarray | None] = [None] * len(histories)
         for start in range(0, len(order), BATCH_USERS):
-            lanes = order[start:start + BATCH_USERS]
+            lanes = order[start:start + BATCH_USERS]   # shortest history first
             lengths = np.array([len(histories[lane]) for lane in lanes])
             steps = int(lengths.max(initial=0))
             items = np.zeros((len(lanes), steps), dtype=np.int64)
@@ -254,10 +254,12 @@ class SessionGRU(Profiles, Recommender):
                 items[row, steps - lengths[row]:] = histories[lane]
             hidden = self._starts(users[lanes])
             distinct, position = np.unique(items, return_inverse=True)
-            inputs = self._project(distinct)[position.reshape(items.shape)]   # each distinct item projected once
-            for step in range(steps):
-                active = np.flatnonzero(steps - lengths <= step)
-                hidden[active] = self._cell(hidden[active], inputs[active, step])
+            inputs = self._project(distinct)   # each distinct item projected once
+            position = position.reshape(items.shape)
+            # the lanes a step reaches are the last ones (lengths ascend): slices, not copies
+            first_active = np.searchsorted(lengths, steps - np.arange(steps))
+            for step, active in enumerate(first_active.tolist()):
+                hidden[active:] = self._cell(hidden[active:], inputs[position[active:, step]])
             for row, lane in enumerate(lanes):
                 found[lane] = hidden[row]
         return found
