@@ -19,7 +19,7 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.hrnn import MIXED, use_threads
+from emulator.recipes.hrnn import MIXED, adam, dropout_mask, use_threads
 
 LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15) ...
@@ -68,10 +68,9 @@ class Fields(nn.Module):
         if not self.training or self.dropout <= 0.0:
             return values
         shape = values.shape[:1] + (1,) * (values.dim() - 2) + values.shape[-1:]
-        # the scaled mask in the values' type: a float32 mask on bfloat16 values (MIXED) made the product, the
-        # largest tensor of a step, float32, to be cast back by the next layer
-        mask = torch.empty(shape).bernoulli_(1.0 - self.dropout) / (1.0 - self.dropout)
-        return values * mask.to(values.dtype)
+        # the mask in the values' type: a float32 mask on bfloat16 values (MIXED) made the product, the largest
+        # tensor of a step, float32, to be cast back by the next layer
+        return values * dropout_mask(shape, self.dropout, values.dtype)
 
     def context(self, users: torch.Tensor, bags: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """users (B,), bags (B, LAST_ITEMS) -> user and bag embeddings, (B, width) each."""
@@ -170,7 +169,7 @@ class FieldModel(Recommender):
                            self.hyperparameter("embedding_dim", int), hidden, self.hyperparameter("dropout", float),
                            log_popularity)
         examples = Examples(rest, counts, metadata=bool(features.any()), negatives=self.negatives)
-        optimizer = torch.optim.Adam(net.parameters(), lr=self.hyperparameter("learning_rate", float))
+        optimizer = adam(net.parameters(), self.hyperparameter("learning_rate", float))
         # stopped on validation alone (a falling loss is not taken for learning): with that rule it ran ten epochs
         # on ML-100K, 127 s against 60 s, for +0.009 NDCG@10
         self._train_epochs(lambda deadline: examples.epoch(net, optimizer, rng, deadline), lambda: self._export(net),
