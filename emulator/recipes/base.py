@@ -163,7 +163,8 @@ class Recommender(abc.ABC):
                 stale += 1
             if number == 1 and quality < self.budget.first_epoch_floor:
                 break
-            if stale >= PATIENCE and updates >= min_updates and not learning:
+            # an epoch may be a share of a pass (large data): stop only once every interaction was seen
+            if stale >= PATIENCE and updates >= min_updates and passes >= 1.0 and not learning:
                 break
             if time.monotonic() >= deadline:
                 log(f"training stopped at its time budget of {self.budget.seconds:g} s")
