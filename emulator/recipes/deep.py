@@ -105,8 +105,11 @@ class DeepFMNet(Fields):
         fm = _dot(user + bag, item + meta, paired) + _plus((user * bag).sum(-1), (item * meta).sum(-1), paired)
         first = self.layers[0]   # its weight splits into a context half and an item half (see DeepFM.prepare)
         half = 2 * user.shape[1]
-        hidden = _plus(self.drop(torch.cat([user, bag], 1)) @ first.weight[:, :half].T,
-                       self.drop(torch.cat([item, meta], 1)) @ first.weight[:, half:].T, paired) + first.bias
+        context = self.drop(torch.cat([user, bag], 1)) @ first.weight[:, :half].T + first.bias
+        candidates = self.drop(torch.cat([item, meta], 1)) @ first.weight[:, half:].T
+        # the bias added before the pairs are formed, and in the candidates' type: a float32 bias added to the
+        # (B, C, width) pairs made them float32 (MIXED), the largest tensor of a step cast back and forth
+        hidden = _plus(context.to(candidates.dtype), candidates, paired)
         for layer in self.layers[1:]:
             hidden = layer(self.drop(torch.relu(hidden)))
         first_order = self.bias[items] + self.linear(self.features[items])[:, 0]
