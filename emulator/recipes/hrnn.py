@@ -1,6 +1,7 @@
 """The session-aware GRU of aws-user-personalization (and the legacy aws-hrnn): a GRU over each user's
-time-ordered items, tied item embeddings, a per-item bias, softmax cross-entropy on the next item (sampled on large
-catalogues). spec: recipes-and-models.md §2.4, §5.1, §5.12. Training is torch; serving runs the same cell in numpy."""
+time-ordered items, tied item embeddings, a per-item bias, softmax cross-entropy on the next item (sampled on
+large catalogues). spec: recipes-and-models.md §2.4, §5.1, §5.12. Training is torch; serving runs the same cell in
+numpy."""
 
 import heapq
 import time
