@@ -5,7 +5,7 @@ synthetic data set of 1M or 20M interactions instead.
 
     .venv/bin/python scripts/bench_recipes.py [--data DIR] [--seed N] [--splits N] [--exclude-history]
     .venv/bin/python scripts/bench_recipes.py --scale 1m|20m
-    .venv/bin/python scripts/bench_recipes.py --neural [--splits N]
+    .venv/bin/python scripts/bench_recipes.py --neural [--splits N] [--recipes a,b]
 
 --neural measures only the neural recipes, over several splits and seeds with standard errors, on the
 GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
@@ -781,7 +781,8 @@ def neural_quality(args: argparse.Namespace) -> None:
     print(f"\nGetSolutionMetrics split (10 % held-out users, their newest 10 % relevant, history may be recommended), "
           f"{args.splits} splits, NDCG@10 mean ± s.e. over every held-out user of every split, and the splits' means:")
     splits = [data.split(seed=seed) for seed in seeds]
-    for recipe in NEURAL:
+    chosen = args.recipes.split(",") if args.recipes else NEURAL
+    for recipe in (recipe for recipe in NEURAL if recipe in chosen):
         per_user, means, seconds = [], [], []
         for seed, (train, test_users) in zip(seeds, splits):
             model = build(recipe, seed)
@@ -791,6 +792,8 @@ def neural_quality(args: argparse.Namespace) -> None:
         means = np.array(means)
         print(f"  {recipe:<30} {_mean_error(np.concatenate(per_user))}   splits {' '.join(f'{m:.4f}' for m in means)}"
               f" (s.e. {means.std(ddof=1) / np.sqrt(means.size):.4f})   fit {np.mean(seconds):.1f} s", flush=True)
+    if "aws-user-personalization" not in chosen:   # the leave-last-out target is about it
+        return
     train, tests = leave_last_out(data)
     print(f"\nLeave-last-out ({len(tests)} users, the newest interaction of each held out; history items excluded; "
           f"full ranking): NDCG@10 mean ± s.e. over users (recipes: {args.splits} training seeds pooled)")
@@ -803,7 +806,8 @@ def neural_quality(args: argparse.Namespace) -> None:
         found[name] = last_out_ndcg(model, tests)
         settings = " ".join(f"{key}={value}" for key, value in model.hyperparameters.items() if key in grid)
         print(f"  {name:<30} {_mean_error(found[name])}   tuned {settings}", flush=True)
-    for recipe in ("aws-user-personalization", "aws-user-personalization-v2", "aws-hrnn"):
+    for recipe in (recipe for recipe in ("aws-user-personalization", "aws-user-personalization-v2", "aws-hrnn")
+                   if recipe in chosen):
         runs = []
         for seed in seeds:
             model = build(recipe, seed)
@@ -827,6 +831,7 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=4, help="splits the with/without-Items comparison averages")
     parser.add_argument("--scale", choices=sorted(SCALES), help="time and memory on synthetic data instead")
     parser.add_argument("--neural", action="store_true", help="the neural recipes only, both protocols, with errors")
+    parser.add_argument("--recipes", help="with --neural: only these recipes (comma-separated)")
     args = parser.parse_args()
     if args.neural:
         neural_quality(args)

@@ -25,7 +25,7 @@ class Epoch(NamedTuple):
     """What one epoch did: its mean loss, its optimizer steps and its passes over the data."""
     loss: float
     steps: int
-    passes: int = 1
+    passes: float = 1   # passes over the data, or a share of one
 
 
 class UnusableData(ValueError):
@@ -138,7 +138,8 @@ class Recommender(abc.ABC):
                 stale += 1
             if number == 1 and quality < self.budget.first_epoch_floor:
                 break
-            if stale >= PATIENCE and updates >= min_updates and not learning:
+            # an epoch may be a share of a pass (large data): stop only once every interaction was seen
+            if stale >= PATIENCE and updates >= min_updates and passes >= 1.0 and not learning:
                 break
             if time.monotonic() >= deadline:
                 log(f"training stopped at its time budget of {self.budget.seconds:g} s")
