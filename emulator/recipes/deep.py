@@ -19,7 +19,7 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.hrnn import MIXED, adam, dropout_mask, use_threads
+from emulator.recipes.neural import MIXED, adam, dropout_mask, use_threads
 
 LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15) ...

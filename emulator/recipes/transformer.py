@@ -23,9 +23,9 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.hrnn import (MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array, grow_items,
-                                   item_features, log_popularity, profile_layer, recency_weights, side_weights,
-                                   use_threads)
+from emulator.recipes.neural import (MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array, grow_items,
+                                     item_features, log_popularity, profile_layer, recency_weights, side_weights,
+                                     use_threads)
 from emulator.recipes.profiles import Profiles
 
 LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median history exceeds LONG_MEDIAN
@@ -59,7 +59,7 @@ class CausalTransformer(nn.Module):
         layer = nn.TransformerEncoderLayer(WIDTH, HEADS, dim_feedforward=WIDTH, dropout=DROPOUT, batch_first=True,
                                            norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, BLOCKS, enable_nested_tensor=False)
-        for block in self.blocks.layers:   # the faster mask (hrnn.Dropout): nn.Dropout's was 18 % of a small fit
+        for block in self.blocks.layers:   # the faster mask (neural.Dropout): nn.Dropout's was 18 % of a small fit
             block.dropout, block.dropout1, block.dropout2 = Dropout(DROPOUT), Dropout(DROPOUT), Dropout(DROPOUT)
         self.norm = nn.LayerNorm(WIDTH)
         self.dropout = Dropout(DROPOUT)
