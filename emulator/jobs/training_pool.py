@@ -16,9 +16,9 @@ _lock = threading.Lock()
 
 
 class Trainer:
-    """One training process (`python -m emulator.jobs.training_process`). It is started from a thread that lives as long as
-    the server (the main thread or a worker), since Linux ends it when the thread that started it ends
-    (PR_SET_PDEATHSIG: see trainer.serve)."""
+    """One training process (`python -m emulator.jobs.training_process`). It is started from a thread that lives
+    as long as the server (the main thread or a worker), since Linux ends it when the thread that started it ends
+    (PR_SET_PDEATHSIG: see training_process.serve)."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.training_process"], stdin=subprocess.PIPE,

@@ -186,8 +186,9 @@ def _kind(field: Field) -> str | None:
 
 
 def serve() -> None:
-    """Trainings one after another (jobs/training_pool.py keeps this process warm): a TrainingRequest as one JSON line on
-    stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on stderr."""
+    """Trainings one after another (jobs/training_pool.py keeps this process warm): a TrainingRequest as one JSON
+    line on stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on
+    stderr."""
     answers, sys.stdout = sys.stdout, sys.stderr   # only outcomes on stdout, whatever a library prints
     requests = _die_with_server()
     _warm_up()
