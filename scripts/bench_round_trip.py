@@ -9,7 +9,8 @@ Prints p50 and p99 of each call and their ratios to the floor's. The target is G
 created with the defaults (exploration weight 0.3); the same version with explorationWeight 0, GetRecommendations
 with a filter and GetPersonalizedRanking are shown for information. Users are drawn from MovieLens' 943, so about
 a third of the timed GetRecommendations are a user's first (nothing kept for them yet); p99 is made of those.
---keep leaves the trained data directory behind, for scripts/profile_serving.py to profile the same requests in-process."""
+--keep leaves the trained data directory behind, for scripts/profile_serving.py to profile the same requests
+in-process."""
 
 import argparse
 import dataclasses
