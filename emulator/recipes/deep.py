@@ -23,9 +23,8 @@ from emulator.recipes.neural import MIXED, adam, dropout_mask, use_threads
 
 LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15) ...
-DEEPFM_NEGATIVES = 32     # ... but 32 for DeepFM, whose MLP runs on every (row, negative) pair: 100 made ML-100K's
-                          # epochs 3x longer (83 s to ACTIVE), for an NDCG@10 within the splits' noise (0.055 ± 0.006
-                          # at 100, 0.058 at 32, 4 splits)
+DEEPFM_NEGATIVES = 100    # ... DeepFM too: at 32 (its MLP runs on every (row, negative) pair) ML-100K trained 4.7x
+                          # faster but NDCG@10 fell from 0.073 ± 0.008 to 0.048 ± 0.006 (bench_recipes --neural)
 SMOOTHING = 0.75          # sampling ∝ count^SMOOTHING
 USER_DROPOUT = 0.5        # share of training rows without their user id: unknown users keep only the bag
 ID_DROPOUT = 0.15         # share of item ids zeroed per batch when items have metadata (spec §2.3)
