@@ -6,6 +6,8 @@ created before any is polled, and the notebook's delete-and-poll clean-up."""
 import random
 import uuid
 
+import pytest
+
 from tests import synthetic
 from tests.scenarios import samples
 
@@ -26,6 +28,8 @@ def test_objective_optimization_notebook_runs_all_to_the_end(personalize, person
     train_a_solution_per_sensitivity(personalize, wait_for, stored)
     deploy_and_recommend(personalize, personalize_runtime, wait_for, stored)
     clean_up(personalize, s3, iam, stored)
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException, match="does not exist"):
+        personalize.describe_dataset_group(datasetGroupArn=stored["group"])   # the last cell ran
 
 
 def write_the_data(personalize, s3, stored: dict) -> None:

@@ -28,6 +28,8 @@ def test_reinvent_2019_workshop_runs_all_to_the_end(personalize, personalize_run
     cleanup(personalize, s3, iam, campaign=stored["campaign"], solution=stored["solution"],
             tracker=stored["tracker"], dataset=stored["dataset"], schema=stored["schema"], group=stored["group"],
             bucket=stored["bucket"], role_name=stored["role_name"])
+    with pytest.raises(personalize.exceptions.ResourceNotFoundException, match="does not exist"):
+        personalize.describe_campaign(campaignArn=stored["campaign"])   # the clean-up cells ran
 
 
 def import_the_ratings(personalize, s3, iam, sts, wait_for, stored: dict) -> None:
