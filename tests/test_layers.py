@@ -22,11 +22,8 @@ def test_emulator_has_no_import_circle_and_no_import_of_a_higher_floor():
 
 
 def test_the_checker_sees_a_lazy_import_that_closes_a_circle_and_runs_up(tmp_path):
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "low.py").write_text("def late():\n    from pkg.high import thing\n    return thing\n")
-    (package / "high.py").write_text("from pkg import low\nthing = 1\n")
+    _package(tmp_path, {"__init__": "", "low": "def late():\n    from pkg.high import thing\n    return thing\n",
+                        "high": "from pkg import low\nthing = 1\n"})
     checker = _checker()
     floors = [("low", ["pkg", "pkg.low"]), ("high", ["pkg.high"])]
     edges = checker.imports(tmp_path, ("pkg",))
@@ -36,10 +33,15 @@ def test_the_checker_sees_a_lazy_import_that_closes_a_circle_and_runs_up(tmp_pat
 
 
 def test_the_checker_counts_a_packages_reexport_as_an_import_of_the_module_behind_it(tmp_path):
-    package = tmp_path / "pkg"
-    package.mkdir()
-    (package / "__init__.py").write_text("def __getattr__(name):\n    from pkg.top import thing\n    return thing\n")
-    (package / "top.py").write_text("thing = 1\n")
-    (package / "user.py").write_text("from pkg import thing\n")
+    _package(tmp_path, {"__init__": "def __getattr__(name):\n    from pkg.top import thing\n    return thing\n",
+                        "top": "thing = 1\n", "user": "from pkg import thing\n"})
     edges = _checker().imports(tmp_path, ("pkg",))
     assert [(edge.source, edge.target) for edge in edges] == [("pkg.user", "pkg.top")]
+
+
+def _package(root, modules: dict[str, str]) -> None:
+    """A package `pkg` under `root`: module name -> source."""
+    package = root / "pkg"
+    package.mkdir()
+    for name, source in modules.items():
+        (package / f"{name}.py").write_text(source)
