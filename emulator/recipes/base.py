@@ -22,10 +22,12 @@ LEARNING_PASSES = 10  # ... in its first passes over the data: later, on small d
 
 
 class Epoch(NamedTuple):
-    """What one epoch did: its mean loss, its optimizer steps and its passes over the data."""
+    """What one epoch did: its mean loss, its optimizer steps and its passes over the data. On large data a call
+    of the epoch function covers only a share of an epoch, so that validation comes several times a pass."""
     loss: float
     steps: int
     passes: float = 1   # passes over the data, or a share of one
+    share: float = 1.0  # the share of an epoch
 
 
 class UnusableData(ValueError):
@@ -116,15 +118,17 @@ class Recommender(abc.ABC):
                       validate: Callable[[], float], log: Callable[[str], None], min_updates: int = MIN_UPDATES,
                       learning_loss: float = LEARNING_LOSS) -> None:
         """Epochs until validation stops improving (PATIENCE epochs, once min_updates steps were taken and the loss
-        falls slowly), max_epochs or the time budget; `state` keeps the best epoch's weights. epoch(deadline) trains one epoch; export() puts
-        the weights in `state`; validate() is the validation NDCG@25."""
+        falls slowly), max_epochs or the time budget; `state` keeps the best epoch's weights. epoch(deadline) trains
+        one epoch, or a share of one; export() puts the weights in `state`; validate() is the validation NDCG@25."""
         started = time.monotonic()
         deadline = started + self.budget.seconds
         best, best_state, stale, updates, passes, last_loss = -1.0, dict(self.state), 0, 0, 0, float("inf")
         self.validation_scores: list[float] = []   # each epoch's
-        for number in range(1, max(self.budget.max_epochs, 1) + 1):
+        epochs, number = 0.0, 0   # whole epochs, and calls of epoch(): the log counts the calls
+        while epochs < max(self.budget.max_epochs, 1) - 1e-6:
+            number += 1
             done = epoch(deadline)
-            updates, passes = updates + done.steps, passes + done.passes
+            updates, passes, epochs = updates + done.steps, passes + done.passes, epochs + done.share
             learning = passes <= LEARNING_PASSES and done.loss < (1.0 - learning_loss) * last_loss
             last_loss = done.loss
             export()

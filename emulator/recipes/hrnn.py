@@ -378,7 +378,8 @@ class Windows:
             total, mass, steps = total + loss_sum, mass + loss_mass, steps + 1
             if time.monotonic() >= deadline:
                 break
-        return Epoch(total / max(mass, 1e-6), steps, self.passes * (self._round - first) / len(self._order))
+        share = (self._round - first) / len(self._order)
+        return Epoch(total / max(mass, 1e-6), steps, self.passes * share, share)
 
     def _start_schedule(self, rng: np.random.Generator, width: int) -> None:
         """A new schedule, run in an order where the rounds that neither take nor pass on a lane's state (every lane
