@@ -6,12 +6,17 @@ synthetic data set of 1M or 20M interactions instead.
     .venv/bin/python scripts/bench_recipes.py [--data DIR] [--seed N] [--splits N] [--exclude-history]
     .venv/bin/python scripts/bench_recipes.py --scale 1m|20m
     .venv/bin/python scripts/bench_recipes.py --neural [--splits N] [--recipes a,b]
+    .venv/bin/python scripts/bench_recipes.py --time-cut [--splits N] [--recipes a,b]
 
 --neural measures only the neural recipes, over several splits and seeds with standard errors, on the
 GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
 items excluded from the lists) against EASE, item-kNN and ALS tuned on each user's second-to-last interaction.
 
-The ALS baseline needs the bench extra (pip install -e '.[bench]', for implicit); without it, it is skipped.
+--time-cut trains on the past and judges on the future: at several global timestamp cuts, each user active on both
+sides gets a list from their history and is judged on the new items they took up later, against the baselines and
+the time-aware ones (recent popularity, its window tuned), BPR and ALS, tuned on a validation cut.
+
+The ALS and BPR baselines need the bench extra (pip install -e '.[bench]', for implicit); without it, it is skipped.
 """
 
 import argparse
@@ -275,12 +280,60 @@ class Als(Baseline):
         return factors @ user
 
 
+class RecentPopularity(Baseline):
+    """The items most interacted with in the last `days` before the newest training event (0: all time): what is
+    popular now, the same list for everyone."""
+    recipe = "recent-popularity"
+    DEFAULTS = {"days": "0"}
+
+    def fit(self, train: Interactions, log=no_log) -> None:
+        days = self.hyperparameter("days", float)
+        recent = train.timestamp >= train.timestamp.max(initial=0) - days * 86_400 if days > 0 else slice(None)
+        self.state["counts"] = np.bincount(train.item_index[recent], minlength=train.n_items).astype(np.float64)
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        return self.state["counts"]
+
+
+class Bpr(Baseline):
+    """implicit's BPR (Rendle et al. 2009) matrix factorisation. It scores with the trained user factors, so it
+    serves only users it was trained on: the temporal protocols, where every test user has a training history."""
+    recipe = "bpr-implicit"
+    DEFAULTS = {"factors": "64", "learning_rate": "0.01", "regularization": "0.01", "iterations": "100"}
+
+    def fit(self, train: Interactions, log=no_log) -> None:
+        from implicit.bpr import BayesianPersonalizedRanking
+        from scipy.sparse import csr_matrix
+        bpr = BayesianPersonalizedRanking(
+            factors=self.hyperparameter("factors", int), learning_rate=self.hyperparameter("learning_rate", float),
+            regularization=self.hyperparameter("regularization", float),
+            iterations=self.hyperparameter("iterations", int), random_state=self.seed, num_threads=2)
+        bpr.fit(csr_matrix(binary_matrix(train).astype(np.float32)), show_progress=False)
+        # the factors carry the item bias as a last column (and a 1 on the user side)
+        self.state["user_factors"] = np.asarray(bpr.user_factors, dtype=np.float64)
+        self.state["item_factors"] = np.asarray(bpr.item_factors, dtype=np.float64)
+
+    def states_after(self, histories: list[np.ndarray], users=None) -> list[np.ndarray]:
+        return [np.array([user]) for user in users]
+
+    def item_scores(self, state: np.ndarray) -> np.ndarray:
+        return self.state["item_factors"] @ self.state["user_factors"][state[0]]
+
+
 BASELINES = {   # the grids each baseline is tuned over
     "item-kNN cosine": (ItemKNN, {"neighbours": ["0", "20", "50", "100", "200", "400"]}),
     "EASE": (Ease, {"l2": ["1", "3", "10", "30", "100", "300", "1000"]}),
     "ALS (implicit)": (Als, {"factors": ["32", "64", "128"], "regularization": ["0.01", "1", "10"],
                              "alpha": ["10", "30", "100", "300"], "iterations": ["15"]}),
 }
+# the temporal protocols add what needs a user's training history or the clock (test users are training users)
+TEMPORAL_BASELINES = {
+    **BASELINES,
+    "recent popularity": (RecentPopularity, {"days": ["1", "3", "7", "14", "30", "60", "0"]}),
+    "BPR (implicit)": (Bpr, {"factors": ["64", "128"], "learning_rate": ["0.01", "0.05"],
+                             "regularization": ["0.001", "0.01"], "iterations": ["200"]}),
+}
+NEEDS_IMPLICIT = (Als, Bpr)
 
 
 def tune(model_class: type[Baseline], grid: dict[str, list[str]], train: Interactions, seed: int,
@@ -822,6 +875,84 @@ def neural_quality(args: argparse.Namespace) -> None:
                                             f"baseline) = {ratio:.2f} (target >= {LAST_OUT_TARGET})"))
 
 
+TIME_CUTS = (0.8, 0.85, 0.9, 0.95)   # timestamp quantiles where the past ends: several, for enough test users
+TIME_CUT_RECIPES = ("aws-user-personalization", "aws-user-personalization-v2")
+TIME_CUT_TARGET = 1.0   # these recipes / the best tuned baseline, time cut (issue 15)
+
+
+def time_cut(data: Interactions, quantile: float) -> tuple[Interactions, list[TestUser]]:
+    """(the interactions before the quantile's timestamp, the users active on both sides of it: their history
+    before the cut, and as relevant the items they took up after it that are not in that history)."""
+    cut = np.quantile(data.timestamp, quantile)
+    before = data.timestamp < cut
+    train = data.subset(before)
+    past = train.sequences()
+    tests = []
+    for user, later in data.subset(~before).sequences().items():
+        new = np.setdiff1d(later, past[user]) if user in past else later[:0]
+        if new.size:
+            tests.append(TestUser(user, past[user], new))
+    return train, tests
+
+
+def tuned_on(model_class: type[Baseline], grid: dict[str, list[str]], fit_part: Interactions,
+             validation: list[TestUser], train: Interactions) -> Baseline:
+    """The baseline with the grid's settings that score best on `validation` when fit on `fit_part`, fit on
+    `train`."""
+    settings = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    scores = []
+    for chosen in settings:
+        model = model_class(chosen)
+        model.fit(fit_part)
+        scores.append(last_out_ndcg(model, validation).mean())
+    model = model_class(settings[int(np.argmax(scores))])
+    model.fit(train)
+    return model
+
+
+def time_cut_quality(args: argparse.Namespace) -> None:
+    """NDCG@10 when the model is trained on the past and serves the future: at each of TIME_CUTS, train on the
+    interactions before it; each user active on both sides gets a list (history items excluded, full ranking),
+    judged on the new items they took up after the cut. Baselines are tuned on a validation cut inside the
+    training part that leaves as many interactions after it; recipes train with args.splits seeds. Per-user
+    values are pooled over the cuts (and seeds)."""
+    data = load_movielens(args.data)
+    seeds = range(args.seed, args.seed + args.splits)
+    chosen = args.recipes.split(",") if args.recipes else TIME_CUT_RECIPES
+    cuts = [(quantile, *time_cut(data, quantile)) for quantile in TIME_CUTS]
+    print(f"MovieLens-100K ratings >= 4, global time cut at the {', '.join(f'{q:.0%}' for q in TIME_CUTS)} "
+          f"timestamp quantiles: {' + '.join(str(len(tests)) for _, _, tests in cuts)} test users; NDCG@10 "
+          f"mean ± s.e. over the pooled users, then each cut's mean; {_load()}")
+    found = {}
+    for name, (model_class, grid) in TEMPORAL_BASELINES.items():
+        if model_class in NEEDS_IMPLICIT and not _has_implicit():
+            print(f"  {name:<30} skipped: pip install -e '.[bench]'")
+            continue
+        runs = []
+        for quantile, train, tests in cuts:
+            fit_part, validation = time_cut(train, 1 - (1 - quantile) / quantile)
+            runs.append(last_out_ndcg(tuned_on(model_class, grid, fit_part, validation, train), tests))
+        found[name] = np.concatenate(runs)
+        print(f"  {name:<30} {_mean_error(found[name])}   cuts {' '.join(f'{r.mean():.4f}' for r in runs)}",
+              flush=True)
+    for recipe in chosen:
+        runs = []
+        for _, train, tests in cuts:
+            for seed in seeds:
+                model = build(recipe, seed)
+                fitted(model, train, train)
+                runs.append(last_out_ndcg(model, tests))
+        found[recipe] = np.concatenate(runs)
+        per_cut = [np.concatenate(runs[at:at + len(seeds)]).mean() for at in range(0, len(runs), len(seeds))]
+        print(f"  {recipe:<30} {_mean_error(found[recipe])}   cuts {' '.join(f'{m:.4f}' for m in per_cut)}",
+              flush=True)
+    best = max((name for name in TEMPORAL_BASELINES if name in found), key=lambda name: found[name].mean())
+    for recipe in chosen:
+        ratio = found[recipe].mean() / found[best].mean()
+        print(verdict(ratio >= TIME_CUT_TARGET, f"time-cut NDCG@10 {recipe} / {best} (the best tuned baseline) = "
+                                                f"{ratio:.2f} (target >= {TIME_CUT_TARGET})"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA, help="the ml-100k directory")
@@ -831,9 +962,12 @@ def main() -> None:
     parser.add_argument("--splits", type=int, default=4, help="splits the with/without-Items comparison averages")
     parser.add_argument("--scale", choices=sorted(SCALES), help="time and memory on synthetic data instead")
     parser.add_argument("--neural", action="store_true", help="the neural recipes only, both protocols, with errors")
-    parser.add_argument("--recipes", help="with --neural: only these recipes (comma-separated)")
+    parser.add_argument("--recipes", help="with --neural or --time-cut: only these recipes (comma-separated)")
+    parser.add_argument("--time-cut", action="store_true", help="the global time-cut protocol only")
     args = parser.parse_args()
-    if args.neural:
+    if args.time_cut:
+        time_cut_quality(args)
+    elif args.neural:
         neural_quality(args)
     else:
         scale_run(args) if args.scale else quality(args)
