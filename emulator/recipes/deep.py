@@ -108,11 +108,38 @@ class DeepFMNet(Fields):
         candidates = self.drop(torch.cat([item, meta], 1)) @ first.weight[:, half:].T
         # the bias added before the pairs are formed, and in the candidates' type: a float32 bias added to the
         # (B, C, width) pairs made them float32 (MIXED), the largest tensor of a step cast back and forth
-        hidden = _plus(context.to(candidates.dtype), candidates, paired)
-        for layer in self.layers[1:]:
-            hidden = layer(self.drop(torch.relu(hidden)))
-        first_order = self.bias[items] + self.linear(self.features[items])[:, 0]
-        return fm + hidden[..., 0] + first_order   # (C,) broadcasts over the B contexts
+        context = context.to(candidates.dtype)
+        if len(self.layers) == 1:
+            return fm + _plus(context, candidates, paired)[..., 0] + self._first_order(items)
+        *middle, last = self.layers[1:]
+        hidden = torch.relu(_plus(*self._drop_pairs(context, candidates), paired))
+        for number, layer in enumerate(middle):
+            hidden = torch.relu(layer(hidden if number == 0 else self.drop(hidden)))
+        return fm + self._last(last, hidden, paired, dropped=not middle) + self._first_order(items)
+
+    def _first_order(self, items: torch.Tensor) -> torch.Tensor:
+        return self.bias[items] + self.linear(self.features[items])[:, 0]   # (C,) broadcasts over the B contexts
+
+    def _drop_pairs(self, context: torch.Tensor, candidates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first layer's halves such that relu(context + candidate) is the dropped relu of every pair
+        (dropout with one mask per context row, as in drop): a dropped unit's context is -inf, the kept ones are
+        scaled (relu(s x) = s relu(x)), so no mask multiplies the (B, C, width) pairs, forward or backward."""
+        if not self.training or self.dropout <= 0.0:
+            return context, candidates
+        scale = 1.0 / (1.0 - self.dropout)
+        kept = torch.rand(context.shape) >= self.dropout
+        return torch.where(kept, context * scale, float("-inf")).to(context.dtype), candidates * scale
+
+    def _last(self, last: nn.Linear, hidden: torch.Tensor, paired: bool, dropped: bool) -> torch.Tensor:
+        """The output layer (width 1) on the relu'd pairs (B, C, width), or rows (B, width) when paired; its
+        dropout, one mask per context row, folded into a weight vector per row (B, width) rather than multiplied
+        into the pairs."""
+        if dropped or not self.training or self.dropout <= 0.0:
+            return last(hidden)[..., 0]
+        weights = dropout_mask((hidden.shape[0], hidden.shape[-1]), self.dropout, hidden.dtype) * last.weight[0]
+        if paired:
+            return (hidden * weights).sum(-1) + last.bias
+        return torch.bmm(hidden, weights.to(hidden.dtype)[:, :, None])[..., 0] + last.bias
 
 
 class TwoTowerNet(Fields):
@@ -298,11 +325,15 @@ class Examples:
             rows = torch.from_numpy(order[start:start + self.batch])
             users, bags, items = self.users[rows], self.bags[rows], self.items[rows]
             users = torch.where(torch.from_numpy(rng.random(rows.numel()) < USER_DROPOUT), -1, users)
-            negatives = torch.multinomial(self.proposal, self.negatives, replacement=True)
+            # each distinct negative scored once, its logit raised by the log of its copies: the same softmax as
+            # over the draws with repeats (ML-100K: 93 of 100 draws distinct; 79 on 200 items)
+            negatives, copies = torch.unique(torch.multinomial(self.proposal, self.negatives, replacement=True),
+                                             return_counts=True)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=MIXED):   # as the GRU's logits
                 positive = net(users, bags, items, self._keep(rows.numel()), paired=True).float()
-                negative = net(users, bags, negatives, self._keep(self.negatives)).float()
-            positive, negative = positive - self.log_expected[items], negative - self.log_expected[negatives]
+                negative = net(users, bags, negatives, self._keep(negatives.numel())).float()
+            positive = positive - self.log_expected[items]
+            negative = negative - (self.log_expected[negatives] - torch.log(copies.float()))
             negative = negative.masked_fill(negatives[None, :] == items[:, None], float("-inf"))   # accidental hits
             logits = torch.cat([positive[:, None], negative], dim=1)
             loss = nn.functional.cross_entropy(logits, torch.zeros(rows.numel(), dtype=torch.long))
