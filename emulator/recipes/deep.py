@@ -25,6 +25,7 @@ LAST_ITEMS = 3            # items in the "last items" bag
 NEGATIVES = 100           # sampled per batch, shared by its positives (spec §5.15) ...
 DEEPFM_NEGATIVES = 100    # ... DeepFM too: at 32 (its MLP runs on every (row, negative) pair) ML-100K trained 4.7x
                           # faster but NDCG@10 fell from 0.073 ± 0.008 to 0.048 ± 0.006 (bench_recipes --neural)
+SHAPES = 8                # distinct negatives padded to a multiple of this (see Examples._distinct)
 SMOOTHING = 0.75          # sampling ∝ count^SMOOTHING
 USER_DROPOUT = 0.5        # share of training rows without their user id: unknown users keep only the bag
 ID_DROPOUT = 0.15         # share of item ids zeroed per batch when items have metadata (spec §2.3)
@@ -343,10 +344,7 @@ class Examples:
             rows = torch.from_numpy(order[start:start + self.batch])
             users, bags, items = self.users[rows], self.bags[rows], self.items[rows]
             users = torch.where(torch.from_numpy(rng.random(rows.numel()) < USER_DROPOUT), -1, users)
-            # each distinct negative scored once, its logit raised by the log of its copies: the same softmax as
-            # over the draws with repeats (ML-100K: 93 of 100 draws distinct; 79 on 200 items)
-            negatives, copies = torch.unique(torch.multinomial(self.proposal, self.negatives, replacement=True),
-                                             return_counts=True)
+            negatives, copies = self._distinct(torch.multinomial(self.proposal, self.negatives, replacement=True))
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=MIXED):   # as the GRU's logits
                 positive = net(users, bags, items, self._keep(rows.numel()), paired=True).float()
                 negative = net(users, bags, negatives, self._keep(negatives.numel())).float()
@@ -363,6 +361,17 @@ class Examples:
             if time.monotonic() >= deadline:
                 break
         return Epoch(total / max(steps, 1), steps, self.passes / self.parts, 1.0 / self.parts)
+
+    @staticmethod
+    def _distinct(drawn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each distinct negative once and its copies, for a logit raised by log(copies): the same softmax as over
+        the draws with repeats (ML-100K: 93 of 100 draws distinct; 79 on 200 items). Padded to a multiple of
+        SHAPES with copies 0 (a logit of -inf): a matrix product of a shape not met before cost oneDNN about
+        10 ms more than the product itself, and the count of distinct draws changes from batch to batch."""
+        negatives, copies = torch.unique(drawn, return_counts=True)
+        padding = -negatives.numel() % SHAPES
+        return (torch.cat([negatives, negatives[:1].expand(padding)]),
+                torch.cat([copies, torch.zeros(padding, dtype=copies.dtype)]))
 
     def _keep(self, count: int) -> torch.Tensor | None:
         return (torch.rand(count) >= ID_DROPOUT).float() if self.metadata else None
