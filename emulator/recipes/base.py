@@ -116,10 +116,12 @@ class Recommender(abc.ABC):
 
     def _train_epochs(self, epoch: Callable[[float], Epoch], export: Callable[[], None],
                       validate: Callable[[], float], log: Callable[[str], None], min_updates: int = MIN_UPDATES,
-                      learning_loss: float = LEARNING_LOSS) -> None:
+                      learning_loss: float = LEARNING_LOSS, warm_passes: float = 0.0) -> None:
         """Epochs until validation stops improving (PATIENCE epochs, once min_updates steps were taken and the loss
         falls slowly), max_epochs or the time budget; `state` keeps the best epoch's weights. epoch(deadline) trains
-        one epoch, or a share of one; export() puts the weights in `state`; validate() is the validation NDCG@25."""
+        one epoch, or a share of one; export() puts the weights in `state`; validate() is the validation NDCG@25.
+        Epochs that end before warm_passes passes are validated and logged but neither kept nor counted as stale
+        (if training ends before one that is, `state` keeps the last epoch's weights)."""
         started = time.monotonic()
         deadline = started + self.budget.seconds
         best, best_state, stale, updates, passes, last_loss = -1.0, dict(self.state), 0, 0, 0, float("inf")
@@ -136,7 +138,9 @@ class Recommender(abc.ABC):
             log(f"epoch {number}: loss {done.loss:.4f}, validation NDCG@25 {quality:.4f}, "
                 f"{time.monotonic() - started:.1f} s")
             self.validation_scores.append(quality)
-            if quality > best:
+            if passes < warm_passes - 1e-9:
+                best_state = dict(self.state) if best < 0 else best_state
+            elif quality > best:
                 best, best_state, stale = quality, dict(self.state), 0
             else:
                 stale += 1
