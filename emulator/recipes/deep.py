@@ -184,6 +184,7 @@ class FieldModel(Recommender):
     network: ClassVar[type[Fields]]
     negatives: ClassVar[int] = NEGATIVES
     max_parts: ClassVar[int] = 1   # epochs a pass may be cut into
+    distinct: ClassVar[bool] = False   # each distinct negative scored once (see Examples._distinct)
     warm_passes: ClassVar[float] = 0.0   # when a pass is cut into epochs, those ending before this many passes
                                          # are not kept (see Recommender._train_epochs)
 
@@ -204,7 +205,7 @@ class FieldModel(Recommender):
                            self.hyperparameter("embedding_dim", int), hidden, self.hyperparameter("dropout", float),
                            log_popularity)
         examples = Examples(rest, counts, metadata=bool(features.any()), negatives=self.negatives,
-                            max_parts=self.max_parts)
+                            max_parts=self.max_parts, distinct=self.distinct)
         optimizer = adam(net.parameters(), self.hyperparameter("learning_rate", float))
         # stopped on validation alone (a falling loss is not taken for learning): with that rule it ran ten epochs
         # on ML-100K, 127 s against 60 s, for +0.009 NDCG@10
@@ -265,6 +266,7 @@ class DeepFM(FieldModel):
     network = DeepFMNet
     negatives = DEEPFM_NEGATIVES
     max_parts = MAX_PARTS
+    distinct = True   # FeedForward scores its negatives once per batch, not per row: no gain there
     # with half-pass epochs, the noise of 40-odd validation users kept the state after 1 or 1.5 passes in 2 of 4
     # splits of ML-100K (NDCG@10 0.049-0.055, where 2 passes reached 0.078 on average)
     warm_passes = 2.0
@@ -312,7 +314,7 @@ class Examples:
     """Every training interaction as (user, bag of the LAST_ITEMS before it, item), and the negative sampler."""
 
     def __init__(self, data: Interactions, counts: np.ndarray, metadata: bool, negatives: int = NEGATIVES,
-                 max_parts: int = 1) -> None:
+                 max_parts: int = 1, distinct: bool = False) -> None:
         order = np.argsort(data.user_index, kind="stable")   # by user, time order kept within each
         users, items = data.user_index[order].astype(np.int64), data.item_index[order].astype(np.int64)
         bags = np.full((users.size, LAST_ITEMS), -1, dtype=np.int64)
@@ -330,6 +332,7 @@ class Examples:
         self.pass_steps = -(-users.size // self.batch)
         self.parts = int(np.clip(round(self.pass_steps / EPOCH_STEPS), 1, max_parts)) if self.passes == 1 else 1
         self.order, self.part = np.zeros(0, dtype=np.int64), 0
+        self.distinct = distinct
 
     def epoch(self, net: Fields, optimizer: torch.optim.Optimizer, rng: np.random.Generator,
               deadline: float) -> Epoch:
@@ -347,12 +350,14 @@ class Examples:
             rows = torch.from_numpy(order[start:start + self.batch])
             users, bags, items = self.users[rows], self.bags[rows], self.items[rows]
             users = torch.where(torch.from_numpy(rng.random(rows.numel()) < USER_DROPOUT), -1, users)
-            negatives, copies = self._distinct(torch.multinomial(self.proposal, self.negatives, replacement=True))
+            negatives = torch.multinomial(self.proposal, self.negatives, replacement=True)
+            negatives, copies = self._distinct(negatives) if self.distinct else (negatives, None)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=MIXED):   # as the GRU's logits
                 positive = net(users, bags, items, self._keep(rows.numel()), paired=True).float()
                 negative = net(users, bags, negatives, self._keep(negatives.numel())).float()
             positive = positive - self.log_expected[items]
-            negative = negative - (self.log_expected[negatives] - torch.log(copies.float()))
+            negative = negative - (self.log_expected[negatives] if copies is None
+                                   else self.log_expected[negatives] - torch.log(copies.float()))
             negative = negative.masked_fill(negatives[None, :] == items[:, None], float("-inf"))   # accidental hits
             logits = torch.cat([positive[:, None], negative], dim=1)
             loss = nn.functional.cross_entropy(logits, torch.zeros(rows.numel(), dtype=torch.long))
