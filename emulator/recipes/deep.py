@@ -185,8 +185,8 @@ class FieldModel(Recommender):
     negatives: ClassVar[int] = NEGATIVES
     max_parts: ClassVar[int] = 1   # epochs a pass may be cut into
     distinct: ClassVar[bool] = False   # each distinct negative scored once (see Examples._distinct)
-    warm_passes: ClassVar[float] = 0.0   # when a pass is cut into epochs, those ending before this many passes
-                                         # are not kept (see Recommender._train_epochs)
+    cut_pass_limits: ClassVar[dict[str, float]] = {}   # when a pass is cut into epochs: warm_passes (epochs ending
+                                                       # before are not kept) and max_passes (Recommender._train_epochs)
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         torch.manual_seed(self.seed)
@@ -211,7 +211,7 @@ class FieldModel(Recommender):
         # on ML-100K, 127 s against 60 s, for +0.009 NDCG@10
         self._train_epochs(lambda deadline: examples.epoch(net, optimizer, rng, deadline), lambda: self._export(net),
                            lambda: metrics.validation_ndcg(self, validation, train.n_items), log,
-                           learning_loss=1.0, warm_passes=self.warm_passes if examples.parts > 1 else 0.0)
+                           learning_loss=1.0, **(self.cut_pass_limits if examples.parts > 1 else {}))
         self.prepare()
 
     def build_user_states(self, full: Interactions) -> None:
@@ -268,8 +268,9 @@ class DeepFM(FieldModel):
     max_parts = MAX_PARTS
     distinct = True   # FeedForward scores its negatives once per batch, not per row: no gain there
     # with half-pass epochs, the noise of 40-odd validation users kept the state after 1 or 1.5 passes in 2 of 4
-    # splits of ML-100K (NDCG@10 0.049-0.055, where 2 passes reached 0.078 on average)
-    warm_passes = 2.0
+    # splits of ML-100K (NDCG@10 0.049-0.055, where 2 passes reached 0.078 on average); held-out NDCG@10 after 2,
+    # 3, 4 and 5 passes: 0.078, 0.074, 0.073, 0.073 (2 splits), while noise could carry training on to 10 passes
+    cut_pass_limits: ClassVar[dict[str, float]] = {"warm_passes": 2.0, "max_passes": 3.0}
 
     def prepare(self) -> None:
         """What does not depend on the user: the items' field sums, constant terms, and first-layer halves."""
