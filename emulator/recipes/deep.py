@@ -387,7 +387,7 @@ class Examples:
     def _distinct(drawn: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Each distinct negative once and its copies, for a logit raised by log(copies): the same softmax as over
         the draws with repeats (ML-100K: 93 of 100 draws distinct; 79 on 200 items). Padded to a multiple of
-        SHAPES with copies 0 (a logit of -inf): a matrix product of a shape not met before cost oneDNN about
+        SHAPES with copies 0 (a logit of -inf): a bfloat16 matrix product of a shape not met before took about
         10 ms more than the product itself, and the count of distinct draws changes from batch to batch."""
         negatives, copies = torch.unique(drawn, return_counts=True)
         padding = -negatives.numel() % SHAPES
