@@ -116,16 +116,20 @@ class Recommender(abc.ABC):
 
     def _train_epochs(self, epoch: Callable[[float], Epoch], export: Callable[[], None],
                       validate: Callable[[], float], log: Callable[[str], None], min_updates: int = MIN_UPDATES,
-                      learning_loss: float = LEARNING_LOSS) -> None:
+                      learning_loss: float = LEARNING_LOSS, warm_passes: float = 0.0,
+                      max_passes: float = float("inf")) -> None:
         """Epochs until validation stops improving (PATIENCE epochs, once min_updates steps were taken and the loss
         falls slowly), max_epochs or the time budget; `state` keeps the best epoch's weights. epoch(deadline) trains
-        one epoch, or a share of one; export() puts the weights in `state`; validate() is the validation NDCG@25."""
+        one epoch, or a share of one; export() puts the weights in `state`; validate() is the validation NDCG@25.
+        Epochs that end before warm_passes passes are validated and logged but neither kept nor counted as stale
+        (if training ends before one that is, `state` keeps the last epoch's weights); none starts after max_passes
+        passes over the data."""
         started = time.monotonic()
         deadline = started + self.budget.seconds
         best, best_state, stale, updates, passes, last_loss = -1.0, dict(self.state), 0, 0, 0, float("inf")
         self.validation_scores: list[float] = []   # each epoch's
         epochs, number = 0.0, 0   # whole epochs, and calls of epoch(): the log counts the calls
-        while epochs < max(self.budget.max_epochs, 1) - 1e-6:
+        while epochs < max(self.budget.max_epochs, 1) - 1e-6 and passes < max_passes - 1e-6:
             number += 1
             done = epoch(deadline)
             updates, passes, epochs = updates + done.steps, passes + done.passes, epochs + done.share
@@ -136,7 +140,9 @@ class Recommender(abc.ABC):
             log(f"epoch {number}: loss {done.loss:.4f}, validation NDCG@25 {quality:.4f}, "
                 f"{time.monotonic() - started:.1f} s")
             self.validation_scores.append(quality)
-            if quality > best:
+            if passes < warm_passes - 1e-9:
+                best_state = dict(self.state) if best < 0 else best_state
+            elif quality > best:
                 best, best_state, stale = quality, dict(self.state), 0
             else:
                 stale += 1
