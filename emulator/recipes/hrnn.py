@@ -1,7 +1,8 @@
 """The session-aware GRU of aws-user-personalization (and the legacy aws-hrnn): a GRU over each user's
 time-ordered items, tied item embeddings, a per-item bias, softmax cross-entropy on the next item (sampled on
 large catalogues). spec: recipes-and-models.md §2.4, §5.1, §5.12. Training is torch (its shared blocks: neural.py);
-serving runs the same cell in numpy."""
+serving runs the same cell in numpy. aws-user-personalization's scores add an item-to-item term over the user's
+last items (item_neighbours.py), which its state carries after the GRU's hidden vector."""
 
 import heapq
 import time
@@ -117,7 +118,7 @@ class SessionGRU(Profiles, Recommender):
     # recipe's new items reach lists through exploration, scored by their metadata peers.
     id_dropout: ClassVar[float] = 0.0
     # Scores add the item-to-item term of item_neighbours, weighed on a temporal validation (_fit_item_term):
-    # on ML-100K NDCG@10 went from 0.084 to 0.107 on the leave-last-out split and from 0.100 to 0.120 on
+    # on ML-100K NDCG@10 went from 0.084 to 0.108 on the leave-last-out split and from 0.100 to 0.118 on
     # GetSolutionMetrics' (bench_recipes --neural, 3 seeds); the legacy HRNN recipes stay pure GRUs, as the spec
     # describes them
     item_term: ClassVar[bool] = True
