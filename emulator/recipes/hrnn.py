@@ -222,9 +222,15 @@ class SessionGRU(Profiles, Recommender):
         batch = min(int(np.clip(START_CELLS // max(train.n_items, 1), 16, START_USERS)), users.size)
         for _ in range(START_STEPS):
             chosen = rng.choice(users, size=batch, replace=False)
-            start = torch.tanh(torch.from_numpy(self._profiles[chosen].toarray().astype(np.float32)) @ weight.T + bias)
+            # users of one profile share h0: each distinct profile scored once, against its users' bags summed
+            # (ML-100K with a two-valued Users column: 60 steps in 0.1 s instead of 0.7 s)
+            distinct, group = np.unique(self._profiles[chosen].toarray().astype(np.float32), axis=0,
+                                        return_inverse=True)
+            start = torch.tanh(torch.from_numpy(distinct) @ weight.T + bias)
             chances = torch.log_softmax((start @ out_weight.T + out_bias) @ items.T + item_bias, dim=1)
-            taken = bags[chosen].tocoo()
+            members = csr_matrix((np.ones(batch, dtype=np.float32), (group.reshape(-1), np.arange(batch))),
+                                 shape=(len(distinct), batch))
+            taken = (members @ bags[chosen]).tocoo()
             likelihood = (chances[torch.from_numpy(taken.row), torch.from_numpy(taken.col)]
                           * torch.from_numpy(taken.data)).sum() / len(chosen)
             loss = START_L2 * (weight ** 2).sum() - likelihood
