@@ -23,6 +23,7 @@ COLUMN = "item_column"     # state keys f"{COLUMN}_{kind}_{name}": an Items colu
 class ItemAffinity(SessionGRU):
     recipe = "aws-item-affinity"
     DEFAULTS = hrnn.DEFAULTS   # hidden_dimension is the recipe's one hyperparameter; the rest are the GRU's
+    item_term = False          # affinities are the GRU's softmax over the user's state
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:
         self.fit_metrics: dict[str, float] = {}

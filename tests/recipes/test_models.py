@@ -129,8 +129,9 @@ def test_numpy_serving_path_gives_the_torch_models_logits(trained_gru):
     state = model.initial_state(None)
     for step, item in enumerate(history):
         state = model.advance(state, item)
-        assert np.allclose(model.item_scores(state), logits[0, step].numpy(), atol=1e-5)
-    assert np.allclose(state, hidden[0, 0].numpy(), atol=1e-6)
+        assert np.allclose(model.sequence_scores(state), logits[0, step].numpy(), atol=1e-5)
+        assert np.array_equal(model.item_scores(state), model.sequence_scores(state) + model.neighbour_votes(state))
+    assert np.allclose(state[:model.width], hidden[0, 0].numpy(), atol=1e-6)
 
 
 def test_user_states_are_the_users_events_run_through_advance(trained_gru, two_tastes_split):
