@@ -62,7 +62,7 @@ class Emulator:
         self.worker.start()
         self.auto_training.start()
         # training processes warm up (import torch) beside the server; stop() ends them
-        training_pool.prewarm(self.settings.training_processes)
+        training_pool.prewarm(self.settings.training_processes, self.settings.warm_up_training)
         return self
 
     def reset(self) -> None:

@@ -185,13 +185,14 @@ def _kind(field: Field) -> str | None:
     return NUMERICAL if field.type in NUMERIC else None
 
 
-def serve() -> None:
+def serve(warm_up: bool = True) -> None:
     """Trainings one after another (jobs/training_pool.py keeps this process warm): a TrainingRequest as one JSON
     line on stdin, its outcome as one line on stdout. Any other error ends the process, with its traceback on
     stderr."""
     answers, sys.stdout = sys.stdout, sys.stderr   # only outcomes on stdout, whatever a library prints
     requests = _die_with_server()
-    _warm_up()
+    if warm_up:
+        _warm_up()
     while True:
         request = TrainingRequest(**json.loads(requests.get()))
         try:
@@ -231,4 +232,4 @@ def _die_with_server() -> queue.Queue:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
-    serve()
+    serve(warm_up="--no-warm-up" not in sys.argv[1:])
