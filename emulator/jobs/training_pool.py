@@ -27,7 +27,8 @@ class Trainer:
             [sys.executable, "-m", "emulator.jobs.training_process", *([] if warm_up else ["--no-warm-up"])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self._listener: Callable[[str], None] | None = None   # who gets the log lines of the training in progress
-        threading.Thread(target=self._follow, name="trainer-log", daemon=True).start()
+        self._log = threading.Thread(target=self._follow, name="trainer-log", daemon=True)
+        self._log.start()
 
     def run(self, request: dict, listener: Callable[[str], None]) -> dict:
         """One training's outcome; RuntimeError when the process ends before answering (a crash, a stop)."""
@@ -48,8 +49,10 @@ class Trainer:
         return self.process.poll() is None
 
     def terminate(self) -> None:
+        """End the process, and the thread that reads its log, which ends at the log's end."""
         self.process.terminate()
         self.process.wait()
+        self._log.join(timeout=5)
 
     def resident_mb(self) -> float:
         """Its resident memory; 0 where /proc is missing (not Linux), which keeps it."""
@@ -79,10 +82,11 @@ def take() -> Trainer:
 def give_back(trainer: Trainer) -> None:
     """After a training: the process waits for the next one; if it ended (a crash, a stop) or holds more than
     RECYCLE_MB (a big training's memory, which it would keep), a fresh one warms up in its place."""
-    if trainer.alive() and trainer.resident_mb() > RECYCLE_MB:
-        trainer.terminate()
+    if not trainer.alive() or trainer.resident_mb() > RECYCLE_MB:
+        trainer.terminate()   # also reaps a process that had ended, and ends its log thread
+        trainer = Trainer(trainer.warm_up)
     with _lock:
-        _idle.append(trainer if trainer.alive() else Trainer(trainer.warm_up))
+        _idle.append(trainer)
 
 
 def prewarm(count: int, warm_up: bool = True) -> None:
