@@ -36,6 +36,7 @@ class Emulator:
         self.stopping = False
         # scripts written for AWS attach managed policies such as AmazonPersonalizeFullAccess to their roles
         os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+        _look_up_access_keys_in_existing_iam_backends()
         if settings.account_id != DEFAULT_ACCOUNT:
             os.environ["MOTO_ACCOUNT_ID"] = settings.account_id   # moto's S3 and IAM use the same account
         settings.models_dir.mkdir(parents=True, exist_ok=True)
@@ -62,7 +63,7 @@ class Emulator:
         self.worker.start()
         self.auto_training.start()
         # training processes warm up (import torch) beside the server; stop() ends them
-        training_pool.prewarm(self.settings.training_processes)
+        training_pool.prewarm(self.settings.training_processes, self.settings.warm_up_training)
         return self
 
     def reset(self) -> None:
@@ -121,6 +122,24 @@ def _personalize_app(env: Emulator) -> Flask:
         return body, status, headers
 
     return app
+
+
+def _look_up_access_keys_in_existing_iam_backends() -> None:
+    """moto finds a request's account by looking for its access key in the IAM backend of every partition (aws,
+    aws-cn, aws-us-gov, ...), which creates the five nobody uses, each loading AWS's managed policies (about 0.3 s
+    apiece): on the first request, and again after every reset. A key can only be in a backend that exists, so
+    looking in those alone gives the same account, for the cost of one backend."""
+    from moto.iam import models
+    if getattr(models.get_account_id_from, "existing_backends_only", False):
+        return
+
+    def get_account_id_from(access_key: str) -> str:
+        for account_id, account in list(models.iam_backends.items()):
+            if any(access_key in backend.access_keys for backend in list(dict.values(account))):
+                return account_id
+        return models.DEFAULT_ACCOUNT_ID
+    get_account_id_from.existing_backends_only = True
+    models.get_account_id_from = get_account_id_from
 
 
 def _moto_app():

@@ -113,7 +113,8 @@ class PersonalizeMock:
         if data_dir is None:
             self._temporary = tempfile.TemporaryDirectory(prefix="personalize-emulator-")
             data_dir = self._temporary.name
-        settings = {"status_seconds": 0.05, **self._settings}
+        # no torch warm-up in the training process: it would cost each activation about 2 s of CPU
+        settings = {"status_seconds": 0.05, "warm_up_training": False, **self._settings}
         self.emulator = Emulator(Settings(data_dir=pathlib.Path(data_dir), **settings)).start()
         with _lock:
             _active.append(self)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-from scipy.stats import rankdata
 
 from emulator import exploration, filter_masks
 from emulator.errors import InvalidInputException
@@ -202,6 +201,7 @@ def actions(env, source: Source, *, user_id: str, count: int, filter_arn: str | 
 def _influenced(scores: np.ndarray, stats: exploration.ItemStats, influence: dict) -> np.ndarray:
     """A campaign's rankingInfluence: each item lifted by its percentile of popularity (interactions in training)
     and of freshness (youngest first), each weighed 0-1."""
+    from scipy.stats import rankdata   # here, not at the top: scipy.stats is half a second of every server start
     lift = np.zeros(len(scores))
     known = len(stats.interactions)
     for name, values in (("POPULARITY", stats.interactions), ("FRESHNESS", -stats.age_days)):

@@ -31,6 +31,7 @@ class Settings:
     status_seconds: float = 0.2              # the least time a resource shows each transient status
     worker_threads: int = 4                  # lifecycle jobs that run at once
     training_processes: int = 1              # trainings that run at once, each in its own process
+    warm_up_training: bool = True            # training processes set torch up before their first training
     server_threads: int = 8
     s3_endpoint_url: str | None = None       # read import data from another S3 (LocalStack, MinIO) instead of ours
     strict_responses: bool = False           # check every response against its output shape (tests)

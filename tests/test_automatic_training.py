@@ -8,7 +8,7 @@ import pytest
 from tests import steps, synthetic
 from tests.test_restart import ServerProcess, settle
 
-DAY = 4.0   # seconds in one day of the schedule: the first automatic version comes 1/24 day after ACTIVE
+DAY = 2.0   # seconds in one day of the schedule: the first automatic version comes 1/24 day after ACTIVE
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 RECYCLE_MB = 1024   # a warm process holding more than this after a training is replaced
 _idle: list["Trainer"] = []
 _lock = threading.Lock()
+_warm_up = True   # whether new processes set torch up before their first training (the last prewarm's choice)
 
 
 class Trainer:
@@ -20,11 +21,14 @@ class Trainer:
     as long as the server (the main thread or a worker), since Linux ends it when the thread that started it ends
     (PR_SET_PDEATHSIG: see training_process.serve)."""
 
-    def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "emulator.jobs.training_process"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    def __init__(self, warm_up: bool = True) -> None:
+        self.warm_up = warm_up
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "emulator.jobs.training_process", *([] if warm_up else ["--no-warm-up"])],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
         self._listener: Callable[[str], None] | None = None   # who gets the log lines of the training in progress
-        threading.Thread(target=self._follow, name="trainer-log", daemon=True).start()
+        self._log = threading.Thread(target=self._follow, name="trainer-log", daemon=True)
+        self._log.start()
 
     def run(self, request: dict, listener: Callable[[str], None]) -> dict:
         """One training's outcome; RuntimeError when the process ends before answering (a crash, a stop)."""
@@ -45,8 +49,10 @@ class Trainer:
         return self.process.poll() is None
 
     def terminate(self) -> None:
+        """End the process, and the thread that reads its log, which ends at the log's end."""
         self.process.terminate()
         self.process.wait()
+        self._log.join(timeout=5)
 
     def resident_mb(self) -> float:
         """Its resident memory; 0 where /proc is missing (not Linux), which keeps it."""
@@ -70,24 +76,29 @@ def take() -> Trainer:
             trainer = _idle.pop()
             if trainer.alive():
                 return trainer
-    return Trainer()
+    return Trainer(_warm_up)
 
 
 def give_back(trainer: Trainer) -> None:
     """After a training: the process waits for the next one; if it ended (a crash, a stop) or holds more than
     RECYCLE_MB (a big training's memory, which it would keep), a fresh one warms up in its place."""
-    if trainer.alive() and trainer.resident_mb() > RECYCLE_MB:
-        trainer.terminate()
+    if not trainer.alive() or trainer.resident_mb() > RECYCLE_MB:
+        trainer.terminate()   # also reaps a process that had ended, and ends its log thread
+        trainer = Trainer(trainer.warm_up)
     with _lock:
-        _idle.append(trainer if trainer.alive() else Trainer())
+        _idle.append(trainer)
 
 
-def prewarm(count: int) -> None:
-    """Start training processes until `count` are idle (at server start, from its main thread)."""
+def prewarm(count: int, warm_up: bool = True) -> None:
+    """Start training processes until `count` are idle (at server start, from its main thread). Without `warm_up`
+    they import no torch until a training needs it, and set it up in that training (the in-process mode: an
+    activation is short, and most of its trainings never reach torch)."""
+    global _warm_up
     with _lock:
+        _warm_up = warm_up
         _idle[:] = [trainer for trainer in _idle if trainer.alive()]
         while len(_idle) < count:
-            _idle.append(Trainer())
+            _idle.append(Trainer(warm_up))
 
 
 def shutdown() -> None:

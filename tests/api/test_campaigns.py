@@ -183,9 +183,16 @@ def group_with_items(personalize, aws_client, wait_for):
     return loaded["group"]
 
 
-def test_recommendations_carry_the_requested_item_metadata(personalize, personalize_runtime, group_with_items,
+@pytest.fixture(scope="module")
+def version_with_items(personalize, group_with_items, wait_for):
+    """A user-personalization version of group_with_items, shared by the tests that only serve it (each with a
+    campaign of its own)."""
+    return steps.trained_version(personalize, wait_for, group_with_items, UP, f"meta-{uuid.uuid4().hex[:6]}")
+
+
+def test_recommendations_carry_the_requested_item_metadata(personalize, personalize_runtime, version_with_items,
                                                            wait_for, unique_name):
-    version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("meta"))
+    version = version_with_items
     arn = personalize.create_campaign(name=unique_name("meta"), solutionVersionArn=version,
                                       campaignConfig={"enableMetadataWithRecommendations": True})["campaignArn"]
     wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
@@ -235,10 +242,11 @@ def test_personalized_ranking_orders_the_input_and_appends_unknown_items(persona
 
 
 def test_put_items_replaces_metadata_served_with_recommendations(personalize, personalize_events, personalize_runtime,
-                                                                 group_with_items, wait_for, unique_name):
+                                                                 group_with_items, version_with_items, wait_for,
+                                                                 unique_name):
     items = next(d for d in personalize.list_datasets(datasetGroupArn=group_with_items)["datasets"]
                  if d["datasetType"] == "ITEMS")["datasetArn"]
-    version = steps.trained_version(personalize, wait_for, group_with_items, UP, unique_name("put"))
+    version = version_with_items
     arn = personalize.create_campaign(name=unique_name("put"), solutionVersionArn=version, campaignConfig={
         "enableMetadataWithRecommendations": True, "itemExplorationConfig": {"explorationWeight": "0"}})["campaignArn"]
     wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
