@@ -277,12 +277,12 @@ class DeepFM(FieldModel):
         noise of 40-odd validation users kept the state after 1 or 1.5 passes in 2 of 4 splits of ML-100K (NDCG@10
         0.049-0.055, where 2 passes reached 0.078 on average): no state before 2 passes is kept; and held-out
         NDCG@10 after 2, 3, 4 and 5 passes was 0.078, 0.074, 0.073, 0.073 (2 splits), while validation noise could
-        carry training on to 10 passes: none after 3."""
+        carry training on to 10 passes: none after 2, so such data trains two passes."""
         if examples.parts == 1:
             return {}
         if examples.pass_steps < EPOCH_STEPS:
             return {"min_updates": examples.pass_steps}
-        return {"warm_passes": 2.0, "max_passes": 3.0}
+        return {"warm_passes": 2.0, "max_passes": 2.0}
 
     def prepare(self) -> None:
         """What does not depend on the user: the items' field sums, constant terms, and first-layer halves."""
