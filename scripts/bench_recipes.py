@@ -211,6 +211,27 @@ def binary_matrix(train: Interactions) -> np.ndarray:
 
 # ----------------------------------------------------------------------------------------------- baselines
 
+def cosine_neighbours(matrix: np.ndarray, keep: int) -> np.ndarray:
+    """(n_items, n_items) float32 item-item cosine of a (users, items) matrix, zero diagonal, each row keeping its
+    `keep` most similar (0: all)."""
+    norms = np.sqrt((matrix ** 2).sum(axis=0))
+    similarity = (matrix.T @ matrix) / np.maximum(np.outer(norms, norms), 1e-12)
+    np.fill_diagonal(similarity, 0.0)
+    if 0 < keep < matrix.shape[1]:
+        threshold = -np.partition(-similarity, keep - 1, axis=1)[:, keep - 1:keep]
+        similarity[similarity < threshold] = 0.0
+    return similarity.astype(np.float32)
+
+
+def ease_weights(matrix: np.ndarray, l2: float) -> np.ndarray:
+    """EASE (Steck 2019) in closed form on a (users, items) matrix: B = I - P / diag(P), P = (XᵀX + λI)⁻¹, zero
+    diagonal; float32."""
+    inverse = np.linalg.inv(matrix.T @ matrix + l2 * np.eye(matrix.shape[1]))
+    weights = -inverse / np.diag(inverse)[None, :]
+    np.fill_diagonal(weights, 0.0)
+    return weights.astype(np.float32)
+
+
 class Baseline(Recommender):
     """A classic model that scores items from the set of a user's history items (the state)."""
     recipe = "baseline"
@@ -231,15 +252,7 @@ class ItemKNN(Baseline):
     DEFAULTS = {"neighbours": "0"}
 
     def fit(self, train: Interactions, log=no_log) -> None:
-        matrix = binary_matrix(train)
-        norms = np.sqrt(matrix.sum(axis=0))
-        similarity = (matrix.T @ matrix) / np.maximum(np.outer(norms, norms), 1e-12)
-        np.fill_diagonal(similarity, 0.0)
-        keep = self.hyperparameter("neighbours", int)
-        if 0 < keep < train.n_items:
-            threshold = -np.partition(-similarity, keep - 1, axis=1)[:, keep - 1:keep]
-            similarity[similarity < threshold] = 0.0
-        self.state["weights"] = similarity.astype(np.float32)
+        self.state["weights"] = cosine_neighbours(binary_matrix(train), self.hyperparameter("neighbours", int))
 
 
 class Ease(Baseline):
@@ -248,11 +261,7 @@ class Ease(Baseline):
     DEFAULTS = {"l2": "300"}
 
     def fit(self, train: Interactions, log=no_log) -> None:
-        matrix = binary_matrix(train)
-        inverse = np.linalg.inv(matrix.T @ matrix + self.hyperparameter("l2", float) * np.eye(train.n_items))
-        weights = -inverse / np.diag(inverse)[None, :]
-        np.fill_diagonal(weights, 0.0)
-        self.state["weights"] = weights.astype(np.float32)
+        self.state["weights"] = ease_weights(binary_matrix(train), self.hyperparameter("l2", float))
 
 
 class Als(Baseline):
@@ -351,15 +360,7 @@ class RecencyItemKNN(RecencyBaseline):
     DEFAULTS = {"neighbours": "0", "decay": "1.0"}
 
     def fit(self, train: Interactions, log=no_log) -> None:
-        matrix = self.weighted(train)
-        norms = np.sqrt((matrix ** 2).sum(axis=0))
-        similarity = (matrix.T @ matrix) / np.maximum(np.outer(norms, norms), 1e-12)
-        np.fill_diagonal(similarity, 0.0)
-        keep = self.hyperparameter("neighbours", int)
-        if 0 < keep < train.n_items:
-            threshold = -np.partition(-similarity, keep - 1, axis=1)[:, keep - 1:keep]
-            similarity[similarity < threshold] = 0.0
-        self.state["weights"] = similarity.astype(np.float32)
+        self.state["weights"] = cosine_neighbours(self.weighted(train), self.hyperparameter("neighbours", int))
 
 
 class RecencyEase(RecencyBaseline):
@@ -368,11 +369,7 @@ class RecencyEase(RecencyBaseline):
     DEFAULTS = {"l2": "300", "decay": "1.0"}
 
     def fit(self, train: Interactions, log=no_log) -> None:
-        matrix = self.weighted(train)
-        inverse = np.linalg.inv(matrix.T @ matrix + self.hyperparameter("l2", float) * np.eye(train.n_items))
-        weights = -inverse / np.diag(inverse)[None, :]
-        np.fill_diagonal(weights, 0.0)
-        self.state["weights"] = weights.astype(np.float32)
+        self.state["weights"] = ease_weights(self.weighted(train), self.hyperparameter("l2", float))
 
 
 DECAYS = ["0.5", "0.7", "0.8", "0.9", "1.0"]
