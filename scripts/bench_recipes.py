@@ -35,6 +35,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -465,6 +466,15 @@ def baseline_rows(data: Interactions, train: Interactions, test_users: list[Test
 
 def _has_implicit() -> bool:
     return importlib.util.find_spec("implicit") is not None
+
+
+def temporal_baselines() -> Iterator[tuple[str, type[Baseline], dict[str, list[str]]]]:
+    """(name, class, grid) of each of TEMPORAL_BASELINES this machine can run; a line for each it cannot."""
+    for name, (model_class, grid) in TEMPORAL_BASELINES.items():
+        if model_class in NEEDS_IMPLICIT and not _has_implicit():
+            print(f"  {name:<30} skipped: pip install -e '.[bench]'")
+            continue
+        yield name, model_class, grid
 
 
 def next_item_splits(data: Interactions, knn_settings: dict[str, str], args: argparse.Namespace
@@ -902,10 +912,7 @@ def neural_quality(args: argparse.Namespace) -> None:
     print(f"\nLeave-last-out ({len(tests)} users, the newest interaction of each held out; history items excluded; "
           f"full ranking): NDCG@10 mean ± s.e. over users (recipes: {args.splits} training seeds pooled)")
     found = {}
-    for name, (model_class, grid) in TEMPORAL_BASELINES.items():
-        if model_class in NEEDS_IMPLICIT and not _has_implicit():
-            print(f"  {name:<30} skipped: pip install -e '.[bench]'")
-            continue
+    for name, model_class, grid in temporal_baselines():
         model = tuned_last_out(model_class, grid, data)
         found[name] = last_out_ndcg(model, tests)
         settings = " ".join(f"{key}={value}" for key, value in model.hyperparameters.items() if key in grid)
@@ -978,10 +985,7 @@ def time_cut_quality(args: argparse.Namespace) -> None:
           f"timestamp quantiles: {' + '.join(str(len(tests)) for _, _, tests in cuts)} test users; NDCG@10 "
           f"mean ± s.e. over the pooled users, then each cut's mean; {_load()}")
     found = {}
-    for name, (model_class, grid) in TEMPORAL_BASELINES.items():
-        if model_class in NEEDS_IMPLICIT and not _has_implicit():
-            print(f"  {name:<30} skipped: pip install -e '.[bench]'")
-            continue
+    for name, model_class, grid in temporal_baselines():
         runs = []
         for quantile, train, tests in cuts:
             fit_part, validation = time_cut(train, 1 - (1 - quantile) / quantile)

@@ -272,7 +272,7 @@ class SessionGRU(Profiles, Recommender):
             first_active = np.searchsorted(lengths, steps - np.arange(steps))
             for step, active in enumerate(first_active.tolist()):
                 hidden[active:] = self._cell(hidden[active:], inputs[position[active:, step]])
-            recent = _recent_slots([histories[lane] for lane in lanes], self._slots)
+            recent = item_neighbours.recent_slots([histories[lane] for lane in lanes], self._slots)
             for row, lane in enumerate(lanes):
                 found[lane] = np.concatenate([hidden[row], recent[row]])
         return found
@@ -566,15 +566,6 @@ class Softmax:
         if targets.shape[1] == 1:
             negative = negative.masked_fill(negatives[None, :] == targets, float("-inf"))
         return positive - torch.logaddexp(positive, torch.logsumexp(negative, dim=1, keepdim=True))
-
-
-def _recent_slots(histories: Sequence[np.ndarray], slots: int) -> np.ndarray:
-    """(len(histories), slots) float32: each history's last `slots` items as index + 1, right-aligned, 0 before."""
-    recent = np.zeros((len(histories), slots), dtype=np.float32)
-    for row, history in enumerate(histories):
-        last = history[max(len(history) - slots, 0):] if slots else history[:0]
-        recent[row, slots - len(last):] = last + 1
-    return recent
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ ML-100K no better than EASE on whole histories, and worse than EASE on recency-w
 last few items, which this term keeps sharp."""
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import linalg
@@ -106,6 +107,16 @@ def votes(neighbours: np.ndarray, values: np.ndarray, recent: np.ndarray, decays
     return found.reshape(rows, n_items + 1)[:, :n_items]
 
 
+def recent_slots(histories: Sequence[np.ndarray], slots: int = RECENT) -> np.ndarray:
+    """(len(histories), slots) float32: each history's last `slots` items as index + 1, right-aligned, 0 before
+    (what votes() reads)."""
+    recent = np.zeros((len(histories), slots), dtype=np.float32)
+    for row, history in enumerate(histories):
+        last = history[max(len(history) - slots, 0):] if slots else history[:0]
+        recent[row, slots - len(last):] = last + 1
+    return recent
+
+
 def slot_decays(decay: float, slots: int = RECENT) -> np.ndarray:
     """(slots,) the weight of each slot, oldest first: decay^(slots - 1 - slot)."""
     return (decay ** np.arange(slots - 1, -1, -1)).astype(np.float32)
@@ -152,11 +163,9 @@ class TemporalValidation:
         n_items = len(self.neighbours)
         self.targets = np.array([sequences[s][e] for s, e in found], dtype=np.int64)
         prefixes = [sequences[s][max(e - window, 0):e] for s, e in found]
-        self.recent = np.zeros((len(found), RECENT), dtype=np.float32)
+        self.recent = recent_slots(prefixes)
         self.seen = np.zeros((len(found), n_items), dtype=bool)
         for row, prefix in enumerate(prefixes):
-            last = prefix[-RECENT:]
-            self.recent[row, RECENT - len(last):] = last + 1
             self.seen[row, prefix] = True
 
     def __len__(self) -> int:
