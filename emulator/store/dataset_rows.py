@@ -70,6 +70,24 @@ class PerUser:
                     self._entries.popitem(last=False)
         return found
 
+    def fill(self, key, compute: Callable[[], dict[str, object]]) -> None:
+        """Keep compute()'s value under `key` for each user it names (users -> value), unless something was
+        forgotten while it ran; the users beyond `kept` go as in get()."""
+        forgotten = self._forgotten
+        found = compute()
+        with self._lock:
+            if forgotten != self._forgotten:
+                return
+            for user_id, value in found.items():
+                self._entries.setdefault(user_id, {})[key] = value
+                self._entries.move_to_end(user_id)
+            while len(self._entries) > self._kept:
+                self._entries.popitem(last=False)
+
+    @property
+    def kept(self) -> int:
+        return self._kept
+
     def keep(self, kept: int) -> None:
         """Keep `kept` users from now on; any beyond go at the next insertion."""
         self._kept = kept
@@ -313,6 +331,18 @@ class DatasetRows:
             " ORDER BY 3, 4",
             (dataset, user_id, after_id, dataset, user_id, dataset, user_id, after_id))
         return [(item_id, event_type) for item_id, event_type, _, _ in rows]
+
+    def users_after(self, dataset: str, after_id: int) -> set[str]:
+        """Every id whose user_events(dataset, id, after_id) may be non-empty: users with events after `after_id`,
+        the users of the sessions of anonymous events after it, and those sessions' own ids."""
+        rows = self.db.execute(
+            "WITH anonymous AS (SELECT DISTINCT session_id FROM interactions WHERE dataset = ? AND id > ?"
+            " AND user_id IS NULL AND session_id IS NOT NULL)"
+            " SELECT DISTINCT user_id FROM interactions WHERE dataset = ? AND id > ? AND user_id IS NOT NULL"
+            " UNION SELECT DISTINCT user_id FROM interaction_rows WHERE dataset = ? AND user_id IS NOT NULL"
+            " AND session_id IN anonymous UNION SELECT session_id FROM anonymous",
+            (dataset, after_id, dataset, after_id, dataset))
+        return {user_id for user_id, in rows}
 
     def item_counts(self, dataset: str, after_id: int) -> dict[str, int]:
         """Events per item after `after_id`."""

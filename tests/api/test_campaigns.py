@@ -80,31 +80,52 @@ def test_user_personalization_needs_a_user_id(personalize_runtime, campaign):
     assert "userId is required" in caught.value.response["Error"]["Message"]
 
 
-def test_anonymous_session_events_count_for_that_session_id(personalize, personalize_events, personalize_runtime,
-                                                           campaign, trained_version, wait_for, unique_name):
-    arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
+def taste_a(items: list[str]) -> int:
+    return sum(item.startswith("a") for item in items[:10])
+
+
+@pytest.fixture
+def tracking_id(personalize, trained_version, wait_for, unique_name) -> str:
+    """The tracking id of the trained version's group's event tracker."""
     group = personalize.describe_solution_version(solutionVersionArn=trained_version)["solutionVersion"][
         "datasetGroupArn"]
     trackers = personalize.list_event_trackers(datasetGroupArn=group)["eventTrackers"]
     tracker_arn = trackers[0]["eventTrackerArn"] if trackers else personalize.create_event_tracker(
         name=unique_name("t"), datasetGroupArn=group)["eventTrackerArn"]
-    tracker = wait_for(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker_arn))
+    return wait_for(lambda: personalize.describe_event_tracker(eventTrackerArn=tracker_arn))["trackingId"]
+
+
+def test_anonymous_session_events_count_for_that_session_id(personalize_events, personalize_runtime, campaign,
+                                                           tracking_id, unique_name):
+    arn = campaign(itemExplorationConfig={"explorationWeight": "0"})
     visitor = unique_name("visitor")
     cold = ranking(personalize_runtime, arn, visitor)
-    personalize_events.put_events(trackingId=tracker["trackingId"], sessionId=visitor,
+    personalize_events.put_events(trackingId=tracking_id, sessionId=visitor,
                                   eventList=[{"eventType": "click", "itemId": f"a{i}", "sentAt": 1_800_000_000 + i}
                                              for i in range(5)])
-    warm = ranking(personalize_runtime, arn, visitor)
-
-    def taste_a(items):
-        return sum(item.startswith("a") for item in items[:10])
-    assert taste_a(warm) >= taste_a(cold) + 4
+    assert taste_a(ranking(personalize_runtime, arn, visitor)) >= taste_a(cold) + 4
     # the visitor signs in: the session's anonymous events now count for the user id too
     member = unique_name("member")
     assert ranking(personalize_runtime, arn, member) == cold
-    personalize_events.put_events(trackingId=tracker["trackingId"], sessionId=visitor, userId=member,
+    personalize_events.put_events(trackingId=tracking_id, sessionId=visitor, userId=member,
                                   eventList=[{"eventType": "click", "itemId": "a5", "sentAt": 1_800_000_010}])
     assert taste_a(ranking(personalize_runtime, arn, member)) >= taste_a(cold) + 4
+
+
+def test_events_streamed_before_a_campaign_deploys_count_from_its_first_answer(personalize_events,
+                                                                              personalize_runtime, campaign,
+                                                                              tracking_id, unique_name):
+    """A deploying campaign works out its users' scores beforehand, but not from a state older than their events."""
+    first = campaign(itemExplorationConfig={"explorationWeight": "0"})
+    user = "user59"   # of taste b
+    cold = ranking(personalize_runtime, first, user)
+    personalize_events.put_events(trackingId=tracking_id, sessionId=unique_name("s"), userId=user,
+                                  eventList=[{"eventType": "click", "itemId": f"a{i}", "sentAt": 1_800_000_100 + i}
+                                             for i in range(10, 16)])
+    second = campaign(itemExplorationConfig={"explorationWeight": "0"})
+    assert taste_a(ranking(personalize_runtime, second, user)) >= taste_a(cold) + 4
+    # a user without new events gets what the first campaign worked out on request
+    assert ranking(personalize_runtime, second, "user58") == ranking(personalize_runtime, first, "user58")
 
 
 def test_deleted_campaign_stops_answering(personalize, personalize_runtime, campaign, wait_for):

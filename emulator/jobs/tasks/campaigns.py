@@ -1,8 +1,10 @@
-"""Campaign deployment: load the solution version's model so the campaign can answer; updates swap it."""
+"""Campaign deployment: load the solution version's model (and its users' scores) so the campaign can answer;
+updates swap it."""
 
 from emulator.errors import TaskFailed
 from emulator.jobs import updates
 from emulator.store import lifecycle
+from service_model import recipes as catalogue
 
 
 def deploy(arn: str, env) -> None:
@@ -49,7 +51,10 @@ def _load(env, version_arn: str) -> None:
     version = env.store.find("solution-version", version_arn)
     if version is None or version["status"] != lifecycle.ACTIVE:
         raise TaskFailed(f"Solution version {version_arn} is not ACTIVE.")
-    env.deployed.model(version_arn)
+    if catalogue.recipe_type(version["recipeArn"]) in ("USER_PERSONALIZATION", "PERSONALIZED_RANKING"):
+        env.deployed.warm(version_arn)   # its requests name users: their scores are worked out now
+    else:
+        env.deployed.model(version_arn)
 
 
 def _scope(campaign: dict) -> tuple[str, str]:
