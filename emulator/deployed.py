@@ -147,11 +147,13 @@ class DeployedModels:
             state = model.initial_state(index)
         if deployed.events_dataset is None:
             return state
-        for item_id, event_type in self.env.rows.user_events(deployed.events_dataset, user_id,
-                                                             deployed.trained_through):
+        for item_id, event_type, timestamp in self.env.rows.user_events(deployed.events_dataset, user_id,
+                                                                        deployed.trained_through):
             index = deployed.item_index.get(item_id)
             if index is not None:
                 state = model.advance_event(state, index, event_type)
+            if timestamp is not None:
+                state = model.seen(state, timestamp)
         return state
 
     def _profile(self, events_dataset: str, user_id: str) -> dict | None:

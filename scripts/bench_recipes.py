@@ -26,6 +26,7 @@ import argparse
 import ctypes
 import dataclasses
 import importlib.util
+import inspect
 import itertools
 import multiprocessing
 import os
@@ -36,6 +37,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -294,18 +296,22 @@ class Als(Baseline):
 
 
 class RecentPopularity(Baseline):
-    """The items most interacted with in the last `days` before the newest training event (0: all time): what is
-    popular now, the same list for everyone."""
+    """The items most interacted with in the last `days` before the request (0: all time; the request at the
+    training data's end unless told): what is popular now, the same list for everyone."""
     recipe = "recent-popularity"
     DEFAULTS = {"days": "0"}
 
     def fit(self, train: Interactions, log=no_log) -> None:
-        days = self.hyperparameter("days", float)
-        recent = train.timestamp >= train.timestamp.max(initial=0) - days * 86_400 if days > 0 else slice(None)
-        self.state["counts"] = np.bincount(train.item_index[recent], minlength=train.n_items).astype(np.float64)
+        self.data = train
+        self.state["counts"] = self.item_scores(np.zeros(0))
 
-    def item_scores(self, state: np.ndarray) -> np.ndarray:
-        return self.state["counts"]
+    def item_scores(self, state: np.ndarray, now: float | None = None) -> np.ndarray:
+        if now is None and "counts" in self.state:
+            return self.state["counts"]
+        days, data = self.hyperparameter("days", float), self.data
+        end = data.timestamp.max(initial=0) + 1 if now is None else now
+        recent = (data.timestamp < end) & (data.timestamp >= end - days * 86_400 if days > 0 else True)
+        return np.bincount(data.item_index[recent], minlength=data.n_items).astype(np.float64)
 
 
 class Bpr(Baseline):
@@ -853,25 +859,45 @@ NEURAL = ("aws-user-personalization", "aws-user-personalization-v2", "aws-hrnn",
 LAST_OUT_TARGET = 1.2   # user-personalization / the best tuned baseline, leave-last-out (issue 14)
 
 
-def leave_last_out(data: Interactions) -> tuple[Interactions, list[TestUser]]:
+class Request(NamedTuple):
+    """A test user (as TestUser) served at a moment: the temporal protocols' requests."""
+    user: int
+    history: np.ndarray
+    relevant: np.ndarray
+    last_seen: float        # the timestamp of the history's newest event
+    now: float | None       # the request's (None: the training data's end)
+
+
+def leave_last_out(data: Interactions) -> tuple[Interactions, list[Request]]:
     """(everything but each user's last interaction, the users with >= 2 interactions: their history and last
-    item). Temporal: the held-out item is the newest of each user."""
+    item, asked for at the time of that item, as a user asks right before taking it). Temporal: the held-out item
+    is the newest of each user."""
     users, rows = data.user_rows()
     last = np.zeros(data.n_interactions, dtype=bool)
     tests = []
     for user, row in zip(users.tolist(), rows):
         if len(row) >= 2:
             last[row[-1]] = True
-            tests.append(TestUser(user, data.item_index[row[:-1]], data.item_index[row[-1:]]))
+            tests.append(Request(user, data.item_index[row[:-1]], data.item_index[row[-1:]],
+                                 float(data.timestamp[row[-2]]), float(data.timestamp[row[-1]])))
     return data.subset(~last), tests
 
 
-def last_out_ndcg(model: Recommender, tests: list[TestUser]) -> np.ndarray:
-    """(users,) NDCG@10 of the held-out item, history items excluded, full ranking over every item."""
+def last_out_ndcg(model: Recommender, tests: list[Request]) -> np.ndarray:
+    """(users,) NDCG@10 of the held-out items, history items excluded, full ranking over every item; models whose
+    scores weigh time (an item_scores that takes `now`) learn when the user was last seen and when they ask."""
     served = WithoutHistory(model)
     states = served.states_after([test.history for test in tests], [test.user for test in tests])
-    return np.array([metrics.ranking_metrics(metrics.top_k(served.item_scores(state), 10), test.relevant)[NDCG]
-                     for test, state in zip(tests, states)])
+    timed = "now" in inspect.signature(model.item_scores).parameters
+    found = []
+    for test, (state, history) in zip(tests, states):
+        if timed:
+            scores = model.item_scores(model.seen(state, test.last_seen), test.now).copy()
+            scores[history] = -np.inf
+        else:
+            scores = served.item_scores((state, history))
+        found.append(metrics.ranking_metrics(metrics.top_k(scores, 10), test.relevant)[NDCG])
+    return np.array(found)
 
 
 def tuned_last_out(model_class: type[Baseline], grid: dict[str, list[str]], data: Interactions) -> Baseline:
@@ -941,18 +967,21 @@ TIME_CUT_RECIPES = ("aws-user-personalization", "aws-user-personalization-v2")
 TIME_CUT_TARGET = 1.0   # these recipes / the best tuned baseline, time cut (issue 15)
 
 
-def time_cut(data: Interactions, quantile: float) -> tuple[Interactions, list[TestUser]]:
+def time_cut(data: Interactions, quantile: float) -> tuple[Interactions, list[Request]]:
     """(the interactions before the quantile's timestamp, the users active on both sides of it: their history
-    before the cut, and as relevant the items they took up after it that are not in that history)."""
+    before the cut, and as relevant the items they took up after it that are not in that history, asked for at
+    the training data's end)."""
     cut = np.quantile(data.timestamp, quantile)
     before = data.timestamp < cut
     train = data.subset(before)
     past = train.sequences()
+    last_seen = np.zeros(data.n_users)
+    np.maximum.at(last_seen, train.user_index, train.timestamp.astype(float))
     tests = []
     for user, later in data.subset(~before).sequences().items():
         new = np.setdiff1d(later, past[user]) if user in past else later[:0]
         if new.size:
-            tests.append(TestUser(user, past[user], new))
+            tests.append(Request(user, past[user], new, float(last_seen[user]), None))
     return train, tests
 
 

@@ -80,6 +80,11 @@ class Recommender(abc.ABC):
         """The state after one more event of a type; models that tell event types apart override this."""
         return self.advance(state, item)
 
+    def seen(self, state: np.ndarray, timestamp: float) -> np.ndarray:
+        """The state once the user was seen at `timestamp` (an event's); models that weigh the time since the
+        user's newest event override this."""
+        return state
+
     def new_user_state(self, profile: Mapping[str, object] | None) -> np.ndarray:
         """The state of a user the model never saw, given their Users record if any (models that read profiles
         override this)."""

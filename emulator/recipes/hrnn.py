@@ -14,7 +14,7 @@ import torch
 from scipy.sparse import csr_matrix
 from torch import nn
 
-from emulator.recipes import item_neighbours, metrics
+from emulator.recipes import item_neighbours, metrics, popular_now
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
 from emulator.recipes import profiles
@@ -130,7 +130,7 @@ class SessionGRU(Profiles, Recommender):
         width, bptt = self.hyperparameter("hidden_dimension", int), self.hyperparameter("bptt", int)
         recency = self.hyperparameter("recency_mask", bool)
         self._remember_ids(train)
-        for key in ITEM_TERM_KEYS:
+        for key in (*ITEM_TERM_KEYS, *popular_now.KEYS, "user_last_seen"):
             self.state.pop(key, None)
         kept = train.with_history_lengths_within(self.hyperparameter("min_user_history_length_percentile", float),
                                                  self.hyperparameter("max_user_history_length_percentile", float))
@@ -151,6 +151,7 @@ class SessionGRU(Profiles, Recommender):
         self._refit_start(rest, rng)
         if self.item_term:
             self._fit_item_term(rest, kept, validation)
+            self._fit_popular_now(rest, kept, validation)
 
     def _fit_item_term(self, rest: Interactions, kept: Interactions, validation: list) -> None:
         """The item term on the training users' histories, its weight and decay chosen on the temporal validation
@@ -168,10 +169,57 @@ class SessionGRU(Profiles, Recommender):
             self.state.update(neighbours=check.neighbours, neighbour_weights=check.values,
                               recent_weights=weight * item_neighbours.slot_decays(decay))
 
+    def _fit_popular_now(self, rest: Interactions, kept: Interactions, validation: list) -> None:
+        """The popular-now term's window and weights (popular_now.choose), on events each predicted at its own
+        time from the events before it: every user's events after a gap of an hour or more (a return, 3 % of
+        ML-100K's: the validation users alone have too few), and the validation users' others."""
+        window = STATE_WINDOW * self.hyperparameter("bptt", int)
+        order = np.argsort(kept.user_index, kind="stable")   # by user, time order kept within each
+        users, items, times = kept.user_index[order], kept.item_index[order], kept.timestamp[order].astype(float)
+        starts = np.searchsorted(users, users)
+        gaps = np.diff(times, prepend=np.nan)
+        gaps[np.arange(users.size) == starts] = np.nan   # a user's first event has no event before it
+        away = gaps >= popular_now.GAPS[0]
+        within = (gaps < popular_now.GAPS[0]) & np.isin(users, [test.user for test in validation])
+        most = max(min(item_neighbours.VALIDATION_TARGETS * 2,
+                       item_neighbours.VALIDATION_CELLS // max(rest.n_items, 1)), 2)
+        rng = np.random.default_rng(self.seed + 3)
+        chosen = rng.permutation(np.flatnonzero(away))[:most // 2]
+        chosen = np.sort(np.concatenate([chosen, rng.permutation(np.flatnonzero(within))[:most - len(chosen)]]))
+        chosen = chosen[[items[at] not in items[max(starts[at], at - window):at] for at in chosen.tolist()]]
+        if not len(chosen):
+            return
+        owners, which = np.unique(users[chosen], return_inverse=True)
+        histories = [items[starts[at]:at + 1] for at in np.searchsorted(users, owners, side="right") - 1]
+        ends = chosen - starts[chosen]
+        targets, moments, gaps = items[chosen], times[chosen], gaps[chosen]
+        prefixes = [items[max(starts[at], at - window):at] for at in chosen.tolist()]
+        scores = self._logits(self._hidden_at(histories, owners, which.reshape(-1), ends)).astype(np.float64)
+        if self._slots:
+            scores += item_neighbours.votes(self.state["neighbours"], self.state["neighbour_weights"],
+                                            item_neighbours.recent_slots(prefixes, self._slots),
+                                            self.state["recent_weights"])
+        for row, prefix in enumerate(prefixes):   # what the user took lately is left out, as the targets are
+            scores[row, prefix] = -np.inf
+        days, weights = popular_now.choose(scores.astype(np.float32), targets, moments, gaps,
+                                           popular_now.DailyCounts.of(kept))
+        if weights.any():
+            self.state["popular_choice"] = np.array([np.nan, days, *weights])
+            self._count(kept)   # until build_user_states counts every training event
+
+    def _count(self, data: Interactions) -> None:
+        """The popular-now term's daily counts of `data`, whose end is the training data's."""
+        self._counts = popular_now.DailyCounts.of(data)
+        self.state.update(self._counts.to_state())
+        self.state["popular_choice"][0] = self._counts.end
+
     def _logits_at(self, check: item_neighbours.TemporalValidation, sequences: list[np.ndarray],
                    users: np.ndarray) -> np.ndarray:
         """(targets, n_items) float32 the GRU's logits before each of the temporal validation's targets."""
-        hidden = self._hidden_at(sequences, users, check.sequence, check.end)
+        return self._logits(self._hidden_at(sequences, users, check.sequence, check.end))
+
+    def _logits(self, hidden: np.ndarray) -> np.ndarray:
+        """(rows, n_items) float32 the GRU's logits of hidden vectors."""
         query = hidden @ self.state["out_weight"].T + self.state["out_bias"]
         return (query @ self.state["item_embeddings"].T + self.state["item_bias"]).astype(np.float32)
 
@@ -244,11 +292,16 @@ class SessionGRU(Profiles, Recommender):
         events keeps the state their profile gives."""
         window = STATE_WINDOW * self.hyperparameter("bptt", int)
         self.encode_profiles(full)
+        if self._clock:   # the popular-now term counts every training event
+            self._count(full)
         users, rows = full.user_rows()
         states = np.concatenate([self._starts(np.arange(full.n_users)),
-                                 np.zeros((full.n_users, self._slots), np.float32)], axis=1)
+                                 np.zeros((full.n_users, self._slots), np.float32),
+                                 np.full((full.n_users, self._clock), np.nan, np.float32)], axis=1)
         if len(rows):
             states[users] = np.stack(self.states_after([full.item_index[row[-window:]] for row in rows], users))
+            if self._clock:
+                states[users, -1] = self._days(np.array([full.timestamp[row[-1]] for row in rows], float))
         self.state["user_states"] = states
 
     def states_after(self, histories: list[np.ndarray], users: Sequence[int] | None = None) -> list[np.ndarray]:
@@ -273,8 +326,9 @@ class SessionGRU(Profiles, Recommender):
             for step, active in enumerate(first_active.tolist()):
                 hidden[active:] = self._cell(hidden[active:], inputs[position[active:, step]])
             recent = item_neighbours.recent_slots([histories[lane] for lane in lanes], self._slots)
+            unknown = np.full(self._clock, np.nan, dtype=np.float32)   # a history without times: when, unknown
             for row, lane in enumerate(lanes):
-                found[lane] = np.concatenate([hidden[row], recent[row]])
+                found[lane] = np.concatenate([hidden[row], recent[row], unknown])
         return found
 
     def update(self, full: Interactions) -> None:
@@ -299,6 +353,19 @@ class SessionGRU(Profiles, Recommender):
         weights = self.state.get("recent_weights")
         return 0 if weights is None else len(weights)
 
+    @property
+    def _clock(self) -> int:
+        """1 when a state ends with the time of the user's newest event (the popular-now term reads it), else 0:
+        in days since the training data's end, NaN when unknown."""
+        return int("popular_choice" in self.state)
+
+    def _days(self, timestamps: np.ndarray) -> np.ndarray:
+        return ((timestamps - self.state["popular_choice"][0]) / popular_now.DAY).astype(np.float32)
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._counts = popular_now.DailyCounts.from_state(self.state) if self._clock else None
+
     def initial_state(self, user: int | None) -> np.ndarray:
         states = self.state.get("user_states")
         if user is not None and states is not None and 0 <= user < len(states):
@@ -309,19 +376,35 @@ class SessionGRU(Profiles, Recommender):
         """spec §2.7: a user the model never saw starts from their Users record through the profile layer, or,
         without one, from the state of a user without a record (zero when the model has no profile layer)."""
         hidden = self.record_vector(profile) if self.reads_profiles else np.zeros(self.width, dtype=np.float32)
-        return np.concatenate([hidden, np.zeros(self._slots, dtype=np.float32)])
+        return np.concatenate([hidden, np.zeros(self._slots, dtype=np.float32),
+                               np.full(self._clock, np.nan, dtype=np.float32)])
 
     def advance(self, state: np.ndarray, item: int) -> np.ndarray:
-        """The GRU's step on the hidden vector (state[:width]); the recent items (state[width:], each index + 1, 0
-        for none, newest last) shift by one."""
-        width = self.width
+        """The GRU's step on the hidden vector (state[:width]); the recent items (the next _slots, each index + 1,
+        0 for none, newest last) shift by one; the clock stays."""
+        width, slots = self.width, self._slots
         hidden = self._step(state[None, :width], np.array([item]))[0]
-        return np.concatenate([hidden, state[width + 1:], np.float32([item + 1])[:len(state) - width]])
+        return np.concatenate([hidden, state[width + 1:width + slots], np.float32([item + 1])[:slots],
+                               state[width + slots:]])
 
-    def item_scores(self, state: np.ndarray) -> np.ndarray:
+    def seen(self, state: np.ndarray, timestamp: float) -> np.ndarray:
+        if not self._clock:
+            return state
+        state = state.copy()
+        state[-1] = np.fmax(state[-1], self._days(np.float64(timestamp)))
+        return state
+
+    def item_scores(self, state: np.ndarray, now: float | None = None) -> np.ndarray:
+        """The GRU's logits, plus the item term and the popular-now term where the model has them; `now`: the
+        request's time (None: the training data's end, or the user's newest event if later)."""
         scores = self.sequence_scores(state)
         if self._slots:
             scores += self.neighbour_votes(state)
+        if self._clock:
+            last_seen = float(state[-1]) * popular_now.DAY + self.state["popular_choice"][0]
+            lift = popular_now.term(self.state, self._counts, scores, last_seen, now)
+            if lift is not None:
+                scores += lift
         return scores
 
     def sequence_scores(self, state: np.ndarray) -> np.ndarray:
@@ -335,7 +418,8 @@ class SessionGRU(Profiles, Recommender):
         if not self._slots:
             return np.zeros(len(self.state["item_bias"]))
         return item_neighbours.votes(self.state["neighbours"], self.state["neighbour_weights"],
-                                     state[None, self.width:], self.state["recent_weights"])[0]
+                                     state[None, self.width:self.width + self._slots],
+                                     self.state["recent_weights"])[0]
 
     def _step(self, hidden: np.ndarray, items: np.ndarray) -> np.ndarray:
         return self._cell(hidden, self._project(items))

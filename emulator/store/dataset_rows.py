@@ -316,8 +316,8 @@ class DatasetRows:
 
     # what serving, filters, exploration, attribution and automatic training read
 
-    def user_events(self, dataset: str, user_id: str, after_id: int) -> list[tuple[str, str | None]]:
-        """(item, event type) of a user's events after `after_id`, oldest first. spec: recipes-and-models.md §2.5:
+    def user_events(self, dataset: str, user_id: str, after_id: int) -> list[tuple[str, str | None, float | None]]:
+        """(item, event type, timestamp) of a user's events after `after_id`, oldest first. spec: recipes-and-models.md §2.5:
         events of an anonymous session count for the id it used, and once a session names its user, the anonymous
         events of that session count for the user too."""
         # the user's own rows name the sessions (SQLite would otherwise scan every event that has a session), read
@@ -330,7 +330,7 @@ class DatasetRows:
             " AND user_id IS NULL AND id > ?"
             " ORDER BY 3, 4",
             (dataset, user_id, after_id, dataset, user_id, dataset, user_id, after_id))
-        return [(item_id, event_type) for item_id, event_type, _, _ in rows]
+        return [(item_id, event_type, timestamp) for item_id, event_type, timestamp, _ in rows]
 
     def users_after(self, dataset: str, after_id: int) -> set[str]:
         """Every id whose user_events(dataset, id, after_id) may be non-empty: users with events after `after_id`,

@@ -1,0 +1,105 @@
+"""The popular-now term of aws-user-personalization's scores: what is popular at the request's moment, weighed by
+how long the user has been away, chosen on the validation events at their own times and carried in the state as
+the time of the user's newest event."""
+
+import numpy as np
+import pytest
+
+from emulator.recipes import metrics, popular_now, registry
+from emulator.recipes.base import TrainingBudget
+from emulator.recipes.data import Interactions
+
+DAY = popular_now.DAY
+WAVES, WAVE_DAYS, WAVE_ITEMS, PAIRS = 6, 10, 5, 30
+TINY = {"hidden_dimension": "8", "bptt": "8", "recency_mask": "false"}
+ONE_EPOCH = TrainingBudget(max_epochs=1, seconds=60, threads=1)
+
+
+def waves_data(users: int = 400, seed: int = 0) -> Interactions:
+    """Sixty days; each period of WAVE_DAYS has its own WAVE_ITEMS new items. A user comes back every 6 to 20
+    days, first takes one of the current period's new items, then, seconds apart, two or three random pairs
+    (pNa then pNb): after a gap the user takes what is popular now, within a session what follows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(users):
+        day = float(rng.uniform(0, 10))
+        while day < WAVES * WAVE_DAYS:
+            moment = day * DAY
+            wave = int(day // WAVE_DAYS)
+            rows.append((f"u{user}", f"w{wave}-{rng.integers(WAVE_ITEMS)}", moment))
+            for pair in rng.choice(PAIRS, size=int(rng.integers(2, 4)), replace=False).tolist():
+                for side in "ab":
+                    moment += 30
+                    rows.append((f"u{user}", f"p{pair}{side}", moment))
+            day += float(rng.uniform(6, 20))
+    return Interactions.from_columns(*zip(*rows))
+
+
+@pytest.fixture(scope="module")
+def trained():
+    data = waves_data()
+    model = registry.build("aws-user-personalization", TINY, seed=1, budget=ONE_EPOCH)
+    model.fit(data)
+    model.build_user_states(data)
+    return model, data
+
+
+def top(model, data: Interactions, history: list[str], last_seen: float, count: int) -> list[str]:
+    lookup = {item: index for index, item in enumerate(data.item_ids)}
+    indices = [lookup[item] for item in history]
+    state = model.seen(model.states_after([np.array(indices)])[0], last_seen)
+    scores = model.item_scores(state)
+    scores[indices] = -np.inf
+    return [str(data.item_ids[i]) for i in metrics.top_k(scores, count)]
+
+
+def test_a_user_back_after_days_gets_what_is_popular_now_and_one_in_a_session_what_follows(trained):
+    model, data = trained
+    choice = model.state["popular_choice"]   # the data's end, the window, a weight per gap class
+    weights = choice[2:]
+    assert weights[-1] > weights[0], choice   # after a week away, more lift than within a session
+    end = float(data.timestamp.max())
+    history = ["w2-0", "p3a", "p3b", "p7a", "p7b"]
+
+    def now_popular(items: list[str]) -> int:
+        return sum(item.startswith(f"w{WAVES - 1}-") for item in items)
+    assert now_popular(top(model, data, history, end - 12 * DAY, 5)) >= 4
+    assert now_popular(top(model, data, history, end - 10, 5)) <= 1
+    assert top(model, data, history[:-1], end - 10, 1) == ["p7b"]
+
+
+def test_a_state_ends_with_the_newest_event_in_days_since_the_data_end_and_an_event_moves_it(trained):
+    model, data = trained
+    end = float(data.timestamp.max())
+    users, rows = data.user_rows()
+    user, row = int(users[0]), rows[0]
+    assert model.initial_state(user)[-1] == pytest.approx((data.timestamp[row[-1]] - end) / DAY, abs=1e-4)
+    never = model.initial_state(None)
+    assert np.isnan(never[-1])   # never seen: no term
+    np.testing.assert_array_equal(model.item_scores(never), model.sequence_scores(never))
+    later = model.seen(model.advance(model.initial_state(user), 3), end + DAY)
+    assert later[-1] == pytest.approx(1.0) and later[-2] == 4   # the newest item (index + 1) just before it
+    assert model.seen(later, end - DAY)[-1] == pytest.approx(1.0)   # an older event does not move it back
+
+
+def test_the_term_survives_a_save_and_an_update(trained, tmp_path):
+    model, data = trained
+    model.save(tmp_path / "model.npz")
+    loaded = registry.load(tmp_path / "model.npz")
+    state = model.seen(model.initial_state(5), float(data.timestamp.max()) - 30 * DAY)
+    np.testing.assert_allclose(loaded.item_scores(state), model.item_scores(state))
+    grown = Interactions.from_columns(["u0", "u1"], ["w5-0", "new-item"], [data.timestamp.max() + 60] * 2,
+                                      extra_items=data.item_ids.tolist())
+    loaded.update(grown)
+    assert loaded.item_scores(loaded.initial_state(None)).shape == (data.n_items + 1,)
+
+
+def test_daily_counts_read_only_whole_days_before_a_moment_inside_the_data():
+    data = Interactions.from_columns(["a", "b", "c", "a", "b"], ["x", "x", "y", "y", "y"],
+                                     [0.5 * DAY, 1.2 * DAY, 2.1 * DAY, 2.9 * DAY, 3.5 * DAY])
+    counts = popular_now.DailyCounts.of(data)
+    x, y = (data.item_ids.tolist().index(item) for item in "xy")
+    inside = np.expm1(counts.at(2.95 * DAY, 7))   # days 0 and 1 only: day 2's events are not all before it
+    assert (inside[x], inside[y]) == pytest.approx((2.0, 0.0))
+    at_end = np.expm1(counts.at(3.5 * DAY, 2))     # the end: days 2 and 3, the last one included
+    assert (at_end[x], at_end[y]) == pytest.approx((0.0, 3.0))
