@@ -21,6 +21,7 @@ from emulator.recipes import profiles
 from emulator.recipes.neural import (ID_DROPOUT, MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array,
                                      grow_items, item_features, log_popularity, profile_layer, recency_weights,
                                      side_weights, use_threads)
+from emulator.recipes.popular_now import PopularNow
 from emulator.recipes.profiles import Profiles
 
 DEFAULTS = {"hidden_dimension": "149", "bptt": "32", "recency_mask": "true",
@@ -108,7 +109,7 @@ def mixed_gru(width: int, lanes: int) -> bool:
     return MIXED and width * width * lanes >= 200_000
 
 
-class SessionGRU(Profiles, Recommender):
+class SessionGRU(PopularNow, Profiles, Recommender):
     recipe = "aws-user-personalization"
     DEFAULTS = DEFAULTS
     uses_metadata: ClassVar[bool] = True     # the item tower reads the Items dataset (spec §2.3)
@@ -130,7 +131,7 @@ class SessionGRU(Profiles, Recommender):
         width, bptt = self.hyperparameter("hidden_dimension", int), self.hyperparameter("bptt", int)
         recency = self.hyperparameter("recency_mask", bool)
         self._remember_ids(train)
-        for key in (*ITEM_TERM_KEYS, *popular_now.KEYS, "user_last_seen"):
+        for key in (*ITEM_TERM_KEYS, *popular_now.KEYS):
             self.state.pop(key, None)
         kept = train.with_history_lengths_within(self.hyperparameter("min_user_history_length_percentile", float),
                                                  self.hyperparameter("max_user_history_length_percentile", float))
@@ -151,7 +152,7 @@ class SessionGRU(Profiles, Recommender):
         self._refit_start(rest, rng)
         if self.item_term:
             self._fit_item_term(rest, kept, validation)
-            self._fit_popular_now(rest, kept, validation)
+            self._fit_popular_now(kept, validation)
 
     def _fit_item_term(self, rest: Interactions, kept: Interactions, validation: list) -> None:
         """The item term on the training users' histories, its weight and decay chosen on the temporal validation
@@ -169,49 +170,21 @@ class SessionGRU(Profiles, Recommender):
             self.state.update(neighbours=check.neighbours, neighbour_weights=check.values,
                               recent_weights=weight * item_neighbours.slot_decays(decay))
 
-    def _fit_popular_now(self, rest: Interactions, kept: Interactions, validation: list) -> None:
-        """The popular-now term's window and weights (popular_now.choose), on events each predicted at its own
-        time from the events before it: every user's events after a gap of an hour or more (a return, 3 % of
-        ML-100K's: the validation users alone have too few), and the validation users' others."""
-        window = STATE_WINDOW * self.hyperparameter("bptt", int)
-        order = np.argsort(kept.user_index, kind="stable")   # by user, time order kept within each
-        users, items, times = kept.user_index[order], kept.item_index[order], kept.timestamp[order].astype(float)
-        starts = np.searchsorted(users, users)
-        gaps = np.diff(times, prepend=np.nan)
-        gaps[np.arange(users.size) == starts] = np.nan   # a user's first event has no event before it
-        away = gaps >= popular_now.GAPS[0]
-        within = (gaps < popular_now.GAPS[0]) & np.isin(users, [test.user for test in validation])
-        most = max(min(item_neighbours.VALIDATION_TARGETS * 2,
-                       item_neighbours.VALIDATION_CELLS // max(rest.n_items, 1)), 2)
-        rng = np.random.default_rng(self.seed + 3)
-        chosen = rng.permutation(np.flatnonzero(away))[:most // 2]
-        chosen = np.sort(np.concatenate([chosen, rng.permutation(np.flatnonzero(within))[:most - len(chosen)]]))
-        chosen = chosen[[items[at] not in items[max(starts[at], at - window):at] for at in chosen.tolist()]]
-        if not len(chosen):
+    def _fit_popular_now(self, kept: Interactions, validation: list) -> None:
+        """The popular-now term, chosen on popular_now.Targets scored by the GRU and the item term."""
+        targets = popular_now.Targets.of(kept, [test.user for test in validation],
+                                         STATE_WINDOW * self.hyperparameter("bptt", int), self.seed + 3)
+        if not len(targets):
             return
-        owners, which = np.unique(users[chosen], return_inverse=True)
-        histories = [items[starts[at]:at + 1] for at in np.searchsorted(users, owners, side="right") - 1]
-        ends = chosen - starts[chosen]
-        targets, moments, gaps = items[chosen], times[chosen], gaps[chosen]
-        prefixes = [items[max(starts[at], at - window):at] for at in chosen.tolist()]
-        scores = self._logits(self._hidden_at(histories, owners, which.reshape(-1), ends)).astype(np.float64)
+        scores = self._logits(self._hidden_at(targets.histories, targets.owners, targets.which, targets.ends))
         if self._slots:
             scores += item_neighbours.votes(self.state["neighbours"], self.state["neighbour_weights"],
-                                            item_neighbours.recent_slots(prefixes, self._slots),
+                                            item_neighbours.recent_slots(targets.prefixes(), self._slots),
                                             self.state["recent_weights"])
-        for row, prefix in enumerate(prefixes):   # what the user took lately is left out, as the targets are
-            scores[row, prefix] = -np.inf
-        days, weights = popular_now.choose(scores.astype(np.float32), targets, moments, gaps,
-                                           popular_now.DailyCounts.of(kept))
-        if weights.any():
-            self.state["popular_choice"] = np.array([np.nan, days, *weights])
+        choice = popular_now.fit(targets, scores, kept)
+        if choice is not None:
+            self.state["popular_choice"] = choice
             self._count(kept)   # until build_user_states counts every training event
-
-    def _count(self, data: Interactions) -> None:
-        """The popular-now term's daily counts of `data`, whose end is the training data's."""
-        self._counts = popular_now.DailyCounts.of(data)
-        self.state.update(self._counts.to_state())
-        self.state["popular_choice"][0] = self._counts.end
 
     def _logits_at(self, check: item_neighbours.TemporalValidation, sequences: list[np.ndarray],
                    users: np.ndarray) -> np.ndarray:
@@ -353,18 +326,9 @@ class SessionGRU(Profiles, Recommender):
         weights = self.state.get("recent_weights")
         return 0 if weights is None else len(weights)
 
-    @property
-    def _clock(self) -> int:
-        """1 when a state ends with the time of the user's newest event (the popular-now term reads it), else 0:
-        in days since the training data's end, NaN when unknown."""
-        return int("popular_choice" in self.state)
-
     def _days(self, timestamps: np.ndarray) -> np.ndarray:
+        """The state's clock (its last entry, with the popular-now term): days since the training data's end."""
         return ((timestamps - self.state["popular_choice"][0]) / popular_now.DAY).astype(np.float32)
-
-    def prepare(self) -> None:
-        super().prepare()
-        self._counts = popular_now.DailyCounts.from_state(self.state) if self._clock else None
 
     def initial_state(self, user: int | None) -> np.ndarray:
         states = self.state.get("user_states")
@@ -401,10 +365,7 @@ class SessionGRU(Profiles, Recommender):
         if self._slots:
             scores += self.neighbour_votes(state)
         if self._clock:
-            last_seen = float(state[-1]) * popular_now.DAY + self.state["popular_choice"][0]
-            lift = popular_now.term(self.state, self._counts, scores, last_seen, now)
-            if lift is not None:
-                scores += lift
+            scores = self._popular(scores, float(state[-1]) * popular_now.DAY + self.state["popular_choice"][0], now)
         return scores
 
     def sequence_scores(self, state: np.ndarray) -> np.ndarray:

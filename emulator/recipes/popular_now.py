@@ -23,8 +23,10 @@ WINDOWS = (7.0, 14.0, 30.0, 60.0)                 # days of interactions that ma
 GAPS = (3_600.0, DAY, 7 * DAY)                     # gap bounds: within a session, the same day, the week, longer
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)          # in standard deviations of the user's scores per log(1 + count)
 MIN_TARGETS = 40      # validation events a gap needs for a weight of its own; fewer: the next shorter gap's
+TARGETS = 3000        # validation events at most, half of them returns; and at most CELLS / items of them (each
+CELLS = 4_000_000     # window and weight ranks the catalogue for every event)
 KEPT_DAYS = 400       # days of counts kept before the data's end
-KEYS = ("popular_days", "popular_bounds", "popular_items", "popular_counts", "popular_choice")
+KEYS = ("popular_days", "popular_bounds", "popular_items", "popular_counts", "popular_choice", "user_seen")
 
 
 @dataclass
@@ -77,6 +79,59 @@ class DailyCounts:
                    float(state["popular_choice"][0]), n_items)
 
 
+@dataclass(frozen=True)
+class Targets:
+    """The validation events, each to be predicted at its own time from the events before it: every user's
+    events after a gap of an hour or more (returns, 3 % of ML-100K's: the validation users alone have too few)
+    and the validation users' others, at most TARGETS; none whose item is among the `window` before it."""
+    owners: np.ndarray           # (users,) the user index of each history
+    histories: list[np.ndarray]  # each owner's items in time order, through their last target
+    which: np.ndarray            # (targets,) the history of each target
+    ends: np.ndarray             # (targets,) the target's position in it: predicted from history[:end]
+    items: np.ndarray            # (targets,) the target items
+    moments: np.ndarray          # (targets,) their timestamps: the request's
+    gaps: np.ndarray             # (targets,) seconds since the event before
+    window: int
+
+    @classmethod
+    def of(cls, data: Interactions, validation_users: list[int], window: int, seed: int) -> "Targets":
+        order = np.argsort(data.user_index, kind="stable")   # by user, time order kept within each
+        users, items, times = data.user_index[order], data.item_index[order], data.timestamp[order].astype(float)
+        starts = np.searchsorted(users, users)
+        gaps = np.diff(times, prepend=np.nan)
+        gaps[np.arange(users.size) == starts] = np.nan   # a user's first event has no event before it
+        away = gaps >= GAPS[0]
+        within = (gaps < GAPS[0]) & np.isin(users, validation_users)
+        most = max(min(TARGETS, CELLS // max(data.n_items, 1)), 2)
+        rng = np.random.default_rng(seed)
+        chosen = rng.permutation(np.flatnonzero(away))[:most // 2]
+        chosen = np.sort(np.concatenate([chosen, rng.permutation(np.flatnonzero(within))[:most - len(chosen)]]))
+        chosen = chosen[[items[at] not in items[max(starts[at], at - window):at] for at in chosen.tolist()]]
+        owners, which = np.unique(users[chosen], return_inverse=True)
+        histories = [items[starts[at]:at + 1] for at in np.searchsorted(users, owners, side="right") - 1]
+        return cls(owners, histories, which.reshape(-1), chosen - starts[chosen], items[chosen], times[chosen],
+                   gaps[chosen], window)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def prefixes(self) -> list[np.ndarray]:
+        """What each target is predicted from: the `window` events before it."""
+        return [self.histories[w][max(e - self.window, 0):e] for w, e in zip(self.which.tolist(), self.ends.tolist())]
+
+
+def fit(targets: Targets, scores: np.ndarray, data: Interactions) -> np.ndarray | None:
+    """The term's choice (the data's end, the window days, a weight per gap class) on the model's (targets,
+    n_items) scores of the targets, the items of each prefix left out as the target is; None when every weight
+    is 0."""
+    scores = scores.astype(np.float32)
+    for row, prefix in enumerate(targets.prefixes()):
+        scores[row, prefix] = -np.inf
+    counts = DailyCounts.of(data)
+    days, weights = choose(scores, targets.items, targets.moments, targets.gaps, counts)
+    return np.array([counts.end, days, *weights]) if weights.any() else None
+
+
 def gap_class(gaps: np.ndarray) -> np.ndarray:
     """Index into the weights of each gap in seconds."""
     return np.searchsorted(np.array(GAPS), gaps, side="right")
@@ -123,3 +178,32 @@ def term(state: dict[str, np.ndarray], counts: DailyCounts, scores: np.ndarray, 
     if weight == 0.0:
         return None
     return weight * float(np.std(scores)) * counts.at(moment, float(choice[1]))
+
+
+class PopularNow:
+    """A model's side of the term (mixed into the Recommender): the choice and the daily counts live in `state`;
+    a user's state carries the time of their newest event."""
+    _counts: DailyCounts | None = None
+
+    @property
+    def _clock(self) -> int:
+        """1 when the model has the term, whose states carry a time, else 0."""
+        return int("popular_choice" in self.state)
+
+    def _count(self, data: Interactions) -> None:
+        """Count `data`'s events per day and item; its end becomes the term's."""
+        self._counts = DailyCounts.of(data)
+        self.state.update(self._counts.to_state())
+        self.state["popular_choice"][0] = self._counts.end
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._counts = DailyCounts.from_state(self.state) if self._clock else None
+
+    def _popular(self, scores: np.ndarray, last_seen: float, now: float | None) -> np.ndarray:
+        """`scores` with the term added (in place) for a user last seen at `last_seen` (NaN: unknown)."""
+        if self._clock:
+            lift = term(self.state, self._counts, scores, last_seen, now)
+            if lift is not None:
+                scores += lift
+        return scores

@@ -11,6 +11,7 @@ from their profile. Serving runs the same blocks in numpy over the user's last e
 extended by PutEvents: a state is (profile token or None, item indices). What v2 changes at serving (reasons,
 fixed exploration, metadata always allowed) lives in recommending."""
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar, NamedTuple
@@ -20,12 +21,13 @@ import torch
 from scipy.sparse import csr_matrix
 from torch import nn
 
-from emulator.recipes import metrics
+from emulator.recipes import metrics, popular_now
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
 from emulator.recipes.neural import (MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array, grow_items,
                                      item_features, log_popularity, profile_layer, recency_weights, side_weights,
                                      use_threads)
+from emulator.recipes.popular_now import PopularNow
 from emulator.recipes.profiles import Profiles
 
 LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median history exceeds LONG_MEDIAN
@@ -40,9 +42,11 @@ PAD = -1
 
 
 class History(NamedTuple):
-    """A user's state: their profile token (None for a model without profiles) and last events."""
+    """A user's state: their profile token (None for a model without profiles), last events, and the newest
+    event's timestamp (NaN: unknown), which the popular-now term reads."""
     token: np.ndarray | None
     items: np.ndarray
+    seen: float = math.nan
 
 
 class CausalTransformer(nn.Module):
@@ -89,7 +93,7 @@ def _attention_mask(padded: torch.Tensor) -> torch.Tensor:
     return mask.repeat_interleave(HEADS, dim=0)
 
 
-class Transformer(Profiles, Recommender):
+class Transformer(PopularNow, Profiles, Recommender):
     recipe = "aws-user-personalization-v2"
     uses_metadata: ClassVar[bool] = True
     DEFAULTS: ClassVar[dict[str, str]] = {"apply_recency_bias": "true", "min_user_history_length_percentile": "0.0",
@@ -101,6 +105,8 @@ class Transformer(Profiles, Recommender):
         rng = np.random.default_rng(self.seed)
         recency = self.hyperparameter("apply_recency_bias", bool)
         self._remember_ids(train)
+        for key in popular_now.KEYS:
+            self.state.pop(key, None)
         kept = train.with_history_lengths_within(self.hyperparameter("min_user_history_length_percentile", float),
                                                  self.hyperparameter("max_user_history_length_percentile", float))
         rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
@@ -118,6 +124,20 @@ class Transformer(Profiles, Recommender):
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
         self._train_epochs(epoch, lambda: self._export(model),
                            lambda: metrics.validation_ndcg(self, validation, train.n_items), log)
+        self._fit_popular_now(kept, validation)
+
+    def _fit_popular_now(self, kept: Interactions, validation: list) -> None:
+        """The popular-now term, chosen on popular_now.Targets scored by the transformer."""
+        targets = popular_now.Targets.of(kept, [test.user for test in validation], self.length, self.seed + 3)
+        if not len(targets):
+            return
+        tokens = self.profile_vectors(targets.owners) if self.reads_profiles else [None] * len(targets.owners)
+        scores = np.stack([self.item_scores(History(tokens[owner], prefix))
+                           for owner, prefix in zip(targets.which.tolist(), targets.prefixes())])
+        choice = popular_now.fit(targets, scores, kept)
+        if choice is not None:
+            self.state["popular_choice"] = choice
+            self._count(kept)   # until build_user_states counts every training event
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's last events, right-aligned in a (users, length) table padded with PAD; and their profile
@@ -129,6 +149,11 @@ class Transformer(Profiles, Recommender):
             last = full.item_index[row[-length:]]
             histories[user, length - len(last):] = last
         self.state["user_histories"] = histories
+        if self._clock:   # the popular-now term counts every training event; states carry the newest's time
+            self._count(full)
+            seen = np.full(full.n_users, np.nan)
+            np.fmax.at(seen, full.user_index, full.timestamp.astype(np.float64))
+            self.state["user_seen"] = seen
         self.encode_profiles(full)
         if self.reads_profiles:
             self.state["user_tokens"] = self.profile_vectors(np.arange(full.n_users))
@@ -148,7 +173,8 @@ class Transformer(Profiles, Recommender):
         if user is None or histories is None or not 0 <= user < len(histories):
             return self.new_user_state(None)
         token = self.state["user_tokens"][user] if self.reads_profiles else None
-        return History(token, histories[user][histories[user] != PAD].astype(np.int64))
+        seen = self.state["user_seen"][user] if self._clock else math.nan
+        return History(token, histories[user][histories[user] != PAD].astype(np.int64), float(seen))
 
     def new_user_state(self, profile: Mapping[str, object] | None) -> History:
         return History(self.record_vector(profile) if self.reads_profiles else None, np.zeros(0, dtype=np.int64))
@@ -160,14 +186,21 @@ class Transformer(Profiles, Recommender):
                 for token, history in zip(tokens, histories)]
 
     def advance(self, state: History, item: int) -> History:
-        return History(state.token, np.append(state.items, item)[-self.length:])
+        return History(state.token, np.append(state.items, item)[-self.length:], state.seen)
 
-    def item_scores(self, state: History) -> np.ndarray:
-        """A user without events or profile gets the item biases alone (popularity)."""
+    def seen(self, state: History, timestamp: float) -> History:
+        return state._replace(seen=float(np.fmax(state.seen, timestamp))) if self._clock else state
+
+    def item_scores(self, state: History, now: float | None = None) -> np.ndarray:
+        """A user without events or profile gets the item biases alone (popularity); with the popular-now term,
+        what is popular at the request (`now`; None: the training data's end, or the user's newest event if
+        later)."""
         bias = self.state["item_bias"]
         if state.token is None and not state.items.size:
-            return bias.astype(np.float64)
-        return (self.state["item_embeddings"] @ self._encoded(state) + bias).astype(np.float64)
+            scores = bias.astype(np.float64)
+        else:
+            scores = (self.state["item_embeddings"] @ self._encoded(state) + bias).astype(np.float64)
+        return self._popular(scores, state.seen, now)
 
     def _encoded(self, state: History) -> np.ndarray:
         """The transformer's output at the last slot, in numpy, the torch blocks' formulas in eval mode."""

@@ -35,13 +35,17 @@ def waves_data(users: int = 400, seed: int = 0) -> Interactions:
     return Interactions.from_columns(*zip(*rows))
 
 
-@pytest.fixture(scope="module")
-def trained():
-    data = waves_data()
-    model = registry.build("aws-user-personalization", TINY, seed=1, budget=ONE_EPOCH)
+def fitted(recipe: str, hyperparameters: dict, users: int) -> tuple:
+    data = waves_data(users)
+    model = registry.build(recipe, hyperparameters, seed=1, budget=ONE_EPOCH)
     model.fit(data)
     model.build_user_states(data)
     return model, data
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return fitted("aws-user-personalization", TINY, 400)
 
 
 def top(model, data: Interactions, history: list[str], last_seen: float, count: int) -> list[str]:
@@ -55,6 +59,21 @@ def top(model, data: Interactions, history: list[str], last_seen: float, count: 
 
 def test_a_user_back_after_days_gets_what_is_popular_now_and_one_in_a_session_what_follows(trained):
     model, data = trained
+    assert away_and_within(model, data) == (True, True)
+    history = ["w2-0", "p3a", "p3b", "p7a"]
+    assert top(model, data, history, float(data.timestamp.max()) - 10, 1) == ["p7b"]
+
+
+def test_v2_weighs_what_is_popular_now_by_the_time_away_too():
+    model, data = fitted("aws-user-personalization-v2", {}, 200)
+    assert away_and_within(model, data) == (True, True)
+    state = model.seen(model.initial_state(3), float(data.timestamp.max()) + 1)
+    assert state.seen == float(data.timestamp.max()) + 1 and model.advance(state, 0).seen == state.seen
+
+
+def away_and_within(model, data: Interactions) -> tuple[bool, bool]:
+    """(whether a user back after 12 days gets at least 4 of the current period's new items in their top 5,
+    whether one in a session gets at most 1), for a history of past periods' and pair items."""
     choice = model.state["popular_choice"]   # the data's end, the window, a weight per gap class
     weights = choice[2:]
     assert weights[-1] > weights[0], choice   # after a week away, more lift than within a session
@@ -63,9 +82,8 @@ def test_a_user_back_after_days_gets_what_is_popular_now_and_one_in_a_session_wh
 
     def now_popular(items: list[str]) -> int:
         return sum(item.startswith(f"w{WAVES - 1}-") for item in items)
-    assert now_popular(top(model, data, history, end - 12 * DAY, 5)) >= 4
-    assert now_popular(top(model, data, history, end - 10, 5)) <= 1
-    assert top(model, data, history[:-1], end - 10, 1) == ["p7b"]
+    return (now_popular(top(model, data, history, end - 12 * DAY, 5)) >= 4,
+            now_popular(top(model, data, history, end - 10, 5)) <= 1)
 
 
 def test_a_state_ends_with_the_newest_event_in_days_since_the_data_end_and_an_event_moves_it(trained):
