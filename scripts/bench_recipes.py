@@ -12,11 +12,13 @@ synthetic data set of 1M or 20M interactions instead.
 GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
 items excluded from the lists) against EASE, item-kNN, ALS and BPR tuned on each user's second-to-last
 interaction, and against the time-aware baselines: EASE and item-kNN on recency-weighted histories (decay tuned
-too) and recent popularity (its window tuned).
+too) and recent popularity (its window tuned). A leave-last-out request is made at the held-out item's time, as a
+user asks right before taking it: recent popularity counts the days before it, and models whose scores weigh
+time learn it and when the user's history ended.
 
 --time-cut trains on the past and judges on the future: at several global timestamp cuts, each user active on both
-sides gets a list from their history and is judged on the new items they took up later, against the same
-baselines, tuned on a validation cut inside the training part.
+sides gets a list from their history, asked for at the cut, and is judged on the new items they took up later,
+against the same baselines, tuned on a validation cut inside the training part.
 
 The ALS and BPR baselines need the bench extra (pip install -e '.[bench]', for implicit); without it, they are
 skipped.
