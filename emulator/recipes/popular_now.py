@@ -147,8 +147,12 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
     finite = np.where(np.isfinite(scores), scores, np.nan)
     spread = np.nan_to_num(np.nanstd(finite, axis=1), nan=0.0)[:, None].astype(np.float32)
     best = (-1.0, WINDOWS[0], np.zeros(len(GAPS) + 1))
+    # a moment inside the data reads the whole days before its own: one count per distinct day
+    days_of = np.where(moments >= counts.end, np.inf, np.floor(moments / DAY))
+    distinct, position = np.unique(days_of, return_inverse=True)
     for days in WINDOWS:
-        popular = np.stack([counts.at(moment, days) for moment in moments]).astype(np.float32) * spread
+        per_day = np.stack([counts.at(day * DAY if np.isfinite(day) else counts.end, days) for day in distinct])
+        popular = per_day.astype(np.float32)[position.reshape(-1)] * spread
         gains = np.empty((len(WEIGHTS), len(targets)))
         for number, weight in enumerate(WEIGHTS):
             lifted = scores + np.float32(weight) * popular
