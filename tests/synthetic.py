@@ -35,6 +35,30 @@ def two_tastes(users: int = 60, items: int = 100, per_user: int = 30, seed: int 
     return rows
 
 
+WAVES, WAVE_DAYS, WAVE_ITEMS, PAIRS = 6, 10, 5, 30
+DAY = 86_400
+
+
+def waves(users: int = 400, seed: int = 0) -> list[tuple[str, str, int]]:
+    """Sixty days from START; each period of WAVE_DAYS has its own WAVE_ITEMS new items ("w<period>-<n>"). A
+    user comes back every 6 to 20 days, first takes one of the current period's new items, then, 30 s apart, two
+    or three random pairs ("p<n>a" then "p<n>b"): after a gap the user takes what is popular now, within a session
+    what follows. Returns (USER_ID, ITEM_ID, TIMESTAMP) rows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for user in range(users):
+        day = float(rng.uniform(0, 10))
+        while day < WAVES * WAVE_DAYS:
+            moment = START + int(day * DAY)
+            rows.append((f"u{user}", f"w{int(day // WAVE_DAYS)}-{rng.integers(WAVE_ITEMS)}", moment))
+            for pair in rng.choice(PAIRS, size=int(rng.integers(2, 4)), replace=False).tolist():
+                for side in "ab":
+                    moment += 30
+                    rows.append((f"u{user}", f"p{pair}{side}", moment))
+            day += float(rng.uniform(6, 20))
+    return rows
+
+
 GROUP = 12   # items per taste in the recipe tests' small two_tastes_interactions
 
 

@@ -383,3 +383,37 @@ def test_v2_campaigns_give_reasons_and_metadata_without_asking(personalize, pers
     promoted = [item for item in found if item.get("promotionName") == "laughs"]
     assert len(promoted) == 2 and all(item["reason"] == ["Promoted item"] for item in promoted)
     assert all(item["metadata"]["GENRE"] in ("comedy", "drama") for item in found)
+
+
+def test_a_user_away_gets_what_is_popular_now_until_their_events_stream_in(personalize, personalize_events,
+                                                                           personalize_runtime, aws_client,
+                                                                           wait_for, unique_name):
+    """The popular-now term at serving: a user whose newest event is days before the data's end is lifted towards
+    the current period's new items; once their events stream in, they are in a session, and what follows counts."""
+    name = unique_name("waves")
+    rows = synthetic.waves(users=300)
+    loaded = steps.loaded_group(personalize, aws_client("s3"), lambda describe: wait_for(describe, timeout=300), name,
+                                rows)
+    solution = personalize.create_solution(name=name, datasetGroupArn=loaded["group"], recipeArn=UP, solutionConfig={
+        "algorithmHyperParameters": {"hidden_dimension": "8", "bptt": "8", "recency_mask": "false"}})["solutionArn"]
+    wait_for(lambda: personalize.describe_solution(solutionArn=solution))
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
+    arn = steps.campaign(personalize, wait_for, version, unique_name("c"), itemExplorationConfig={
+        "explorationWeight": "0"})
+    end = max(timestamp for _, _, timestamp in rows)
+    last = {}
+    for user, _, timestamp in rows:
+        last[user] = timestamp
+    away = min(last, key=last.__getitem__)   # back the longest ago
+    assert end - last[away] > 7 * synthetic.DAY
+
+    def now_popular(user: str) -> int:
+        return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in ranking(personalize_runtime, arn, user)[:5])
+    assert now_popular(away) >= 4
+    tracker = personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=loaded["group"])
+    tracking_id = wait_for(lambda: personalize.describe_event_tracker(
+        eventTrackerArn=tracker["eventTrackerArn"]))["trackingId"]
+    personalize_events.put_events(trackingId=tracking_id, userId=away, sessionId=unique_name("s"), eventList=[
+        {"eventType": "click", "itemId": item, "sentAt": end + 30 * step} for step, item in enumerate(["p3a", "p3b"])])
+    assert now_popular(away) <= 1

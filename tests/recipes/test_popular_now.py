@@ -8,35 +8,15 @@ import pytest
 from emulator.recipes import metrics, popular_now, registry
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import Interactions
+from tests import synthetic
 
 DAY = popular_now.DAY
-WAVES, WAVE_DAYS, WAVE_ITEMS, PAIRS = 6, 10, 5, 30
 TINY = {"hidden_dimension": "8", "bptt": "8", "recency_mask": "false"}
 ONE_EPOCH = TrainingBudget(max_epochs=1, seconds=60, threads=1)
 
 
-def waves_data(users: int = 400, seed: int = 0) -> Interactions:
-    """Sixty days; each period of WAVE_DAYS has its own WAVE_ITEMS new items. A user comes back every 6 to 20
-    days, first takes one of the current period's new items, then, seconds apart, two or three random pairs
-    (pNa then pNb): after a gap the user takes what is popular now, within a session what follows."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for user in range(users):
-        day = float(rng.uniform(0, 10))
-        while day < WAVES * WAVE_DAYS:
-            moment = day * DAY
-            wave = int(day // WAVE_DAYS)
-            rows.append((f"u{user}", f"w{wave}-{rng.integers(WAVE_ITEMS)}", moment))
-            for pair in rng.choice(PAIRS, size=int(rng.integers(2, 4)), replace=False).tolist():
-                for side in "ab":
-                    moment += 30
-                    rows.append((f"u{user}", f"p{pair}{side}", moment))
-            day += float(rng.uniform(6, 20))
-    return Interactions.from_columns(*zip(*rows))
-
-
 def fitted(recipe: str, hyperparameters: dict, users: int) -> tuple:
-    data = waves_data(users)
+    data = Interactions.from_columns(*zip(*synthetic.waves(users)))
     model = registry.build(recipe, hyperparameters, seed=1, budget=ONE_EPOCH)
     model.fit(data)
     model.build_user_states(data)
@@ -81,7 +61,7 @@ def away_and_within(model, data: Interactions) -> tuple[bool, bool]:
     history = ["w2-0", "p3a", "p3b", "p7a", "p7b"]
 
     def now_popular(items: list[str]) -> int:
-        return sum(item.startswith(f"w{WAVES - 1}-") for item in items)
+        return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in items)
     return (now_popular(top(model, data, history, end - 12 * DAY, 5)) >= 4,
             now_popular(top(model, data, history, end - 10, 5)) <= 1)
 
