@@ -1,5 +1,6 @@
-"""The "popular now" term of aws-user-personalization's scores: each item's interactions in the WINDOW days
-before the request, log(1 + count), lifted by a weight that depends on how long the user has been away. On
+"""The "popular now" term of the user-personalization recipes' scores (the GRU's and v2's): each item's
+interactions in a window of days before the request, log(1 + count), lifted by a weight that depends on how long
+the user has been away. On
 ML-100K the newest event of a user who is in the middle of a session follows from their last items, and
 popularity only blurs it; a user who comes back after days takes up what is popular at that moment (trained
 before a global time cut, the GRU with its item term scored 0.16 NDCG@10 and popularity over the last 30 days
