@@ -179,20 +179,27 @@ class Interactions:
         chosen = np.sort(np.random.default_rng(seed).choice(eligible, size=n_test, replace=False))
         held_out = np.isin(self.user_index, chosen)
         sequences = self.subset(held_out).sequences()
-        return self.subset(~held_out), [_newest_relevant(user, sequences[user]) for user in chosen.tolist()]
+        tests = []
+        for user in chosen.tolist():
+            items = sequences[user]
+            newest = max(1, math.ceil(0.1 * len(items)))
+            tests.append(TestUser(user, items[:-newest], np.unique(items[-newest:])))
+        return self.subset(~held_out), tests
 
-    def hold_out_newest(self, users: np.ndarray) -> tuple["Interactions", list[TestUser]]:
-        """A temporal hold-out: (the rows without the newest ceil(10 %) interactions of each of `users`, a TestUser
-        for each of them whose history, the older rest, stays in the rows). Unlike split, the model has seen each
-        test user's past, as it has when it serves a known user. The users need >= 2 interactions."""
+    def hold_out_newest(self, users: np.ndarray, count: int = 1) -> tuple["Interactions", list[TestUser]]:
+        """A temporal hold-out: (the rows without the newest `count` interactions of each of `users`, a TestUser for
+        each of them: those items relevant, the older rest its history, which stays in the rows). Unlike split, the
+        model has seen each test user's past, as it has when it serves a known user. The users need more than
+        `count` interactions."""
         theirs = np.isin(self.user_index, users)
         rows = np.flatnonzero(theirs)
         found, per_user = self.subset(theirs).user_rows()   # rows numbered within `rows`
         held = np.zeros(self.n_interactions, dtype=bool)
         tests = []
         for user, own in zip(found.tolist(), per_user):
-            tests.append(_newest_relevant(user, self.item_index[rows[own]]))
-            held[rows[own[len(tests[-1].history):]]] = True
+            items = self.item_index[rows[own]]
+            tests.append(TestUser(user, items[:-count], np.unique(items[-count:])))
+            held[rows[own[-count:]]] = True
         return self.subset(~held), tests
 
     def split_each_user(self, test_fraction: float) -> tuple["Interactions", "Interactions"]:
@@ -206,13 +213,6 @@ class Interactions:
         is_newer = np.zeros(order.size, dtype=bool)
         is_newer[order] = position >= counts - newest
         return self.subset(~is_newer), self.subset(is_newer)
-
-
-def _newest_relevant(user: int, items: np.ndarray) -> TestUser:
-    """spec: recipes-and-models.md §3.1: a test user's newest ceil(10 %) interactions (at least one) are relevant,
-    the rest is the history."""
-    newest = max(1, math.ceil(0.1 * len(items)))
-    return TestUser(user, items[:-newest], np.unique(items[-newest:]))
 
 
 def _as_list(values: Sequence) -> list:

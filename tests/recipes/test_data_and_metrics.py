@@ -162,16 +162,16 @@ def test_per_user_metrics_are_what_evaluate_averages_and_can_leave_the_history_o
     assert {4, 0, 1} <= shown
 
 
-def test_hold_out_newest_keeps_the_users_older_events_for_training_and_the_others_whole():
+@pytest.mark.parametrize("count", [1, 2])
+def test_hold_out_newest_keeps_the_users_older_events_for_training_and_the_others_whole(count):
     data = random_interactions(users=40)
-    users = np.flatnonzero(data.user_counts() >= 2)[:10]
-    rest, tests = data.hold_out_newest(users)
+    users = np.flatnonzero(data.user_counts() > count)[:10]
+    rest, tests = data.hold_out_newest(users, count)
     before, after = data.sequences(), rest.sequences()
     assert [test.user for test in tests] == sorted(users.tolist())
     for test in tests:
-        newest = math.ceil(0.1 * len(before[test.user]))
-        assert after[test.user].tolist() == test.history.tolist() == before[test.user][:-newest].tolist()
-        assert test.relevant.tolist() == np.unique(before[test.user][-newest:]).tolist()
+        assert after[test.user].tolist() == test.history.tolist() == before[test.user][:-count].tolist()
+        assert test.relevant.tolist() == np.unique(before[test.user][-count:]).tolist()
     assert all(after[user].tolist() == items.tolist() for user, items in before.items() if user not in users)
 
 
