@@ -7,6 +7,7 @@ synthetic data set of 1M or 20M interactions instead.
     .venv/bin/python scripts/bench_recipes.py --scale 1m|20m
     .venv/bin/python scripts/bench_recipes.py --neural [--splits N] [--recipes a,b]
     .venv/bin/python scripts/bench_recipes.py --time-cut [--splits N] [--recipes a,b]
+    .venv/bin/python scripts/bench_recipes.py --hpo [--splits N] [--jobs N]
 
 --neural measures only the neural recipes, over several splits and seeds with standard errors, on the
 GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
@@ -19,6 +20,9 @@ time learn it and when the user's history ended.
 --time-cut trains on the past and judges on the future: at several global timestamp cuts, each user active on both
 sides gets a list from their history, asked for at the cut, and is judged on the new items they took up later,
 against the same baselines, tuned on a validation cut inside the training part.
+
+--hpo runs aws-user-personalization's performHPO search as the service does and compares the winner with the
+defaults on the leave-last-out split, with the search's wall time.
 
 The ALS and BPR baselines need the bench extra (pip install -e '.[bench]', for implicit); without it, they are
 skipped.
@@ -45,8 +49,8 @@ import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from emulator.recipes import metrics, registry
-from emulator.recipes.base import Recommender, no_log
+from emulator.recipes import metrics, registry, tuning
+from emulator.recipes.base import Recommender, TrainingBudget, no_log
 from emulator.recipes.data import CATEGORICAL, NUMERICAL, Interactions, Metadata, TestUser
 from service_model.recipes import default_hyperparameters
 
@@ -1042,6 +1046,45 @@ def time_cut_quality(args: argparse.Namespace) -> None:
                                                 f"{ratio:.2f} (target >= {TIME_CUT_TARGET})"))
 
 
+HPO_RECIPE = "aws-user-personalization"
+
+
+def hpo_quality(args: argparse.Namespace) -> None:
+    """performHPO against the defaults on the leave-last-out split: tuning.search over the catalogue's ranges
+    with the default resources and training budget, as a solution with performHPO and no hpoConfig does
+    (jobs/tasks/solution_versions.py, jobs/training_process.py), then the winner and the defaults each trained
+    with args.splits seeds. NDCG@10 mean ± s.e. over the pooled users, and the paired difference."""
+    data = load_movielens(args.data)
+    train, tests = leave_last_out(data)
+    defaults = default_hyperparameters(f"arn:aws:personalize:::recipe/{HPO_RECIPE}")
+    config = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": str(args.jobs)}} if args.jobs else {}
+    print(f"MovieLens-100K ratings >= 4, {HPO_RECIPE}, leave-last-out ({len(tests)} users); performHPO with "
+          f"{config or 'the default hpoConfig'}; {_load()}", flush=True)
+    started = time.perf_counter()
+    tuned, summary = tuning.search(HPO_RECIPE, train, defaults, config, args.seed, TrainingBudget(),
+                                   log=lambda line: print(f"  search: {line}", file=sys.stderr, flush=True))
+    wall = time.perf_counter() - started
+    print(f"  search: {len(summary['trials'])} trials, {wall:.0f} s wall; validation users "
+          f"{summary['validationUsers']}; best trial {summary['best'] + 1}: "
+          f"{' '.join(f'{k}={tuned[k]}' for k in sorted(tuned))}", flush=True)
+    found, seconds = {}, {}
+    for name, settings in (("defaults", defaults), ("performHPO", tuned)):
+        runs, seconds[name] = [], []
+        for seed in range(args.seed, args.seed + args.splits):
+            if name == "performHPO" and tuned == defaults:   # the same models again
+                runs, seconds[name] = np.split(found["defaults"], args.splits), seconds["defaults"]
+                break
+            model = build(HPO_RECIPE, seed, settings)
+            seconds[name].append(fitted(model, train, train)[0])
+            runs.append(last_out_ndcg(model, tests))
+        found[name] = np.concatenate(runs)
+        print(f"  {name:<12} NDCG@10 {_mean_error(found[name])}   seeds {' '.join(f'{r.mean():.4f}' for r in runs)}"
+              f"   fit {np.mean(seconds[name]):.1f} s", flush=True)
+    print(f"  performHPO - defaults: {_mean_error(found['performHPO'] - found['defaults'])} (paired)")
+    print(verdict(found["performHPO"].mean() >= found["defaults"].mean() - 1e-9,
+                  "leave-last-out NDCG@10 performHPO >= defaults"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA, help="the ml-100k directory")
@@ -1053,8 +1096,12 @@ def main() -> None:
     parser.add_argument("--neural", action="store_true", help="the neural recipes only, both protocols, with errors")
     parser.add_argument("--recipes", help="with --neural or --time-cut: only these recipes (comma-separated)")
     parser.add_argument("--time-cut", action="store_true", help="the global time-cut protocol only")
+    parser.add_argument("--hpo", action="store_true", help="performHPO against the defaults, leave-last-out")
+    parser.add_argument("--jobs", type=int, help="with --hpo: maxNumberOfTrainingJobs (default: the service's)")
     args = parser.parse_args()
-    if args.time_cut:
+    if args.hpo:
+        hpo_quality(args)
+    elif args.time_cut:
         time_cut_quality(args)
     elif args.neural:
         neural_quality(args)

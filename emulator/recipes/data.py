@@ -186,6 +186,22 @@ class Interactions:
             tests.append(TestUser(user, items[:-newest], np.unique(items[-newest:])))
         return self.subset(~held_out), tests
 
+    def hold_out_newest(self, users: np.ndarray, count: int = 1) -> tuple["Interactions", list[TestUser]]:
+        """A temporal hold-out: (the rows without the newest `count` interactions of each of `users`, a TestUser for
+        each of them: those items relevant, the older rest its history, which stays in the rows). Unlike split, the
+        model has seen each test user's past, as it has when it serves a known user. The users need more than
+        `count` interactions."""
+        theirs = np.isin(self.user_index, users)
+        rows = np.flatnonzero(theirs)
+        found, per_user = self.subset(theirs).user_rows()   # rows numbered within `rows`
+        held = np.zeros(self.n_interactions, dtype=bool)
+        tests = []
+        for user, own in zip(found.tolist(), per_user):
+            items = self.item_index[rows[own]]
+            tests.append(TestUser(user, items[:-count], np.unique(items[-count:])))
+            held[rows[own[-count:]]] = True
+        return self.subset(~held), tests
+
     def split_each_user(self, test_fraction: float) -> tuple["Interactions", "Interactions"]:
         """(older, newer): every user with at least two interactions gives their newest
         max(1, round(test_fraction * n)) to `newer`. spec: recipes-and-models.md §3.1, USER_SEGMENTATION"""

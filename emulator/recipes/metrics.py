@@ -62,18 +62,30 @@ def evaluate(model: Recommender, test_users: list[TestUser], n_catalogue_items: 
     measured = dict(getattr(model, "fit_metrics", None) or {})
     if set(SEGMENT_KEYS) <= measured.keys():
         return measured
-    totals = dict.fromkeys(KEYS, 0.0)
-    shown: set[int] = set()
-    states = model.states_after([test.history for test in test_users], [test.user for test in test_users])
-    for test, state in zip(test_users, states):
-        recommended = top_k(model.item_scores(state), k)
-        shown.update(recommended.tolist())
-        for key, value in ranking_metrics(recommended, test.relevant).items():
-            totals[key] += value
+    values, shown = per_user(model, test_users, k)
     count = max(len(test_users), 1)
-    result = {key: round(value / count, 4) for key, value in totals.items()}
+    result = {key: round(float(values[key].sum()) / count, 4) if key in values else 0.0 for key in KEYS}
     result["coverage"] = round(len(shown) / max(n_catalogue_items, 1), 4)
     return {**result, **measured}
+
+
+def per_user(model: Recommender, test_users: list[TestUser], k: int = 25,
+             without_history: bool = False) -> tuple[dict[str, np.ndarray], set[int]]:
+    """(metric key -> (test users,) each one's value, for the keys that are per user; the items shown in any list),
+    through the serving path: what evaluate averages, and what paired comparisons of two models need.
+    without_history: the lists leave out the user's history items, as an exclusion filter would."""
+    rows, shown = [], set()
+    states = model.states_after([test.history for test in test_users], [test.user for test in test_users])
+    for test, state in zip(test_users, states):
+        scores = model.item_scores(state)
+        if without_history:
+            scores = scores.copy()
+            scores[test.history] = -np.inf
+        recommended = top_k(scores, k)
+        shown.update(recommended.tolist())
+        rows.append(ranking_metrics(recommended, test.relevant))
+    keys = [key for key in KEYS if key != "coverage"]
+    return {key: np.array([row[key] for row in rows], dtype=float) for key in keys}, shown
 
 
 def validation_ndcg(model: Recommender, validation: list[TestUser], n_items: int) -> float:

@@ -1,25 +1,25 @@
-"""HPO and AutoML: hyperparameters and recipes chosen on validation users carved out of the training users.
+"""HPO and AutoML: the search over hyperparameters and recipes (how a setting is judged: hpo_validation).
 spec: recipes-and-models.md §4, personalize-behavior.md §12.2. Pure: Interactions in, AWS strings out."""
 
 import math
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from emulator.recipes import metrics, registry
-from emulator.recipes.base import Recommender, TrainingBudget, no_log
-from emulator.recipes.data import Interactions, TestUser
+from emulator.recipes.base import TrainingBudget, no_log
+from emulator.recipes.data import Interactions
+from emulator.recipes.hpo_validation import Bench, choose, confirmation, derived_seed, validation_split
 from service_model import recipes as catalogue
 
 OBJECTIVE = "normalized_discounted_cumulative_gain_at_25"   # spec §4.1 step 3, §4.2 step 2 (unconfirmed)
 DEFAULT_RESOURCES = {"maxNumberOfTrainingJobs": "20", "maxParallelTrainingJobs": "5"}   # spec §6
 LIMITS = {"maxNumberOfTrainingJobs": 40, "maxParallelTrainingJobs": 10}   # personalize-behavior.md §12.2
-VALIDATION_USERS = 0.1    # share of the training users the trials are scored on (spec §4.1 step 2)
 SEARCH_BUDGETS = 3.0      # the search starts no trial after this many training budgets (budget.seconds) ...
-TRIAL_SHARE = 0.5         # ... and a trial gets this share of one budget's epochs and seconds
+TRIAL_SHARE = 0.5         # ... and a trial gets this share of one budget's epochs and seconds, ...
+TRIAL_SLOWDOWN = 3.0      # ... and of seconds at most this many times what the defaults' trial took on this data
 CANDIDATES = 24           # TPE: draws from the good density per proposal (spec §4.1 step 4)
 GOOD_SHARE = 0.25         # TPE: the best quarter of the trials is "good"
 REDRAWS = 50              # random draws tried for a setting not proposed before, before the space counts as spent
@@ -55,6 +55,16 @@ class Dimension:
             return 0.0, float(len(self.values) - 1)
         return (math.log(self.low), math.log(self.high)) if self.log else (self.low, self.high)
 
+    def holds(self, text: str) -> bool:
+        """Whether a value lies in this range (a categorical's values spelled as listed)."""
+        if self.kind == CATEGORICAL:
+            return text in self.values
+        try:
+            value = float(text)
+        except ValueError:
+            return False
+        return self.low <= value <= self.high and (self.kind != INTEGER or value.is_integer())
+
     def encode(self, text: str) -> float:
         if self.kind == CATEGORICAL:
             return float(self.values.index(text))
@@ -85,12 +95,16 @@ def validate_automl_config(auto_ml_config: dict | None) -> None:
 
 def search(recipe: str, train: Interactions, base: Hyperparameters, hpo_config: dict | None, seed: int,
            budget: TrainingBudget, log: Callable[[str], None] = no_log) -> tuple[Hyperparameters, dict]:
-    """performHPO (spec §4.1): trials of settings drawn from the ranges, each trained on `train` without its
-    validation users and scored on them. Returns (the full winning hyperparameters as AWS strings, for
-    tunedHPOParams; a summary: objective, trials, best trial, validation users, why the search stopped).
-    With no range at all in algorithmHyperParameterRanges, every tunable parameter of the catalogue is searched
-    over its default range, except those `base` sets to a value other than the catalogue default (the user fixed
-    them); with ranges, only those are searched and the rest stay at `base`."""
+    """performHPO (spec §4.1): trial 1 is `base`, what training without HPO would use (the defaults); the others
+    are settings drawn from the ranges. All of them train on the same fit part with the same trial budget and are
+    scored on the same validation users (validation_split); a searched setting replaces the defaults only when it
+    beats them by more than noise (_choice), again when both train from another seed (confirmation), even when
+    the defaults lie outside the given ranges. Returns (the
+    full winning hyperparameters as AWS strings, for tunedHPOParams; a summary: objective, trials, best trial
+    (0: the defaults), validation users, why the search stopped, the confirmation). With no range at all in
+    algorithmHyperParameterRanges, every tunable parameter of the catalogue is searched over its default range,
+    except those `base` sets to a value other than the catalogue default (the user fixed them); with ranges, only
+    those are searched and the rest stay at `base`."""
     name = _trainable(recipe)
     objective, space = _objective(hpo_config), _space(name, base, hpo_config)
     jobs, parallel = _resources(name, hpo_config)
@@ -100,40 +114,51 @@ def search(recipe: str, train: Interactions, base: Hyperparameters, hpo_config: 
     if not space or not bench.validation:
         log("nothing to tune" if not space else "no validation users: the hyperparameters stay as given")
         return dict(base), summary
-    sampler = Sampler(space, np.random.default_rng(_derived(seed, "hpo-sampler")), startup=max(2, -(-jobs // 4)))
+    sampler = Sampler(space, np.random.default_rng(derived_seed(seed, "hpo-sampler")), startup=max(2, -(-jobs // 4)))
     deadline = time.monotonic() + SEARCH_BUDGETS * budget.seconds
     halving = catalogue.traits(name).epoch_halving
     first_epoch: list[float] = []
-    trials = summary["trials"]
+    trials, values = summary["trials"], []   # values: each trial's per-user scores
+    trial_budget = _trial_budget(budget)
+
+    def run(settings: Hyperparameters, what: str = "") -> None:
+        trial, per_user = _trial(bench, name, {**base, **settings}, trial_budget, first_epoch if halving else None,
+                                 log=lambda line: log(f"trial {len(trials) + 1}: {line}"))
+        trials.append({"hyperparameters": settings, **trial})
+        values.append(per_user)
+        sampler.tell(settings, trial["score"])
+        log(f"trial {len(trials)}/{jobs}: {_show(settings)}{what} -> {objective} {trial['score']:.4f}"
+            f"{' (stopped after one epoch)' if trial['stoppedEarly'] else ''}, {trial['seconds']:.1f} s")
+    run({dim.name: base[dim.name] for dim in space if dim.name in base}, " (the defaults)")
+    # what the defaults took tells what a trial costs on this data: small data, short trials
+    trial_budget = replace(trial_budget, seconds=min(trial_budget.seconds, TRIAL_SLOWDOWN * trials[0]["seconds"]))
     # maxParallelTrainingJobs is the batch of settings proposed from the same history (spec §4.1 step 4); the
     # trials of a batch still run one after another, since a training already uses the machine's 2 cores
     while len(trials) < jobs and summary["stoppedBy"] is None:
         batch = sampler.propose(min(parallel, jobs - len(trials)))
         summary["stoppedBy"] = None if batch else "every setting in the ranges was tried"
         for settings in batch:
-            if trials and time.monotonic() >= deadline:
+            if time.monotonic() >= deadline:
                 summary["stoppedBy"] = f"the search's time budget of {SEARCH_BUDGETS * budget.seconds:g} s"
                 break
-            trial = _trial(bench, name, {**base, **settings}, budget, first_epoch if halving else None,
-                           log=lambda line: log(f"trial {len(trials) + 1}: {line}"))
-            trials.append({"hyperparameters": settings, **trial})
-            sampler.tell(settings, trial["score"])
-            log(f"trial {len(trials)}/{jobs}: {_show(settings)} -> {objective} {trial['score']:.4f}"
-                f"{' (stopped after one epoch)' if trial['stoppedEarly'] else ''}, {trial['seconds']:.1f} s")
+            run(settings)
     if summary["stoppedBy"]:
         log(f"search stopped after {len(trials)} trials: {summary['stoppedBy']}")
-    best = max(range(len(trials)), key=lambda number: (trials[number]["score"], -number))
-    summary["best"] = best
-    log(f"best trial {best + 1}: {_show(trials[best]['hyperparameters'])}")
-    return {**base, **trials[best]["hyperparameters"]}, summary
+    best = _choice(trials, values, log)
+    if best:
+        summary["confirmation"] = confirmation(bench, name, base, trials[best]["hyperparameters"], trial_budget)
+        log(f"trial {best + 1} against the defaults from another seed: {_show_gain(summary['confirmation'])}: "
+            f"{'it wins' if summary['confirmation']['confirmed'] else 'the defaults stay'}")
+    summary["best"] = best if best and summary["confirmation"]["confirmed"] else 0
+    return {**base, **trials[summary["best"]]["hyperparameters"]}, summary
 
 
 def choose_recipe(candidates: list[str], train: Interactions, metric: str | None, seed: int,
                   budget: TrainingBudget, log: Callable[[str], None] = no_log) -> tuple[str, dict]:
-    """performAutoML (spec §4.2): each candidate recipe (name or ARN) with its default hyperparameters, trained
-    without the validation users and scored on them by `metric` (default NDCG@25). Returns (the best recipe's
-    name, {recipe name: score}); ties go to the earlier candidate. Candidates not reached within the search's
-    time budget get no score."""
+    """performAutoML (spec §4.2): each candidate recipe (name or ARN) with its default hyperparameters, trained on
+    the fit part of validation_split and scored on its validation users by `metric` (default NDCG@25), as HPO's
+    trials are. Returns (the best recipe's name, {recipe name: score}); ties go to the earlier candidate.
+    Candidates not reached within the search's time budget get no score."""
     metric = _metric(metric, "autoMLConfig.metricName")
     names = list(dict.fromkeys(_trainable(candidate) for candidate in candidates))
     if not names:
@@ -146,18 +171,12 @@ def choose_recipe(candidates: list[str], train: Interactions, metric: str | None
             log(f"{name}: skipped, the search's time budget of {SEARCH_BUDGETS * budget.seconds:g} s is spent")
             continue
         started = time.monotonic()
-        scores[name] = bench.score(name, catalogue.traits(name).default_hyperparameters, _trial_budget(budget),
-                                   lambda line, name=name: log(f"{name}: {line}"))
+        scores[name], _ = bench.score(name, catalogue.traits(name).default_hyperparameters, _trial_budget(budget),
+                                      lambda line, name=name: log(f"{name}: {line}"))
         log(f"{name}: {metric} {scores[name]:.4f}, {time.monotonic() - started:.1f} s")
     best = max(scores, key=scores.__getitem__)   # max keeps the first of equal scores
     log(f"best recipe: {best}")
     return best, scores
-
-
-def validation_split(train: Interactions, seed: int) -> tuple[Interactions, list[TestUser]]:
-    """(the fit part, the validation users): users held out of `train` as Interactions.split holds out test
-    users, 10 % of them, with a seed derived from `seed`. spec §4.1 step 2"""
-    return train.split(seed=_derived(seed, "hpo-validation"), test_fraction=VALIDATION_USERS)
 
 
 class Sampler:
@@ -172,7 +191,10 @@ class Sampler:
         self.proposed: set[tuple] = set()
 
     def tell(self, settings: Hyperparameters, score: float) -> None:
-        self.history.append((settings, score))
+        """A trial's score. Settings outside the ranges (the defaults may be) are only kept from being proposed."""
+        self.proposed.add(_key(settings))
+        if all(dim.name in settings and dim.holds(settings[dim.name]) for dim in self.space):
+            self.history.append((settings, score))
 
     def propose(self, count: int) -> list[Hyperparameters]:
         """Up to `count` settings not proposed before (fewer once the space is spent)."""
@@ -233,40 +255,12 @@ def _bandwidth(dim: Dimension, n: int) -> float:
     return max(high - low, 1e-12) * 0.25 * max(n, 1) ** -0.2
 
 
-@dataclass
-class Bench:
-    """What every trial trains on (the fit part) and is scored on (the validation users, by `metric`)."""
-    fit_part: Interactions
-    validation: list[TestUser]
-    n_items: int
-    metric: str
-    seed: int   # every trial's model starts from the same seed, so settings alone tell trials apart
-
-    def score(self, recipe: str, hyperparameters: Hyperparameters, budget: TrainingBudget,
-              log: Callable[[str], None] = no_log) -> float:
-        return self.score_of(self.fit(recipe, hyperparameters, budget, log), recipe)
-
-    def fit(self, recipe: str, hyperparameters: Hyperparameters, budget: TrainingBudget,
-            log: Callable[[str], None] = no_log) -> Recommender:
-        model = registry.build(recipe, hyperparameters, seed=self.seed, budget=budget)
-        model.fit(self.fit_part, log=log)
-        return model
-
-    def score_of(self, model: Recommender, recipe: str) -> float:
-        if not self.validation:
-            return 0.0
-        found = metrics.evaluate(model, self.validation, self.n_items)
-        if self.metric not in found:
-            raise ValueError(f"The recipe {recipe} does not report the metric {self.metric}.")
-        return float(found[self.metric])
-
-
-def _trial(bench: Bench, recipe: str, hyperparameters: Hyperparameters, budget: TrainingBudget,
-           first_epoch: list[float] | None, log: Callable[[str], None]) -> dict:
-    """One trial. With `first_epoch` (the first epochs' validation NDCG of the trials so far) it is successive
-    halving (spec §4.1 step 5): a trial whose first epoch scores below their median stops there, and one above
-    it trains on without starting again."""
-    started, trial_budget = time.monotonic(), _trial_budget(budget)
+def _trial(bench: Bench, recipe: str, hyperparameters: Hyperparameters, trial_budget: TrainingBudget,
+           first_epoch: list[float] | None, log: Callable[[str], None]) -> tuple[dict, np.ndarray | None]:
+    """One trial: (its summary, its per-user scores). With `first_epoch` (the first epochs' validation NDCG of the
+    trials so far) it is successive halving (spec §4.1 step 5): a trial whose first epoch scores below their median
+    stops there, and one above it trains on without starting again."""
+    started = time.monotonic()
     if first_epoch and trial_budget.max_epochs > 1:
         trial_budget = replace(trial_budget, first_epoch_floor=float(np.median(first_epoch)))
     model = bench.fit(recipe, hyperparameters, trial_budget, log)
@@ -275,8 +269,26 @@ def _trial(bench: Bench, recipe: str, hyperparameters: Hyperparameters, budget: 
         and scores[0] < trial_budget.first_epoch_floor
     if first_epoch is not None and scores:
         first_epoch.append(scores[0])
-    return {"score": bench.score_of(model, recipe), "stoppedEarly": stopped,
-            "seconds": round(time.monotonic() - started, 3)}
+    score, per_user = bench.score_of(model, recipe)
+    return {"score": score, "stoppedEarly": stopped, "seconds": round(time.monotonic() - started, 3)}, per_user
+
+
+def _choice(trials: list[dict], values: list[np.ndarray | None], log: Callable[[str], None]) -> int:
+    """The winning trial, 0 for the defaults, unless a searched one beats them by more than noise
+    (hpo_validation.choose); each searched trial's summary gets its gain over the defaults and its standard error."""
+    best, gains, z = choose((trials[0]["score"], values[0]),
+                            [(trial["score"], found) for trial, found in zip(trials[1:], values[1:])])
+    for trial, (gain, error) in zip(trials[1:], gains):
+        trial.update(gain=gain, gainError=error)
+    if best is not None:
+        log(f"best trial {best + 2}: {_show(trials[best + 1]['hyperparameters'])}, {_show_gain(trials[best + 1])} "
+            f"over the defaults")
+        return best + 1
+    if len(trials) > 1:
+        top = max(range(1, len(trials)), key=lambda number: (trials[number]["score"], -number))
+        log(f"the defaults stay: no trial beat them by more than {z:.2f} standard errors of the paired gain (the "
+            f"best score, trial {top + 1}: {_show_gain(trials[top])})")
+    return 0
 
 
 def _trial_budget(budget: TrainingBudget) -> TrainingBudget:
@@ -427,12 +439,12 @@ def _trainable(recipe: str) -> str:
     return name
 
 
-def _derived(seed: int, purpose: str) -> int:
-    return zlib.crc32(f"{purpose}:{seed}".encode())
-
-
 def _key(settings: Hyperparameters) -> tuple:
     return tuple(sorted(settings.items()))
+
+
+def _show_gain(found: dict) -> str:
+    return f"{found['gain']:+.4f} ± {found['gainError']:.4f}"
 
 
 def _show(settings: Hyperparameters) -> str:

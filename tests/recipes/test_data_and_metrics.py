@@ -151,6 +151,30 @@ def test_evaluate_feeds_the_history_through_the_serving_path_and_keeps_history_i
     assert result["mean_reciprocal_rank_at_25"] == 1.0   # item 4 was in the history and still counts
 
 
+def test_per_user_metrics_are_what_evaluate_averages_and_can_leave_the_history_out():
+    model = FixedRanking([4, 0, 1], n_items=8)
+    tests = [TestUser(0, np.array([4, 6]), np.array([0])), TestUser(1, np.array([2]), np.array([1]))]
+    values, shown = metrics.per_user(model, tests)
+    assert values["mean_reciprocal_rank_at_25"].tolist() == [0.5, 1 / 3]
+    assert metrics.evaluate(model, tests, 8)["mean_reciprocal_rank_at_25"] == round(5 / 12, 4)
+    without, _ = metrics.per_user(model, tests, without_history=True)
+    assert without["mean_reciprocal_rank_at_25"].tolist() == [1.0, 1 / 3]   # item 4 left out of user 0's list
+    assert {4, 0, 1} <= shown
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_hold_out_newest_keeps_the_users_older_events_for_training_and_the_others_whole(count):
+    data = random_interactions(users=40)
+    users = np.flatnonzero(data.user_counts() > count)[:10]
+    rest, tests = data.hold_out_newest(users, count)
+    before, after = data.sequences(), rest.sequences()
+    assert [test.user for test in tests] == sorted(users.tolist())
+    for test in tests:
+        assert after[test.user].tolist() == test.history.tolist() == before[test.user][:-count].tolist()
+        assert test.relevant.tolist() == np.unique(before[test.user][-count:]).tolist()
+    assert all(after[user].tolist() == items.tolist() for user, items in before.items() if user not in users)
+
+
 def test_coverage_counts_distinct_recommended_items_over_the_whole_catalogue():
     model = FixedRanking(list(range(30)), n_items=40)   # the top 25 are items 0..24 for everyone
     tests = [TestUser(user, np.zeros(0, dtype=np.int64), np.array([0])) for user in range(3)]
