@@ -7,7 +7,7 @@ synthetic data set of 1M or 20M interactions instead.
     .venv/bin/python scripts/bench_recipes.py --scale 1m|20m
     .venv/bin/python scripts/bench_recipes.py --neural [--splits N] [--recipes a,b]
     .venv/bin/python scripts/bench_recipes.py --time-cut [--splits N] [--recipes a,b]
-    .venv/bin/python scripts/bench_recipes.py --spread [--seeds N] [--recipes a,b]
+    .venv/bin/python scripts/bench_recipes.py --spread [--seeds N] [--splits N] [--recipes a,b]
 
 --neural measures only the neural recipes, over several splits and seeds with standard errors, on the
 GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
@@ -24,8 +24,9 @@ protocol (the GetSolutionMetrics split of --seed, and leave-last-out), each reci
 5), only the seed varying. The target (issue: seed spread <= ± 5 % of the mean) is the half-range, (max - min) / 2,
 over the mean; the standard deviation over seeds (ddof 1) is shown beside it, also as % of the mean. The
 GetSolutionMetrics split has only ~94 held-out users, so each seed's mean is itself noisy (the s.e. over users is
-printed); but those users are the same for every seed, so their noise is common to all seeds and the spread is the
-seed's alone.
+printed); those users are the same for every seed, so the spread is the seed's alone, but a seed's changes to 94
+users' lists move the mean more than the same changes to more users' would: --splits N pools N fixed splits'
+held-out users into each seed's value.
 
 The ALS and BPR baselines need the bench extra (pip install -e '.[bench]', for implicit); without it, they are
 skipped.
@@ -1024,30 +1025,35 @@ SPREAD_TARGET = 0.05   # half-range of NDCG@10 over seeds / its mean (issue: see
 
 
 def seed_spread(args: argparse.Namespace) -> None:
-    """NDCG@10 of each neural recipe for args.seeds training seeds on one fixed split of each protocol; each
-    seed's value, the mean, the spread as half-range and as std (% of the mean), the fit time, a verdict."""
+    """NDCG@10 of each neural recipe for args.seeds training seeds on fixed splits: each seed's value, the mean, the
+    spread as half-range and as std (% of the mean), the fit time, a verdict. With --splits N, a seed's
+    GetSolutionMetrics value pools the users of N fixed splits."""
     data = load_movielens(args.data)
     seeds = range(args.seed, args.seed + args.seeds)
     chosen = args.recipes.split(",") if args.recipes else NEURAL
-    train, test_users = data.split(seed=args.seed)
+    splits = [data.split(seed=args.seed + number) for number in range(args.splits or 1)]
     last_train, last_tests = leave_last_out(data)
-    protocols = {   # (training data, user states' data, per-user NDCG@10 of a fitted model)
-        f"GetSolutionMetrics ({len(test_users)} users)": (train, data,
-                                                          lambda model: per_user_ndcg(model, test_users, False)),
-        f"leave-last-out ({len(last_tests)} users)": (last_train, last_train,
-                                                      lambda model: last_out_ndcg(model, last_tests)),
+    protocols = {   # [(training data, user states' data, per-user NDCG@10 of a fitted model)] of each
+        f"GetSolutionMetrics ({sum(len(tests) for _, tests in splits)} users)": [
+            (train, data, lambda model, tests=tests: per_user_ndcg(model, tests, False)) for train, tests in splits],
+        f"leave-last-out ({len(last_tests)} users)": [
+            (last_train, last_train, lambda model: last_out_ndcg(model, last_tests))],
     }
     print(f"MovieLens-100K ratings >= 4: NDCG@10 over {args.seeds} training seeds ({seeds.start}..{seeds.stop - 1}) "
-          f"on one split per protocol (split seed {args.seed}); spread = half-range / mean (target <= "
-          f"{SPREAD_TARGET:.0%}), std / mean beside it; s.e. users: of one seed's mean over its users; {_load()}")
+          f"on fixed splits (GetSolutionMetrics: {len(splits)}, split seeds from {args.seed}); spread = half-range / "
+          f"mean (target <= {SPREAD_TARGET:.0%}), std / mean beside it; s.e. users: of one seed's mean over its "
+          f"users; {_load()}")
     verdicts = []
     for recipe in (recipe for recipe in NEURAL if recipe in chosen):
-        for protocol, (fit_data, full, score) in protocols.items():
+        for protocol, parts in protocols.items():
             values, seconds, user_error = [], [], []
             for seed in seeds:
-                model = build(recipe, seed)
-                seconds.append(fitted(model, fit_data, full)[0])
-                per_user = score(model)
+                per_user = []
+                for fit_data, full, score in parts:
+                    model = build(recipe, seed)
+                    seconds.append(fitted(model, fit_data, full)[0])
+                    per_user.append(score(model))
+                per_user = np.concatenate(per_user)
                 values.append(per_user.mean())
                 user_error.append(per_user.std(ddof=1) / np.sqrt(per_user.size))
             values = np.array(values)
@@ -1067,7 +1073,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--exclude-history", action="store_true",
                         help="remove the user's history items from every model's list")
-    parser.add_argument("--splits", type=int, default=4, help="splits the with/without-Items comparison averages")
+    parser.add_argument("--splits", type=int, help="splits the with/without-Items comparison averages (4); with "
+                                                   "--spread, GetSolutionMetrics splits pooled (1)")
     parser.add_argument("--scale", choices=sorted(SCALES), help="time and memory on synthetic data instead")
     parser.add_argument("--neural", action="store_true", help="the neural recipes only, both protocols, with errors")
     parser.add_argument("--recipes", help="with --neural, --time-cut or --spread: only these recipes "
@@ -1076,6 +1083,8 @@ def main() -> None:
     parser.add_argument("--spread", action="store_true", help="the neural recipes' NDCG@10 spread over seeds")
     parser.add_argument("--seeds", type=int, default=5, help="with --spread: training seeds on each split")
     args = parser.parse_args()
+    if args.splits is None and not args.spread:
+        args.splits = 4
     if args.spread:
         seed_spread(args)
     elif args.time_cut:
