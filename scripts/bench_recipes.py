@@ -8,6 +8,7 @@ synthetic data set of 1M or 20M interactions instead.
     .venv/bin/python scripts/bench_recipes.py --neural [--splits N] [--recipes a,b]
     .venv/bin/python scripts/bench_recipes.py --time-cut [--splits N] [--recipes a,b]
     .venv/bin/python scripts/bench_recipes.py --hpo [--splits N] [--jobs N]
+    .venv/bin/python scripts/bench_recipes.py --spread [--seeds N] [--splits N] [--recipes a,b]
 
 --neural measures only the neural recipes, over several splits and seeds with standard errors, on the
 GetSolutionMetrics split and on a temporal leave-last-out split (each user's last interaction held out, history
@@ -23,6 +24,15 @@ against the same baselines, tuned on a validation cut inside the training part.
 
 --hpo runs aws-user-personalization's performHPO search as the service does and compares the winner with the
 defaults on the leave-last-out split, with the search's wall time.
+
+--spread measures how much a neural recipe's NDCG@10 depends on its training seed: on one fixed split of each
+protocol (the GetSolutionMetrics split of --seed, and leave-last-out), each recipe trains with --seeds seeds (default
+5), only the seed varying. The target (issue: seed spread <= ± 5 % of the mean) is the half-range, (max - min) / 2,
+over the mean; the standard deviation over seeds (ddof 1) is shown beside it, also as % of the mean. The
+GetSolutionMetrics split has only ~94 held-out users, so each seed's mean is itself noisy (the s.e. over users is
+printed); those users are the same for every seed, so the spread is the seed's alone, but a seed's changes to 94
+users' lists move the mean more than the same changes to more users' would: --splits N pools N fixed splits'
+held-out users into each seed's value.
 
 The ALS and BPR baselines need the bench extra (pip install -e '.[bench]', for implicit); without it, they are
 skipped.
@@ -1085,22 +1095,76 @@ def hpo_quality(args: argparse.Namespace) -> None:
                   "leave-last-out NDCG@10 performHPO >= defaults"))
 
 
+SPREAD_TARGET = 0.05   # half-range of NDCG@10 over seeds / its mean (issue: seed spread <= ± 5 % of the mean)
+
+
+def seed_spread(args: argparse.Namespace) -> None:
+    """NDCG@10 of each neural recipe for args.seeds training seeds on fixed splits: each seed's value, the mean, the
+    spread as half-range and as std (% of the mean), the fit time, a verdict. With --splits N, a seed's
+    GetSolutionMetrics value pools the users of N fixed splits."""
+    data = load_movielens(args.data)
+    seeds = range(args.seed, args.seed + args.seeds)
+    chosen = args.recipes.split(",") if args.recipes else NEURAL
+    splits = [data.split(seed=args.seed + number) for number in range(args.splits or 1)]
+    last_train, last_tests = leave_last_out(data)
+    protocols = {   # [(training data, user states' data, per-user NDCG@10 of a fitted model)] of each
+        f"GetSolutionMetrics ({sum(len(tests) for _, tests in splits)} users)": [
+            (train, data, lambda model, tests=tests: per_user_ndcg(model, tests, False)) for train, tests in splits],
+        f"leave-last-out ({len(last_tests)} users)": [
+            (last_train, last_train, lambda model: last_out_ndcg(model, last_tests))],
+    }
+    print(f"MovieLens-100K ratings >= 4: NDCG@10 over {args.seeds} training seeds ({seeds.start}..{seeds.stop - 1}) "
+          f"on fixed splits (GetSolutionMetrics: {len(splits)}, split seeds from {args.seed}); spread = half-range / "
+          f"mean (target <= {SPREAD_TARGET:.0%}), std / mean beside it; s.e. users: of one seed's mean over its "
+          f"users; {_load()}")
+    verdicts = []
+    for recipe in (recipe for recipe in NEURAL if recipe in chosen):
+        for protocol, parts in protocols.items():
+            values, seconds, user_error = [], [], []
+            for seed in seeds:
+                per_user = []
+                for fit_data, full, score in parts:
+                    model = build(recipe, seed)
+                    seconds.append(fitted(model, fit_data, full)[0])
+                    per_user.append(score(model))
+                per_user = np.concatenate(per_user)
+                values.append(per_user.mean())
+                user_error.append(per_user.std(ddof=1) / np.sqrt(per_user.size))
+            values = np.array(values)
+            mean, half = values.mean(), np.ptp(values) / 2 / values.mean()
+            std = values.std(ddof=1) / mean
+            print(f"  {recipe:<28} {protocol:<34} seeds {' '.join(f'{v:.4f}' for v in values)}   mean {mean:.4f} "
+                  f"± {values.std(ddof=1) / np.sqrt(values.size):.4f} (s.e. users {np.mean(user_error):.4f})   "
+                  f"half-range {half:.1%}   std {std:.1%}   fit {np.mean(seconds):.1f} s", flush=True)
+            verdicts.append(verdict(half <= SPREAD_TARGET, f"{recipe}, {protocol}: seed spread ± {half:.1%} of the "
+                                                           f"mean (target <= {SPREAD_TARGET:.0%}; std {std:.1%})"))
+    print("\nTargets", *verdicts, sep="\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA, help="the ml-100k directory")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--exclude-history", action="store_true",
                         help="remove the user's history items from every model's list")
-    parser.add_argument("--splits", type=int, default=4, help="splits the with/without-Items comparison averages")
+    parser.add_argument("--splits", type=int, help="splits the with/without-Items comparison averages (4); with "
+                                                   "--spread, GetSolutionMetrics splits pooled (1)")
     parser.add_argument("--scale", choices=sorted(SCALES), help="time and memory on synthetic data instead")
     parser.add_argument("--neural", action="store_true", help="the neural recipes only, both protocols, with errors")
-    parser.add_argument("--recipes", help="with --neural or --time-cut: only these recipes (comma-separated)")
+    parser.add_argument("--recipes", help="with --neural, --time-cut or --spread: only these recipes "
+                                          "(comma-separated)")
     parser.add_argument("--time-cut", action="store_true", help="the global time-cut protocol only")
     parser.add_argument("--hpo", action="store_true", help="performHPO against the defaults, leave-last-out")
     parser.add_argument("--jobs", type=int, help="with --hpo: maxNumberOfTrainingJobs (default: the service's)")
+    parser.add_argument("--spread", action="store_true", help="the neural recipes' NDCG@10 spread over seeds")
+    parser.add_argument("--seeds", type=int, default=5, help="with --spread: training seeds on each split")
     args = parser.parse_args()
+    if args.splits is None and not args.spread:
+        args.splits = 4
     if args.hpo:
         hpo_quality(args)
+    elif args.spread:
+        seed_spread(args)
     elif args.time_cut:
         time_cut_quality(args)
     elif args.neural:
