@@ -281,7 +281,9 @@ def _items(ids: np.ndarray, indices: list[int], probabilities: np.ndarray | None
     names = ids[indices].tolist()
     if probabilities is None:
         return [{"itemId": name} for name in names]
-    return [{"itemId": name, "score": round(value, 7)}   # spec §8.1: 7 decimals
+    # spec §8.1: 7 decimals; a recommended item's softmax share under 5e-8 (a catalogue where a few items take
+    # nearly all of it, as the popular-now lift can make) shows as the least of them, not as 0
+    return [{"itemId": name, "score": max(round(value, 7), 1e-7)}
             for name, value in zip(names, probabilities[indices].tolist())]
 
 

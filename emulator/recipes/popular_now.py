@@ -23,7 +23,7 @@ DAY = 86_400.0
 WINDOWS = (7.0, 14.0, 30.0, 60.0)                 # days of interactions that make an item popular now
 GAPS = (3_600.0, DAY, 7 * DAY)                     # gap bounds: within a session, the same day, the week, longer
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)          # in standard deviations of the user's scores per log(1 + count)
-MIN_TARGETS = 40      # validation events a gap needs for a weight of its own; fewer: the next shorter gap's
+MIN_TARGETS = 40      # validation events a gap class needs for a weight; fewer: no lift (no evidence either way)
 TARGETS = 3000        # validation events at most, half of them returns; and at most CELLS / items of them (each
 CELLS = 4_000_000     # window and weight ranks the catalogue for every event)
 KEPT_DAYS = 400       # days of counts kept before the data's end
@@ -142,8 +142,7 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
            counts: DailyCounts) -> tuple[float, np.ndarray]:
     """(window days, a weight per gap class) that rank the targets best, NDCG@10 of each target among `scores`
     (targets, n_items; -inf for items left out) plus weight x the row's standard deviation x the popularity at its
-    moment. A class with fewer than MIN_TARGETS targets takes the next shorter one's weight; all-zero weights
-    mean no term."""
+    moment. A class with fewer than MIN_TARGETS targets gets 0; all-zero weights mean no term."""
     rows, classes = np.arange(len(targets)), gap_class(gaps)
     finite = np.where(np.isfinite(scores), scores, np.nan)
     spread = np.nan_to_num(np.nanstd(finite, axis=1), nan=0.0)[:, None].astype(np.float32)
@@ -163,7 +162,7 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
         for gap in range(len(GAPS) + 1):
             mine = classes == gap
             chosen = int(np.argmax(gains[:, mine].sum(axis=1))) if mine.sum() >= MIN_TARGETS else None
-            weights[gap] = WEIGHTS[chosen] if chosen is not None else weights[gap - 1] if gap else 0.0
+            weights[gap] = WEIGHTS[chosen] if chosen is not None else 0.0
             total += gains[WEIGHTS.index(weights[gap]), mine].sum()
         if total > best[0] + 1e-9:
             best = (total, days, weights)
