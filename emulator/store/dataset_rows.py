@@ -317,9 +317,9 @@ class DatasetRows:
     # what serving, filters, exploration, attribution and automatic training read
 
     def user_events(self, dataset: str, user_id: str, after_id: int) -> list[tuple[str, str | None, float | None]]:
-        """(item, event type, timestamp) of a user's events after `after_id`, oldest first. spec: recipes-and-models.md §2.5:
-        events of an anonymous session count for the id it used, and once a session names its user, the anonymous
-        events of that session count for the user too."""
+        """(item, event type, timestamp) of a user's events after `after_id`, oldest first. spec:
+        recipes-and-models.md §2.5: events of an anonymous session count for the id it used, and once a session
+        names its user, the anonymous events of that session count for the user too."""
         # the user's own rows name the sessions (SQLite would otherwise scan every event that has a session), read
         # from the table: a view has no index to name
         rows = self.db.execute(
