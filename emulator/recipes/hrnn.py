@@ -181,10 +181,7 @@ class SessionGRU(PopularNow, Profiles, Recommender):
             scores += item_neighbours.votes(self.state["neighbours"], self.state["neighbour_weights"],
                                             item_neighbours.recent_slots(targets.prefixes(), self._slots),
                                             self.state["recent_weights"])
-        choice = popular_now.fit(targets, scores, kept)
-        if choice is not None:
-            self.state["popular_choice"] = choice
-            self._count(kept)   # until build_user_states counts every training event
+        self._fit_popular(targets, scores, kept)
 
     def _logits_at(self, check: item_neighbours.TemporalValidation, sequences: list[np.ndarray],
                    users: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import linalg
 from scipy.sparse import coo_matrix, csr_matrix
 
+from emulator.recipes import metrics
 from emulator.recipes.data import Interactions
 
 NEIGHBOURS = 100        # kept per item: on ML-100K within 0.001 of NDCG@10 with all 1,682 of EASE's weights
@@ -173,15 +174,13 @@ class TemporalValidation:
 
     def best(self, logits: np.ndarray, decays: tuple[float, ...] = DECAYS) -> tuple[float, float, float]:
         """(NDCG@10, weight, decay) at the best weight and decay, given the GRU's (targets, n_items) logits."""
-        rows = np.arange(len(self.targets))
         best = (-1.0, 0.0, decays[0])
         logits = np.where(self.seen, -np.inf, logits).astype(np.float32)
         for decay in decays:
             term = votes(self.neighbours, self.values, self.recent, slot_decays(decay)).astype(np.float32)
             for weight in WEIGHTS:
                 scores = logits + np.float32(weight) * term
-                above = np.count_nonzero(scores > scores[rows, self.targets][:, None], axis=1)
-                quality = float(np.where(above < 10, 1.0 / np.log2(above + 2.0), 0.0).mean())
+                quality = float(metrics.target_ndcg(scores, self.targets).mean())
                 if quality > best[0] + 1e-9:
                     best = (quality, weight, decay)
         return best

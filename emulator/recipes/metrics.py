@@ -36,6 +36,12 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return candidates[np.lexsort((candidates, -scores[candidates]))][:k]
 
 
+def target_ndcg(scores: np.ndarray, targets: np.ndarray, k: int = 10) -> np.ndarray:
+    """NDCG@k of each row's one target among its (rows, n_items) scores; ties rank the target first."""
+    above = np.count_nonzero(scores > scores[np.arange(len(targets)), targets][:, None], axis=1)
+    return np.where(above < k, 1.0 / np.log2(above + 2.0), 0.0)
+
+
 def ranking_metrics(recommended: np.ndarray, relevant: np.ndarray) -> dict[str, float]:
     """The per-user metrics of one recommended list (best first) against the relevant items."""
     hits = np.zeros(max(CUTOFFS))

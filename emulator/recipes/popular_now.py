@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from emulator.recipes import metrics
 from emulator.recipes.data import Interactions
 
 DAY = 86_400.0
@@ -121,14 +122,13 @@ class Targets:
         return [self.histories[w][max(e - self.window, 0):e] for w, e in zip(self.which.tolist(), self.ends.tolist())]
 
 
-def fit(targets: Targets, scores: np.ndarray, data: Interactions) -> np.ndarray | None:
-    """The term's choice (the data's end, the window days, a weight per gap class) on the model's (targets,
+def fit(targets: Targets, scores: np.ndarray, counts: DailyCounts) -> np.ndarray | None:
+    """The term's choice (the counts' end, the window days, a weight per gap class) on the model's (targets,
     n_items) scores of the targets, the items of each prefix left out as the target is; None when every weight
     is 0."""
     scores = scores.astype(np.float32)
     for row, prefix in enumerate(targets.prefixes()):
         scores[row, prefix] = -np.inf
-    counts = DailyCounts.of(data)
     days, weights = choose(scores, targets.items, targets.moments, targets.gaps, counts)
     return np.array([counts.end, days, *weights]) if weights.any() else None
 
@@ -143,7 +143,7 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
     """(window days, a weight per gap class) that rank the targets best, NDCG@10 of each target among `scores`
     (targets, n_items; -inf for items left out) plus weight x the row's standard deviation x the popularity at its
     moment. A class with fewer than MIN_TARGETS targets gets 0; all-zero weights mean no term."""
-    rows, classes = np.arange(len(targets)), gap_class(gaps)
+    classes = gap_class(gaps)
     finite = np.where(np.isfinite(scores), scores, np.nan)
     spread = np.nan_to_num(np.nanstd(finite, axis=1), nan=0.0)[:, None].astype(np.float32)
     best = (-1.0, WINDOWS[0], np.zeros(len(GAPS) + 1))
@@ -156,8 +156,7 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
         gains = np.empty((len(WEIGHTS), len(targets)))
         for number, weight in enumerate(WEIGHTS):
             lifted = scores + np.float32(weight) * popular
-            above = np.count_nonzero(lifted > lifted[rows, targets][:, None], axis=1)
-            gains[number] = np.where(above < 10, 1.0 / np.log2(above + 2.0), 0.0)
+            gains[number] = metrics.target_ndcg(lifted, targets)
         weights, total = np.zeros(len(GAPS) + 1), 0.0
         for gap in range(len(GAPS) + 1):
             mine = classes == gap
@@ -194,11 +193,23 @@ class PopularNow:
         """1 when the model has the term, whose states carry a time, else 0."""
         return int("popular_choice" in self.state)
 
+    def _fit_popular(self, targets: Targets, scores: np.ndarray, data: Interactions) -> None:
+        """Choose the term on the model's scores of `targets` (fit) and keep it with `data`'s counts until
+        build_user_states counts every training event; no term when every weight is 0."""
+        counts = DailyCounts.of(data)
+        choice = fit(targets, scores, counts)
+        if choice is not None:
+            self.state["popular_choice"] = choice
+            self._adopt(counts)
+
     def _count(self, data: Interactions) -> None:
         """Count `data`'s events per day and item; its end becomes the term's."""
-        self._counts = DailyCounts.of(data)
-        self.state.update(self._counts.to_state())
-        self.state["popular_choice"][0] = self._counts.end
+        self._adopt(DailyCounts.of(data))
+
+    def _adopt(self, counts: DailyCounts) -> None:
+        self._counts = counts
+        self.state.update(counts.to_state())
+        self.state["popular_choice"][0] = counts.end
 
     def prepare(self) -> None:
         super().prepare()

@@ -134,10 +134,7 @@ class Transformer(PopularNow, Profiles, Recommender):
         tokens = self.profile_vectors(targets.owners) if self.reads_profiles else [None] * len(targets.owners)
         scores = np.stack([self.item_scores(History(tokens[owner], prefix))
                            for owner, prefix in zip(targets.which.tolist(), targets.prefixes())])
-        choice = popular_now.fit(targets, scores, kept)
-        if choice is not None:
-            self.state["popular_choice"] = choice
-            self._count(kept)   # until build_user_states counts every training event
+        self._fit_popular(targets, scores, kept)
 
     def build_user_states(self, full: Interactions) -> None:
         """Every user's last events, right-aligned in a (users, length) table padded with PAD; and their profile
