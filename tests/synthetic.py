@@ -18,18 +18,21 @@ START = 1_700_000_000
 
 
 def two_tastes(users: int = 60, items: int = 100, per_user: int = 30, seed: int = 0,
-               alternate: bool = False) -> list[tuple[str, str, int]]:
+               alternate: bool = False, switch: float = 0.0) -> list[tuple[str, str, int]]:
     """Users of taste a walk through the items of group A ("a0".."a49" of 100 items), users of taste b through
     group B, each step usually to the next item of their group: the first half of the users are of taste a, or
-    with `alternate` the even-numbered ones. Returns (USER_ID, ITEM_ID, TIMESTAMP) rows, each user's events after
-    the previous user's."""
+    with `alternate` the even-numbered ones. With `switch`, each step first moves to the walk through the other
+    group with that probability. Returns (USER_ID, ITEM_ID, TIMESTAMP) rows, each user's events after the
+    previous user's."""
     rng = np.random.default_rng(seed)
     half = items // 2
     rows = []
     for user in range(users):
         group = "ab"[user % 2] if alternate else ("a" if user < users // 2 else "b")
-        position = int(rng.integers(half))
+        position = other = int(rng.integers(half))
         for step in range(per_user):
+            if switch and rng.random() < switch:
+                group, position, other = {"a": "b", "b": "a"}[group], other, position
             position = (position + 1) % half if rng.random() < 0.8 else int(rng.integers(half))
             rows.append((f"user{user}", f"{group}{position}", START + user * 10_000 + step * 60))
     return rows

@@ -50,11 +50,14 @@ class ContextLift:
             return cls({key: saved[key] for key in saved.files})
 
     def adjust(self, scores: np.ndarray, context: dict | None) -> np.ndarray:
-        """Scores (of the model's items, first in `scores`) plus the lifts of the request's context values."""
+        """Scores (of the model's items, first in `scores`) plus the lifts of the request's context values. A lift
+        is a log-ratio, right for log-probabilities; scores spread wider (an item term's votes reach tens) get it
+        stretched by their standard deviation, so that a context weighs as much against any model's scores."""
         lifted = scores
         for name, value in (context or {}).items():
             rows, lift = self.columns.get(name, ({}, None))
             if str(value) in rows:
-                lifted = lifted.copy() if lifted is scores else lifted
-                lifted[:lift.shape[1]] += lift[rows[str(value)]]
+                if lifted is scores:
+                    lifted, stretch = scores.copy(), max(1.0, float(np.std(scores[:lift.shape[1]])))
+                lifted[:lift.shape[1]] += stretch * lift[rows[str(value)]]
         return lifted
