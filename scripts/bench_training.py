@@ -1,9 +1,10 @@
 """Training speed through the API (issue 14): CreateSolutionVersion -> ACTIVE, timed with boto3 against an
 emulator with default server options, for every recipe on test-suite-size data, on MovieLens-100K and on a
 synthetic 1M-interaction set (with the training process's peak memory); and the session GRU's events per second
-per epoch beside a minimal PyTorch GRU4Rec loop of the same width on the same data, in the same run.
+per epoch beside a minimal PyTorch GRU4Rec loop of the same width on the same data, in the same run. Part `hpo`
+(not run by default) times performHPO beside a plain training on small data, a quarter of ML-100K and ML-100K.
 
-    .venv/bin/python scripts/bench_training.py [--parts small,ml-100k,1m,gru] [--repeats N] [--recipes a,b]
+    .venv/bin/python scripts/bench_training.py [--parts small,ml-100k,1m,gru,hpo] [--repeats N] [--recipes a,b]
                                               [--data DIR]
 
 Each figure is printed beside its target; the machine's load beside the timings (2 shared cores: compare the
@@ -183,9 +184,10 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def train_seconds(personalize, group: str, recipe: str, name: str, timeout: float = 1800) -> float:
-    """CreateSolutionVersion -> ACTIVE, seconds (the solution created beforehand, outside the timing)."""
-    solution = personalize.create_solution(name=name, datasetGroupArn=group, recipeArn=ARN.format(recipe))
+def train_seconds(personalize, group: str, recipe: str, name: str, timeout: float = 1800, **solution) -> float:
+    """CreateSolutionVersion -> ACTIVE, seconds (the solution, with `solution`'s options, created beforehand,
+    outside the timing)."""
+    solution = personalize.create_solution(name=name, datasetGroupArn=group, recipeArn=ARN.format(recipe), **solution)
     wait_active(lambda: personalize.describe_solution(solutionArn=solution["solutionArn"]))
     started = time.monotonic()
     version = personalize.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
@@ -212,6 +214,28 @@ def timed_recipes(endpoint: str, server_pid: int, label: str, datasets: dict, re
         median = statistics.median(runs)
         spread = f" (runs {', '.join(f'{run:.2f}' for run in runs)})" if repeats > 1 else ""
         print(f"  {recipe:<30} {verdict(median, target(recipe))}  peak {memory.peak:.0f} MB{spread}", flush=True)
+
+
+def hpo_scaling(endpoint: str, sizes: dict[str, dict]) -> None:
+    """performHPO (the service's 20 trials) of aws-user-personalization beside its plain training, on data of
+    each size: the search's budget should shrink with the data as a training does."""
+    personalize, s3 = client("personalize", endpoint), client("s3", endpoint)
+    print(f"\nHPO of aws-user-personalization by data size; {load()}", flush=True)
+    for label, datasets in sizes.items():
+        group = loaded_group(personalize, s3, f"hpo-{label}", datasets)
+        events = datasets["Interactions"][1].count(b"\n") - 1
+        plain = train_seconds(personalize, group, "aws-user-personalization", f"hpo-{label}-plain")
+        searched = train_seconds(personalize, group, "aws-user-personalization", f"hpo-{label}-hpo", performHPO=True)
+        print(f"  {label:<16} {events:>7,} interactions: training {plain:6.1f} s, with HPO {searched:6.1f} s "
+              f"({searched / plain:4.1f} x); {load()}", flush=True)
+
+
+def quarter(datasets: dict) -> dict:
+    """`datasets` with the Interactions of every fourth user (by id) only."""
+    text, body = datasets["Interactions"]
+    header, *lines = body.decode().splitlines()
+    kept = [line for line in lines if int(line.split(",")[0]) % 4 == 0]
+    return {**datasets, "Interactions": (text, "\n".join([header, *kept, ""]).encode())}
 
 
 # ----------------------------------------------------------------------------------------------- GRU speed
@@ -298,6 +322,9 @@ def main() -> None:
             timed_recipes(endpoint, server.pid, "ml-100k", movielens_data(args.data),
                           [recipe for recipe in recipes if recipe != "aws-next-best-action"], 1,
                           lambda recipe: UP_100K if recipe == "aws-user-personalization" else OTHER_100K)
+        if "hpo" in parts:
+            movielens = movielens_data(args.data)
+            hpo_scaling(endpoint, {"small": small_data(), "ml-100k-quarter": quarter(movielens), "ml-100k": movielens})
         if "1m" in parts:
             personalize, s3 = client("personalize", endpoint), client("s3", endpoint)
             started = time.monotonic()

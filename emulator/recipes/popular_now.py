@@ -1,11 +1,11 @@
-"""The "popular now" term of the user-personalization recipes' scores (the GRU's and v2's): each item's
-interactions in a window of days before the request, log(1 + count), lifted by a weight that depends on how long
-the user has been away. On
-ML-100K the newest event of a user who is in the middle of a session follows from their last items, and
-popularity only blurs it; a user who comes back after days takes up what is popular at that moment (trained
+"""The "popular now" term of the user-personalization recipes' scores (the GRU's and v2's): each item's interactions
+in a window of days before the request, log(1 + count), lifted by a weight that depends on how long the user has
+been away. On ML-100K the newest event of a user who is in the middle of a session follows from their last items,
+and popularity only blurs it; a user who comes back after days takes up what is popular at that moment (trained
 before a global time cut, the GRU with its item term scored 0.16 NDCG@10 and popularity over the last 30 days
-0.20). The window and the weight of each gap are chosen on the validation users' events, each predicted at its
-own time from the events before it.
+0.20). Items first taken in the last days (fresh) can get a lift of their own, also by the time away. The window,
+the fresh days and the weights of each gap are chosen on the validation users' events, each predicted at its own
+time from the events before it.
 
 A request is at the training data's end, or at the user's newest event if later; the gap is the time from the
 user's newest event to it. A user whose newest event's time is unknown (never seen, or a history replayed
@@ -13,6 +13,7 @@ without times, as GetSolutionMetrics does) gets no term. Counts are kept per day
 any moment of the training data can be read back (the validation, and benchmarks that ask at a past moment); a
 moment inside the data counts only the whole days before it, never an event after it."""
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,6 +25,8 @@ DAY = 86_400.0
 WINDOWS = (7.0, 14.0, 30.0, 60.0)                 # days of interactions that make an item popular now
 GAPS = (3_600.0, DAY, 7 * DAY)                     # gap bounds: within a session, the same day, the week, longer
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)          # in standard deviations of the user's scores per log(1 + count)
+FRESH_DAYS = (7.0, 30.0)                           # an item first taken within this many days before is fresh ...
+FRESH_WEIGHTS = (0.0, 0.5, 1.0, 2.0)               # ... and lifted by one of these standard deviations
 MIN_TARGETS = 40      # validation events a gap class needs for a weight; fewer: no lift (no evidence either way)
 TARGETS = 3000        # validation events at most, half of them returns; and at most CELLS / items of them (each
 CELLS = 4_000_000     # window and weight ranks the catalogue for every event)
@@ -60,10 +63,28 @@ class DailyCounts:
         if moment >= self.end:
             found = self._latest.get(days)
             if found is None:
-                found = self._latest[days] = self._window(int(np.floor(self.end / DAY)) - self.first + 1, days)
+                found = self._latest[days] = self._window(self._stop(moment), days)
                 found.flags.writeable = False
             return found
-        return self._window(int(np.floor(moment / DAY)) - self.first, days)
+        return self._window(self._stop(moment), days)
+
+    def fresh(self, moment: float, days: float) -> np.ndarray:
+        """(n_items,) float64: 1 for the items first taken within the `days` days before `moment` (the days `at`
+        reads), else 0. An item taken on the first kept day counts from that day."""
+        stop = self._stop(moment)
+        return ((self._first_day >= stop - int(days)) & (self._first_day < stop)).astype(np.float64)
+
+    def _stop(self, moment: float) -> int:
+        """The day (since `first`) before which `moment` reads: its own, or from the data's end on the next."""
+        return int(np.floor(min(moment, self.end) / DAY)) - self.first + int(moment >= self.end)
+
+    @functools.cached_property
+    def _first_day(self) -> np.ndarray:
+        """(n_items,) the day (since `first`) of each item's first counted interaction; never: past every day."""
+        days = np.repeat(np.arange(len(self.bounds) - 1), np.diff(self.bounds))
+        found = np.full(self.n_items, len(self.bounds), dtype=np.int64)
+        np.minimum.at(found, self.items, days)
+        return found
 
     def _window(self, stop: int, days: float) -> np.ndarray:
         """log(1 + counts) of the `days` days before day `stop` (since `first`)."""
@@ -123,14 +144,14 @@ class Targets:
 
 
 def fit(targets: Targets, scores: np.ndarray, counts: DailyCounts) -> np.ndarray | None:
-    """The term's choice (the counts' end, the window days, a weight per gap class) on the model's (targets,
-    n_items) scores of the targets, the items of each prefix left out as the target is; None when every weight
-    is 0."""
+    """The term's choice (the counts' end, the window days, a weight per gap class, the fresh days, a freshness
+    weight per gap class) on the model's (targets, n_items) scores of the targets, the items of each prefix left
+    out as the target is; None when every weight is 0."""
     scores = scores.astype(np.float32)
     for row, prefix in enumerate(targets.prefixes()):
         scores[row, prefix] = -np.inf
-    days, weights = choose(scores, targets.items, targets.moments, targets.gaps, counts)
-    return np.array([counts.end, days, *weights]) if weights.any() else None
+    days, weights, fresh_days, fresh = choose(scores, targets.items, targets.moments, targets.gaps, counts)
+    return np.array([counts.end, days, *weights, fresh_days, *fresh]) if weights.any() or fresh.any() else None
 
 
 def gap_class(gaps: np.ndarray) -> np.ndarray:
@@ -139,33 +160,48 @@ def gap_class(gaps: np.ndarray) -> np.ndarray:
 
 
 def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: np.ndarray,
-           counts: DailyCounts) -> tuple[float, np.ndarray]:
-    """(window days, a weight per gap class) that rank the targets best, NDCG@10 of each target among `scores`
-    (targets, n_items; -inf for items left out) plus weight x the row's standard deviation x the popularity at its
-    moment. A class with fewer than MIN_TARGETS targets gets 0; all-zero weights mean no term."""
+           counts: DailyCounts) -> tuple[float, np.ndarray, float, np.ndarray]:
+    """(window days, a weight per gap class, fresh days, a freshness weight per gap class) that rank the targets
+    best, NDCG@10 of each target among `scores` (targets, n_items; -inf for items left out) plus, in the row's
+    standard deviations, weight x the popularity at its moment, then freshness weight x 1 for items fresh then.
+    A class with fewer than MIN_TARGETS targets gets 0; all-zero weights mean no term."""
     classes = gap_class(gaps)
     finite = np.where(np.isfinite(scores), scores, np.nan)
     spread = np.nan_to_num(np.nanstd(finite, axis=1), nan=0.0)[:, None].astype(np.float32)
-    best = (-1.0, WINDOWS[0], np.zeros(len(GAPS) + 1))
-    # a moment inside the data reads the whole days before its own: one count per distinct day
+    # a moment inside the data reads the whole days before its own: one reading per distinct day
     days_of = np.where(moments >= counts.end, np.inf, np.floor(moments / DAY))
     distinct, position = np.unique(days_of, return_inverse=True)
-    for days in WINDOWS:
-        per_day = np.stack([counts.at(day * DAY if np.isfinite(day) else counts.end, days) for day in distinct])
-        popular = per_day.astype(np.float32)[position.reshape(-1)] * spread
-        gains = np.empty((len(WEIGHTS), len(targets)))
-        for number, weight in enumerate(WEIGHTS):
-            lifted = scores + np.float32(weight) * popular
-            gains[number] = metrics.target_ndcg(lifted, targets)
+
+    def at_moments(read) -> np.ndarray:   # (targets, n_items) float32: read(moment) at each target's, x spread
+        per_day = np.stack([read(day * DAY if np.isfinite(day) else counts.end) for day in distinct])
+        return per_day.astype(np.float32)[position.reshape(-1)] * spread
+
+    def best_per_class(base: np.ndarray, lift: np.ndarray, grid: tuple) -> tuple[float, np.ndarray]:
+        """(summed NDCG, a weight of `grid` per gap class) of base + weight x lift."""
+        gains = np.stack([metrics.target_ndcg(base + np.float32(weight) * lift, targets) for weight in grid])
         weights, total = np.zeros(len(GAPS) + 1), 0.0
         for gap in range(len(GAPS) + 1):
             mine = classes == gap
-            chosen = int(np.argmax(gains[:, mine].sum(axis=1))) if mine.sum() >= MIN_TARGETS else None
-            weights[gap] = WEIGHTS[chosen] if chosen is not None else 0.0
-            total += gains[WEIGHTS.index(weights[gap]), mine].sum()
+            chosen = int(np.argmax(gains[:, mine].sum(axis=1))) if mine.sum() >= MIN_TARGETS else 0
+            weights[gap] = grid[chosen]
+            total += gains[chosen, mine].sum()
+        return total, weights
+
+    best = (-1.0, WINDOWS[0], np.zeros(len(GAPS) + 1), None)
+    for days in WINDOWS:
+        popular = at_moments(lambda moment: counts.at(moment, days))
+        total, weights = best_per_class(scores, popular, WEIGHTS)
         if total > best[0] + 1e-9:
-            best = (total, days, weights)
-    return best[1], best[2]
+            best = (total, days, weights, popular)
+    _, days, weights, popular = best
+    lifted = scores + np.float32(weights)[classes][:, None] * popular
+    fresh_best = (best[0] + 1e-9, FRESH_DAYS[0], np.zeros(len(GAPS) + 1))
+    for fresh_days in FRESH_DAYS:
+        total, fresh = best_per_class(lifted, at_moments(lambda moment: counts.fresh(moment, fresh_days)),
+                                      FRESH_WEIGHTS)
+        if total > fresh_best[0]:
+            fresh_best = (total, fresh_days, fresh)
+    return days, weights, fresh_best[1], fresh_best[2]
 
 
 def term(state: dict[str, np.ndarray], counts: DailyCounts, scores: np.ndarray, last_seen: float,
@@ -175,12 +211,17 @@ def term(state: dict[str, np.ndarray], counts: DailyCounts, scores: np.ndarray, 
     whose time is unknown (a history replayed without times, a user never seen)."""
     if np.isnan(last_seen):
         return None
-    choice = state["popular_choice"]   # data's end, window days, then a weight per gap class
+    # data's end, window days, a weight per gap class; then (models fitted since) fresh days, a weight per class
+    choice = state["popular_choice"]
     moment = max(counts.end, last_seen) if now is None else now
-    weight = choice[2 + int(gap_class(np.array([moment - last_seen]))[0])]
-    if weight == 0.0:
+    gap = int(gap_class(np.array([moment - last_seen]))[0])
+    weight, fresh = choice[2 + gap], choice[3 + len(GAPS) + 1 + gap] if len(choice) > 3 + len(GAPS) else 0.0
+    if weight == 0.0 and fresh == 0.0:
         return None
-    return weight * float(np.std(scores)) * counts.at(moment, float(choice[1]))
+    lift = weight * counts.at(moment, float(choice[1]))
+    if fresh:
+        lift = lift + fresh * counts.fresh(moment, float(choice[2 + len(GAPS) + 1]))
+    return float(np.std(scores)) * lift
 
 
 class PopularNow:

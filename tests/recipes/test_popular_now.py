@@ -54,8 +54,8 @@ def test_v2_weighs_what_is_popular_now_by_the_time_away_too():
 def away_and_within(model, data: Interactions) -> tuple[bool, bool]:
     """(whether a user back after 12 days gets at least 4 of the current period's new items in their top 5,
     whether one in a session gets at most 1), for a history of past periods' and pair items."""
-    choice = model.state["popular_choice"]   # the data's end, the window, a weight per gap class
-    weights = choice[2:]
+    choice = model.state["popular_choice"]   # the data's end, the window, a weight per gap class, freshness's
+    weights = choice[2:3 + len(popular_now.GAPS)]
     assert weights[-1] > weights[0], choice   # after a week away, more lift than within a session
     end = float(data.timestamp.max())
     history = ["w2-0", "p3a", "p3b", "p7a", "p7b"]
@@ -101,3 +101,33 @@ def test_daily_counts_read_only_whole_days_before_a_moment_inside_the_data():
     assert (inside[x], inside[y]) == pytest.approx((2.0, 0.0))
     at_end = np.expm1(counts.at(3.5 * DAY, 2))     # the end: days 2 and 3, the last one included
     assert (at_end[x], at_end[y]) == pytest.approx((0.0, 3.0))
+
+
+def test_an_item_is_fresh_from_its_first_day_for_the_days_after_and_never_before_it_is_taken():
+    data = Interactions.from_columns(["a", "b", "c", "a"], ["x", "y", "y", "z"],
+                                     [0.5 * DAY, 3.2 * DAY, 9.1 * DAY, 9.5 * DAY])
+    counts = popular_now.DailyCounts.of(data)
+    x, y, z = (data.item_ids.tolist().index(item) for item in "xyz")
+    fresh = counts.fresh(4.5 * DAY, 7)   # days before day 4: x (day 0) and y (day 3); z is not taken yet
+    assert (fresh[x], fresh[y], fresh[z]) == (1.0, 1.0, 0.0)
+    fresh = counts.fresh(9.5 * DAY, 7)   # the data's end: days 3 to 9; x is a week old, z taken that day
+    assert (fresh[x], fresh[y], fresh[z]) == (0.0, 1.0, 1.0)
+
+
+def test_items_new_in_the_last_days_get_the_lift_where_they_are_what_returning_users_take():
+    # twenty old items taken every day; from day 31 a new item each day, taken once, and taken again the next day
+    # by a user back after ten days: its count is low, its age tells
+    users, items, stamps = [], [], []
+    for day in range(90):
+        for old in range(20):
+            users.append(f"regular{old}"), items.append(f"old{old}"), stamps.append((day + 0.1) * DAY)
+        if day > 30:
+            users.append(f"first{day}"), items.append(f"new{day}"), stamps.append((day + 0.2) * DAY)
+    data = Interactions.from_columns(users, items, stamps)
+    counts = popular_now.DailyCounts.of(data)
+    days = np.arange(32, 90)
+    targets = np.array([data.item_ids.tolist().index(f"new{day - 1}") for day in days])
+    scores = np.random.default_rng(0).normal(size=(len(days), data.n_items)).astype(np.float32)
+    _, weights, fresh_days, fresh = popular_now.choose(scores, targets, (days + 0.5) * DAY,
+                                                       np.full(len(days), 10 * DAY), counts)
+    assert weights[-1] == 0.0 and fresh[-1] > 0.0 and fresh_days == popular_now.FRESH_DAYS[0]
