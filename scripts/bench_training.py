@@ -12,7 +12,6 @@ ratios measured side by side rather than absolute seconds across runs)."""
 
 import argparse
 import contextlib
-import functools
 import json
 import os
 import pathlib
@@ -62,7 +61,6 @@ ACTION_INTERACTIONS = schema("ActionInteractions", [("USER_ID", "string", {}), (
 WORDS = ["space", "baking", "music", "travel"]
 
 
-@functools.cache
 def load() -> str:
     return f"load average {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores"
 
