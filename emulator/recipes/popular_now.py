@@ -24,6 +24,7 @@ from emulator.recipes.data import Interactions
 DAY = 86_400.0
 WINDOWS = (7.0, 14.0, 30.0, 60.0)                 # days of interactions that make an item popular now
 GAPS = (3_600.0, DAY, 7 * DAY)                     # gap bounds: within a session, the same day, the week, longer
+CLASSES = len(GAPS) + 1                            # gap classes
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)          # in standard deviations of the user's scores per log(1 + count)
 FRESH_DAYS = (7.0, 30.0)                           # an item first taken within this many days before is fresh ...
 FRESH_WEIGHTS = (0.0, 0.5, 1.0, 2.0)               # ... and lifted by one of these standard deviations
@@ -154,6 +155,14 @@ def fit(targets: Targets, scores: np.ndarray, counts: DailyCounts) -> np.ndarray
     return np.array([counts.end, days, *weights, fresh_days, *fresh]) if weights.any() or fresh.any() else None
 
 
+def parts(choice: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray]:
+    """(window days, a weight per gap class, fresh days, a freshness weight per class) of a choice as `fit` makes
+    it, after the data's end; one saved before item age was weighed has no freshness."""
+    if len(choice) == 2 + CLASSES:
+        return float(choice[1]), choice[2:], FRESH_DAYS[0], np.zeros(CLASSES)
+    return float(choice[1]), choice[2:2 + CLASSES], float(choice[2 + CLASSES]), choice[3 + CLASSES:]
+
+
 def gap_class(gaps: np.ndarray) -> np.ndarray:
     """Index into the weights of each gap in seconds."""
     return np.searchsorted(np.array(GAPS), gaps, side="right")
@@ -179,15 +188,15 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
     def best_per_class(base: np.ndarray, lift: np.ndarray, grid: tuple) -> tuple[float, np.ndarray]:
         """(summed NDCG, a weight of `grid` per gap class) of base + weight x lift."""
         gains = np.stack([metrics.target_ndcg(base + np.float32(weight) * lift, targets) for weight in grid])
-        weights, total = np.zeros(len(GAPS) + 1), 0.0
-        for gap in range(len(GAPS) + 1):
+        weights, total = np.zeros(CLASSES), 0.0
+        for gap in range(CLASSES):
             mine = classes == gap
             chosen = int(np.argmax(gains[:, mine].sum(axis=1))) if mine.sum() >= MIN_TARGETS else 0
             weights[gap] = grid[chosen]
             total += gains[chosen, mine].sum()
         return total, weights
 
-    best = (-1.0, WINDOWS[0], np.zeros(len(GAPS) + 1), None)
+    best = (-1.0, WINDOWS[0], np.zeros(CLASSES), None)
     for days in WINDOWS:
         popular = at_moments(lambda moment: counts.at(moment, days))
         total, weights = best_per_class(scores, popular, WEIGHTS)
@@ -195,7 +204,7 @@ def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: n
             best = (total, days, weights, popular)
     _, days, weights, popular = best
     lifted = scores + np.float32(weights)[classes][:, None] * popular
-    fresh_best = (best[0] + 1e-9, FRESH_DAYS[0], np.zeros(len(GAPS) + 1))
+    fresh_best = (best[0] + 1e-9, FRESH_DAYS[0], np.zeros(CLASSES))
     for fresh_days in FRESH_DAYS:
         total, fresh = best_per_class(lifted, at_moments(lambda moment: counts.fresh(moment, fresh_days)),
                                       FRESH_WEIGHTS)
@@ -211,16 +220,15 @@ def term(state: dict[str, np.ndarray], counts: DailyCounts, scores: np.ndarray, 
     whose time is unknown (a history replayed without times, a user never seen)."""
     if np.isnan(last_seen):
         return None
-    # data's end, window days, a weight per gap class; then (models fitted since) fresh days, a weight per class
-    choice = state["popular_choice"]
+    days, weights, fresh_days, fresh_weights = parts(state["popular_choice"])
     moment = max(counts.end, last_seen) if now is None else now
     gap = int(gap_class(np.array([moment - last_seen]))[0])
-    weight, fresh = choice[2 + gap], choice[3 + len(GAPS) + 1 + gap] if len(choice) > 3 + len(GAPS) else 0.0
+    weight, fresh = weights[gap], fresh_weights[gap]
     if weight == 0.0 and fresh == 0.0:
         return None
-    lift = weight * counts.at(moment, float(choice[1]))
+    lift = weight * counts.at(moment, days)
     if fresh:
-        lift = lift + fresh * counts.fresh(moment, float(choice[2 + len(GAPS) + 1]))
+        lift = lift + fresh * counts.fresh(moment, fresh_days)
     return float(np.std(scores)) * lift
 
 

@@ -54,8 +54,8 @@ def test_v2_weighs_what_is_popular_now_by_the_time_away_too():
 def away_and_within(model, data: Interactions) -> tuple[bool, bool]:
     """(whether a user back after 12 days gets at least 4 of the current period's new items in their top 5,
     whether one in a session gets at most 1), for a history of past periods' and pair items."""
-    choice = model.state["popular_choice"]   # the data's end, the window, a weight per gap class, freshness's
-    weights = choice[2:3 + len(popular_now.GAPS)]
+    choice = model.state["popular_choice"]
+    weights = popular_now.parts(choice)[1]
     assert weights[-1] > weights[0], choice   # after a week away, more lift than within a session
     end = float(data.timestamp.max())
     history = ["w2-0", "p3a", "p3b", "p7a", "p7b"]
