@@ -67,7 +67,7 @@ def walked(model, data: Interactions, items: list[str], user: int | None = None)
 
 
 def test_defaults_are_aws_style_strings():
-    assert DeepFM({}).hyperparameters == {"embedding_dim": "16", "hidden_layers": "200,200", "dropout": "0.1",
+    assert DeepFM({}).hyperparameters == {"embedding_dim": "16", "hidden_layers": "128,128", "dropout": "0.1",
                                           "learning_rate": "0.01"}
     assert FeedForward({"dropout": 0.3}).hyperparameters["hidden_layers"] == "256,128"
     assert FeedForward({"dropout": 0.3}).hyperparameters["dropout"] == "0.3"
