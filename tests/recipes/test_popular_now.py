@@ -115,15 +115,11 @@ def test_an_item_is_fresh_from_its_first_day_for_the_days_after_and_never_before
 
 
 def test_items_new_in_the_last_days_get_the_lift_where_they_are_what_returning_users_take():
-    # twenty old items taken every day; from day 31 a new item each day, taken once, and taken again the next day
-    # by a user back after ten days: its count is low, its age tells
-    users, items, stamps = [], [], []
-    for day in range(90):
-        for old in range(20):
-            users.append(f"regular{old}"), items.append(f"old{old}"), stamps.append((day + 0.1) * DAY)
-        if day > 30:
-            users.append(f"first{day}"), items.append(f"new{day}"), stamps.append((day + 0.2) * DAY)
-    data = Interactions.from_columns(users, items, stamps)
+    # twenty old items taken every day; from day 31 a new item each day, taken once; the targets: each new item
+    # taken the day after by a user back after ten days, whom its low count does not point to, its age does
+    rows = [(f"regular{old}", f"old{old}", (day + 0.1) * DAY) for day in range(90) for old in range(20)]
+    rows += [(f"first{day}", f"new{day}", (day + 0.2) * DAY) for day in range(31, 90)]
+    data = Interactions.from_columns(*zip(*rows))
     counts = popular_now.DailyCounts.of(data)
     days = np.arange(32, 90)
     targets = np.array([data.item_ids.tolist().index(f"new{day - 1}") for day in days])
