@@ -44,7 +44,7 @@ class DailyCounts:
     counts: np.ndarray       # (nnz,) float32
     end: float               # the newest interaction's timestamp
     n_items: int
-    _latest: dict = field(default_factory=dict)   # window days -> at(end): what every request after training reads
+    _latest: dict = field(default_factory=dict)   # (reading, days) -> its value at the end (_read)
 
     @classmethod
     def of(cls, data: Interactions) -> "DailyCounts":
@@ -61,19 +61,23 @@ class DailyCounts:
     def at(self, moment: float, days: float) -> np.ndarray:
         """(n_items,) float64 log(1 + interactions in the `days` before `moment`), read-only: the whole days before
         the moment's own; from the data's end on, the days up to it, its own included (nothing later is known)."""
-        if moment >= self.end:
-            found = self._latest.get(days)
-            if found is None:
-                found = self._latest[days] = self._window(self._stop(moment), days)
-                found.flags.writeable = False
-            return found
-        return self._window(self._stop(moment), days)
+        return self._read(self._window, moment, days)
 
     def fresh(self, moment: float, days: float) -> np.ndarray:
-        """(n_items,) float64: 1 for the items first taken within the `days` days before `moment` (the days `at`
-        reads), else 0. An item taken on the first kept day counts from that day."""
-        stop = self._stop(moment)
-        return ((self._first_day >= stop - int(days)) & (self._first_day < stop)).astype(np.float64)
+        """(n_items,) float64, read-only: 1 for the items first taken within the `days` days before `moment` (the
+        days `at` reads), else 0. An item taken on the first kept day counts from that day."""
+        return self._read(self._fresh, moment, days)
+
+    def _read(self, compute, moment: float, days: float) -> np.ndarray:
+        """compute(stop day, days) for `moment`; from the data's end on, what every request after training reads,
+        computed once."""
+        if moment < self.end:
+            return compute(self._stop(moment), days)
+        found = self._latest.get((compute.__name__, days))
+        if found is None:
+            found = self._latest[(compute.__name__, days)] = compute(self._stop(moment), days)
+            found.flags.writeable = False
+        return found
 
     def _stop(self, moment: float) -> int:
         """The day (since `first`) before which `moment` reads: its own, or from the data's end on the next."""
@@ -86,6 +90,10 @@ class DailyCounts:
         found = np.full(self.n_items, len(self.bounds), dtype=np.int64)
         np.minimum.at(found, self.items, days)
         return found
+
+    def _fresh(self, stop: int, days: float) -> np.ndarray:
+        """1 for the items first taken in the `days` days before day `stop` (since `first`), else 0."""
+        return ((self._first_day >= stop - int(days)) & (self._first_day < stop)).astype(np.float64)
 
     def _window(self, stop: int, days: float) -> np.ndarray:
         """log(1 + counts) of the `days` days before day `stop` (since `first`)."""
