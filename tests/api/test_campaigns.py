@@ -409,10 +409,10 @@ def test_a_user_away_gets_what_is_popular_now_until_their_events_stream_in(perso
     away = min(last, key=last.__getitem__)   # back the longest ago
     assert end - last[away] > 7 * synthetic.DAY
 
-    def now_popular(items: list[str]) -> int:
-        return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in items[:5])
+    def now_popular(items: list[str]) -> int:   # of the current period's WAVE_ITEMS new items, among 65 items taken
+        return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in items[:10])
     before = ranking(personalize_runtime, arn, away)
-    assert now_popular(before) >= 4
+    assert now_popular(before) == synthetic.WAVE_ITEMS   # their order among the first 10 varies with the CPU
     tracker = personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=loaded["group"])
     tracking_id = wait_for(lambda: personalize.describe_event_tracker(
         eventTrackerArn=tracker["eventTrackerArn"]))["trackingId"]
