@@ -23,9 +23,9 @@ from torch import nn
 from emulator.recipes import metrics
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.neural import (MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array, grow_items,
-                                     item_features, log_popularity, profile_layer, recency_weights, side_weights,
-                                     use_threads)
+from emulator.recipes.neural import (AVERAGE_STEPS, MIXED, VALIDATION_USERS, Averaged, Dropout, ItemTower, adam,
+                                     as_array, grow_items, item_features, log_popularity, profile_layer,
+                                     recency_weights, side_weights, use_threads)
 from emulator.recipes.profiles import Profiles
 
 LENGTH, LONG_LENGTH = 50, 200   # events read; the longer when the median history exceeds LONG_MEDIAN
@@ -113,10 +113,11 @@ class Transformer(Profiles, Recommender):
         fitting = LOGITS_PER_BATCH // (length * max(train.n_items, 1))
         batch = int(np.clip(min(len(pieces.inputs) // ROUNDS, fitting), MIN_BATCH, MAX_BATCH))
         optimizer = adam(model.parameters(), LEARNING_RATE * np.sqrt(batch / MIN_BATCH))
+        average = Averaged(model, optimizer, AVERAGE_STEPS)
 
         def epoch(deadline: float) -> Epoch:
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
-        self._train_epochs(epoch, lambda: self._export(model),
+        self._train_epochs(epoch, lambda: average.export(lambda: self._export(model)),
                            lambda: metrics.validation_ndcg(self, validation, train.n_items), log)
 
     def build_user_states(self, full: Interactions) -> None:
