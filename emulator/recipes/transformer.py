@@ -24,9 +24,9 @@ from torch import nn
 from emulator.recipes import metrics, popular_now
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions
-from emulator.recipes.neural import (MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array, grow_items,
-                                     item_features, log_popularity, profile_layer, recency_weights, side_weights,
-                                     use_threads)
+from emulator.recipes.neural import (AVERAGE_STEPS, MIXED, VALIDATION_USERS, Averaged, Dropout, ItemTower, adam,
+                                     as_array, grow_items, item_features, log_popularity, profile_layer,
+                                     recency_weights, side_weights, use_threads)
 from emulator.recipes.popular_now import PopularNow
 from emulator.recipes.profiles import Profiles
 
@@ -119,10 +119,11 @@ class Transformer(PopularNow, Profiles, Recommender):
         fitting = LOGITS_PER_BATCH // (length * max(train.n_items, 1))
         batch = int(np.clip(min(len(pieces.inputs) // ROUNDS, fitting), MIN_BATCH, MAX_BATCH))
         optimizer = adam(model.parameters(), LEARNING_RATE * np.sqrt(batch / MIN_BATCH))
+        average = Averaged(model, optimizer, AVERAGE_STEPS)
 
         def epoch(deadline: float) -> Epoch:
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
-        self._train_epochs(epoch, lambda: self._export(model),
+        self._train_epochs(epoch, lambda: average.export(lambda: self._export(model)),
                            lambda: metrics.validation_ndcg(self, validation, train.n_items), log)
         self._fit_popular_now(kept, validation)
 
