@@ -3,6 +3,7 @@ segment models): the item tower, dropout and Adam as fast on CPU as we found the
 it, the thread budget, item features and growing a trained model's catalogue, popularity and recency priors."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -14,10 +15,10 @@ from emulator.recipes import profiles
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.data import Encoding, Interactions
 
-VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
 AVERAGE_STEPS = 64        # optimizer steps the served weights are averaged over (Averaged): about an epoch on small
                           # and ML-100K-size data, where an epoch makes about 64 steps
 ID_DROPOUT = 0.15         # share of the items whose id embedding is dropped at each training step (spec §2.3)
+T = TypeVar("T")
 
 
 def _has_bfloat16() -> bool:
@@ -137,13 +138,14 @@ class Averaged:
             torch._foreach_lerp_(self.average, [p.detach() for p in self.parameters],
                                  max(9.0 / (self.steps + 9), 1.0 / self.horizon))
 
-    def export(self, export: Callable[[], None]) -> None:
-        """export() with the averaged weights in the module; its own weights back after."""
+    def export(self, export: Callable[[], T]) -> T:
+        """export() with the averaged weights in the module (what it returns); its own weights back after."""
         with torch.no_grad():
             own = [parameter.detach().clone() for parameter in self.parameters]
             torch._foreach_copy_(self.parameters, self.average)
-            export()
+            found = export()
             torch._foreach_copy_(self.parameters, own)
+        return found
 
 
 def use_threads(budget: TrainingBudget) -> None:
