@@ -51,6 +51,19 @@ def test_a_gain_of_min_gain_or_more_keeps_training():
     assert model.state["epoch"] == 4
 
 
+def test_epochs_before_the_warm_passes_are_not_validated_but_the_first():
+    model = Scripted({}, budget=TrainingBudget(max_epochs=10, threads=1))
+    validated = []
+
+    def validate() -> float:
+        validated.append(model.state["epoch"])
+        return 0.1
+    model._train_epochs(lambda deadline: Epoch(loss=1.0, steps=1000, passes=0.5, share=0.5),
+                        lambda: model.state.update(epoch=model.state.get("epoch", 0) + 1), validate,
+                        lambda line: None, warm_passes=2.0, max_passes=2.0)
+    assert validated == [1, 4] and model.state["epoch"] == 4
+
+
 def test_averaged_weights_are_exported_and_the_modules_own_weights_come_back():
     layer = nn.Linear(1, 1, bias=False)
     optimizer = torch.optim.SGD(layer.parameters(), lr=1.0)
