@@ -12,9 +12,9 @@ import numpy as np
 from emulator.recipes import metrics
 from emulator.recipes.data import Interactions, TestUser
 
-MOST_USERS = 1000   # every training user with >= 2 events up to this many (ML-100K: all of them) ...
-LEAST_USERS = 200   # ... and at least this many, where their scores take no more than MOST_CELLS
-MOST_CELLS = 50_000_000
+MOST_USERS = 1000         # every training user with >= 2 events up to this many (ML-100K: all of them), ...
+MOST_CELLS = 50_000_000   # ... fewer where users x items would pass this, ...
+LEAST_USERS = 200         # ... but at least this many
 CHUNK_CELLS = 4_000_000   # users x items scored at once
 SEED = 20_151   # the users are drawn with a seed of their own: every training seed fits the same data
 CHOICE_USERS = 0.05   # share of the training users held out whole for the item-term and popular-now choices
