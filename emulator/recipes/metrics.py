@@ -94,14 +94,6 @@ def per_user(model: Recommender, test_users: list[TestUser], k: int = 25,
     return {key: np.array([row[key] for row in rows], dtype=float) for key in keys}, shown
 
 
-def validation_ndcg(model: Recommender, validation: list[TestUser], n_items: int) -> float:
-    """NDCG@25 of the validation users through the serving path, as GetSolutionMetrics computes it: what early
-    stopping watches."""
-    if not validation:
-        return 0.0
-    return evaluate(model, validation, n_items)["normalized_discounted_cumulative_gain_at_25"]
-
-
 def segment_metrics(affinity: Callable[[np.ndarray], np.ndarray], queries: Sequence[np.ndarray],
                     audiences: Sequence[np.ndarray], candidates: np.ndarray) -> dict[str, float]:
     """spec §5.10. affinity(items) -> (n_users,) scores of a query (an item, or the items of an attribute);

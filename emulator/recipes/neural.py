@@ -3,6 +3,7 @@ segment models): the item tower, dropout and Adam as fast on CPU as we found the
 it, the thread budget, item features and growing a trained model's catalogue, popularity and recency priors."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -14,8 +15,10 @@ from emulator.recipes import profiles
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.data import Encoding, Interactions
 
-VALIDATION_USERS = 0.05   # share of the training users that early stopping is measured on
+AVERAGE_STEPS = 64        # optimizer steps the served weights are averaged over (Averaged): about an epoch on small
+                          # and ML-100K-size data, where an epoch makes about 64 steps
 ID_DROPOUT = 0.15         # share of the items whose id embedding is dropped at each training step (spec §2.3)
+T = TypeVar("T")
 
 
 def _has_bfloat16() -> bool:
@@ -112,6 +115,37 @@ def adam(parameters, rate: float) -> torch.optim.Adam:
     """Adam in torch's fused CPU kernel: the default loop over tensors took 7.0 against 0.7 ms a step on the GRU of
     10,000 items (0.58 against 0.14 ms on the transformer of ML-100K)."""
     return torch.optim.Adam(parameters, lr=rate, fused=True)
+
+
+class Averaged:
+    """An exponential moving average of a module's parameters, updated after every step of an optimizer (Polyak
+    averaging), each step weighing max(9 / (steps + 9), 1 / horizon): early on the average spans about the last
+    tenth of the steps, so that it does not lag a model that still learns fast (TensorFlow's
+    ExponentialMovingAverage with num_updates), later `horizon` steps. Weights after the last step carry that step's
+    noise: on ML-100K held-out NDCG@10 moved by 10-20 % from one epoch to the next, and validation, the stop and the
+    kept epoch moved with it. Validated and served averaged, the GRUs learned more before validation stopped them
+    (aws-hrnn's NDCG@10 0.078 -> 0.093 on the GetSolutionMetrics split, 0.080 -> 0.085 leave-last-out; 5 seeds)."""
+
+    def __init__(self, module: nn.Module, optimizer: torch.optim.Optimizer, horizon: float) -> None:
+        self.parameters = [parameter for parameter in module.parameters() if parameter.requires_grad]
+        self.average = [parameter.detach().clone() for parameter in self.parameters]
+        self.horizon, self.steps = max(horizon, 1.0), 0
+        optimizer.register_step_post_hook(lambda *_: self._update())
+
+    def _update(self) -> None:
+        self.steps += 1
+        with torch.no_grad():
+            torch._foreach_lerp_(self.average, [p.detach() for p in self.parameters],
+                                 max(9.0 / (self.steps + 9), 1.0 / self.horizon))
+
+    def export(self, export: Callable[[], T]) -> T:
+        """export() with the averaged weights in the module (what it returns); its own weights back after."""
+        with torch.no_grad():
+            own = [parameter.detach().clone() for parameter in self.parameters]
+            torch._foreach_copy_(self.parameters, self.average)
+            found = export()
+            torch._foreach_copy_(self.parameters, own)
+        return found
 
 
 def use_threads(budget: TrainingBudget) -> None:

@@ -21,10 +21,10 @@ import torch
 from scipy.sparse import csr_matrix
 from torch import nn
 
-from emulator.recipes import metrics, popular_now
+from emulator.recipes import holdout, popular_now
 from emulator.recipes.base import Epoch, Recommender, no_log
-from emulator.recipes.data import Interactions
-from emulator.recipes.neural import (MIXED, VALIDATION_USERS, Dropout, ItemTower, adam, as_array, grow_items,
+from emulator.recipes.data import Interactions, TestUser
+from emulator.recipes.neural import (AVERAGE_STEPS, MIXED, Averaged, Dropout, ItemTower, adam, as_array, grow_items,
                                      item_features, log_popularity, profile_layer, recency_weights, side_weights,
                                      use_threads)
 from emulator.recipes.popular_now import PopularNow
@@ -109,26 +109,30 @@ class Transformer(PopularNow, Profiles, Recommender):
             self.state.pop(key, None)
         kept = train.with_history_lengths_within(self.hyperparameter("min_user_history_length_percentile", float),
                                                  self.hyperparameter("max_user_history_length_percentile", float))
-        rest, validation = kept.split(seed=self.seed + 1, test_fraction=VALIDATION_USERS)
-        counts = rest.user_counts()
+        rest, choosing = holdout.choice_split(kept)
+        fit_part, validation = holdout.split(rest)
+        counts = fit_part.user_counts()
         length = LONG_LENGTH if np.median(counts[counts > 0]) > LONG_MEDIAN else LENGTH
-        pieces = _sequences(rest, length, recency_weights(rest) if recency else None)
-        model = CausalTransformer(train.n_items, length, log_popularity(rest, recent_only=recency),
+        pieces = _sequences(fit_part, length, recency_weights(fit_part) if recency else None)
+        model = CausalTransformer(train.n_items, length, log_popularity(fit_part, recent_only=recency),
                                   item_features(self, train), self.learn_profiles(train))
         # batches small enough for ROUNDS steps per pass where the data allows, and for the memory
         fitting = LOGITS_PER_BATCH // (length * max(train.n_items, 1))
         batch = int(np.clip(min(len(pieces.inputs) // ROUNDS, fitting), MIN_BATCH, MAX_BATCH))
         optimizer = adam(model.parameters(), LEARNING_RATE * np.sqrt(batch / MIN_BATCH))
+        average = Averaged(model, optimizer, AVERAGE_STEPS)
 
         def epoch(deadline: float) -> Epoch:
             return _epoch(model, optimizer, pieces, batch, rng, deadline)
-        self._train_epochs(epoch, lambda: self._export(model),
-                           lambda: metrics.validation_ndcg(self, validation, train.n_items), log)
-        self._fit_popular_now(kept, validation)
+        def validate() -> float:
+            return validation.ndcg(lambda tests: _hold_out_scores(model, tests, length))
+        self._train_epochs(epoch, lambda: average.export(lambda: self._export(model)),
+                           lambda: average.export(validate), log)
+        self._fit_popular_now(kept, choosing)
 
-    def _fit_popular_now(self, kept: Interactions, validation: list) -> None:
+    def _fit_popular_now(self, kept: Interactions, choosing: list) -> None:
         """The popular-now term, chosen on popular_now.Targets scored by the transformer."""
-        targets = popular_now.Targets.of(kept, [test.user for test in validation], self.length, self.seed + 3)
+        targets = popular_now.Targets.of(kept, [test.user for test in choosing], self.length, self.seed + 3)
         if not len(targets):
             return
         tokens = self.profile_vectors(targets.owners) if self.reads_profiles else [None] * len(targets.owners)
@@ -231,6 +235,25 @@ class Transformer(PopularNow, Profiles, Recommender):
                    for name, tensor in layer.state_dict().items()}
         self.state.update(item_embeddings=vectors, item_bias=biases, positions=as_array(model.positions.weight),
                           **weights)
+
+
+def _hold_out_scores(model: CausalTransformer, tests: list[TestUser], length: int) -> np.ndarray:
+    """(len(tests), n_items) the module's logits after each user's last `length` events, in eval mode and in
+    batches of MAX_BATCH: what serving computes in numpy a user at a time, in half the time (ML-100K's 850 users:
+    0.27 against 0.58 s)."""
+    model.eval()
+    found = []
+    for start in range(0, len(tests), MAX_BATCH):
+        chosen = tests[start:start + MAX_BATCH]
+        inputs = np.full((len(chosen), length), PAD, dtype=np.int64)
+        for row, test in enumerate(chosen):
+            last = test.history[-length:]
+            inputs[row, length - len(last):] = last
+        users = torch.tensor([test.user for test in chosen], dtype=torch.int64)
+        with torch.no_grad():
+            outputs, vectors, biases = model(torch.from_numpy(inputs), users)
+            found.append(as_array(outputs[:, -1] @ vectors.T + biases))
+    return np.concatenate(found)
 
 
 def _layer_norm(x: np.ndarray, state: dict, name: str) -> np.ndarray:

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from emulator.recipes import hpo_validation, tuning
+from emulator.recipes import holdout, hpo_validation, tuning
 from emulator.recipes.base import TrainingBudget
 from emulator.recipes.data import Interactions
 from service_model import recipes as catalogue
@@ -124,10 +124,10 @@ def test_validation_users_are_scored_on_their_newest_event_after_training_on_the
 
 
 def test_validation_users_are_capped_on_large_catalogues(monkeypatch, train):
-    monkeypatch.setattr(hpo_validation, "VALIDATION_CELLS", 10 * train.n_items)
-    monkeypatch.setattr(hpo_validation, "VALIDATION_LEAST", 5)
+    monkeypatch.setattr(holdout, "MOST_CELLS", 10 * train.n_items)
+    monkeypatch.setattr(holdout, "LEAST_USERS", 5)
     assert len(hpo_validation.validation_split(train, seed=5)[1]) == 10
-    monkeypatch.setattr(hpo_validation, "VALIDATION_LEAST", 20)
+    monkeypatch.setattr(holdout, "LEAST_USERS", 20)
     assert len(hpo_validation.validation_split(train, seed=5)[1]) == 20
 
 
