@@ -51,7 +51,6 @@ class Recommender(abc.ABC):
 
     recipe: ClassVar[str]
     returns_scores: ClassVar[bool] = True
-    dataset_type: ClassVar[str] = "INTERACTIONS"   # the dataset whose interactions it learns from
     DEFAULTS: ClassVar[dict[str, str]] = {}
     reads_profiles: ClassVar[bool] = False   # whether new_user_state reads a user's Users record
 

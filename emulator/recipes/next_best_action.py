@@ -19,7 +19,6 @@ STEPS, RATE, L2 = 300, 0.5, 1e-3
 
 class NextBestAction(Recommender):
     recipe = "aws-next-best-action"
-    dataset_type = "ACTION_INTERACTIONS"
     DEFAULTS = {"action_optimization_period": "14"}
 
     def fit(self, train: Interactions, log: Callable[[str], None] = no_log) -> None:

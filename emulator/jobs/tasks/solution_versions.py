@@ -61,7 +61,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     """Train a model of the group's interactions in a training process and keep it as `arn`'s model: the
     artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
     took, or None when a stop ended it."""
-    dataset = dataset_arn(group, registry.model_class(recipe).dataset_type)
+    dataset = dataset_arn(group, registry.dataset_type(recipe))
     trained_through = env.rows.settled_through()
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(model_files.path(env.settings.models_dir, artifact)), seed=seed,
