@@ -37,7 +37,7 @@ class Deployed:
 @dataclass(eq=False)
 class Scored:
     """A user's item scores under one model, and what requests worked out from them (recommending's answers): kept
-    together until the user's state changes."""
+    together until the user's state changes or they expire."""
     scores: np.ndarray                             # (n_items,) read-only
     expires: float = math.inf                      # wall time when the user's time away moves on (popular_now.away)
     answers: dict = field(default_factory=dict)
