@@ -33,7 +33,8 @@ def _options(serve: argparse.ArgumentParser, defaults: Settings) -> None:
         ("--training-seconds", float, defaults.training.seconds, "wall-clock budget of one training"),
         ("--feedback-refresh-seconds", float, defaults.feedback_refresh_seconds,
          "how often exploration takes in new clicks and impressions"),
-        ("--day-seconds", float, defaults.day_seconds, "real seconds in one day of automatic training's schedule"),
+        ("--day-seconds", float, defaults.day_seconds,
+         "real seconds in one day of automatic training's schedule and of users' time away"),
         ("--log-level", str, "INFO", "DEBUG, INFO (a line per request), WARNING (failures only) or ERROR"),
     ]:
         variable = ENV_PREFIX + flag[2:].upper().replace("-", "_")

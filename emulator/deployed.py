@@ -2,14 +2,16 @@
 (the trained state advanced through the events streamed since training) and the item scores of that state."""
 
 import gc
+import math
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from emulator.exploration import ItemStats
 from emulator.recipes.context_lifts import ContextLift
-from emulator.recipes import registry
+from emulator.recipes import popular_now, registry
 from emulator.recipes.base import Recommender
 from emulator.store import model_files
 from emulator.store.arns import sibling_dataset_arn
@@ -35,8 +37,9 @@ class Deployed:
 @dataclass(eq=False)
 class Scored:
     """A user's item scores under one model, and what requests worked out from them (recommending's answers): kept
-    together until the user's state changes."""
+    together until the user's state changes or they expire."""
     scores: np.ndarray                             # (n_items,) read-only
+    expires: float = math.inf                      # wall time when the user's time away moves on (popular_now.away)
     answers: dict = field(default_factory=dict)
 
     def keep(self, key: tuple, answer: object) -> None:
@@ -84,6 +87,8 @@ class DeployedModels:
         model = deployed.model
         later = self.env.rows.users_after(deployed.events_dataset, deployed.trained_through) \
             if deployed.events_dataset is not None else set()
+        if model.weighs_time and deployed.events_dataset is not None:   # their time away runs on the server's clock
+            later |= self.env.rows.streamed_users(deployed.events_dataset)
         users = [(index, user) for index, user in enumerate(model.user_ids.tolist()) if user not in later]
         self._scores.fill(version_arn, lambda: {user: self._score(deployed, model.initial_state(index))
                                                 for index, user in users[:self._scores.kept]})
@@ -102,8 +107,9 @@ class DeployedModels:
 
     def scores(self, version_arn: str, user_id: str | None) -> np.ndarray:
         """The model's item scores for a user, after the events that user streamed since training; read-only. Kept
-        with the user's state until it changes (up to about KEPT_BYTES with their answers): scoring the catalogue
-        reads the whole model, a fifth of a GetRecommendations once caches have gone cold."""
+        with the user's state until it changes or their time away moves on (up to about KEPT_BYTES with their
+        answers): scoring the catalogue reads the whole model, a fifth of a GetRecommendations once caches have gone
+        cold."""
         if user_id is None:
             deployed = self.model(version_arn)
             return deployed.model.item_scores(deployed.model.initial_state(None))
@@ -112,17 +118,23 @@ class DeployedModels:
     def scored(self, version_arn: str, user_id: str) -> Scored:
         """scores() of a user, with what was worked out from them."""
         deployed = self.model(version_arn)
-        return self._scores.get(user_id, version_arn, lambda: self._scored(deployed, version_arn, user_id))
+        return self._scores.get(user_id, version_arn, lambda: self._scored(deployed, version_arn, user_id), _current)
 
     def _scored(self, deployed: Deployed, version_arn: str, user_id: str) -> Scored:
-        state = self._states.get(user_id, version_arn, lambda: self._user_state(deployed, user_id))
-        return self._score(deployed, state)
+        state, streamed = self._states.get(user_id, version_arn, lambda: self._user_state(deployed, user_id))
+        return self._score(deployed, state, streamed)
 
-    @staticmethod
-    def _score(deployed: Deployed, state: np.ndarray) -> Scored:
-        scores = deployed.model.item_scores(state).copy()   # ours alone, whatever the model returned
+    def _score(self, deployed: Deployed, state: np.ndarray, streamed: tuple[float, float] | None = None) -> Scored:
+        """Scored for a state; a user whose events `streamed` (newest timestamp, latest receipt) is asked at the
+        moment their time away reached, and scored again when it moves to another gap class."""
+        if streamed is None:
+            scores, expires = deployed.model.item_scores(state), math.inf
+        else:
+            now, expires = popular_now.away(*streamed, time.time(), self.env.settings.day_seconds)
+            scores = deployed.model.item_scores(state, now)
+        scores = scores.copy()   # ours alone, whatever the model returned
         scores.flags.writeable = False
-        return Scored(scores)
+        return Scored(scores, expires)
 
     def related_scores(self, version_arn: str, item_id: str) -> np.ndarray:
         """Scores of a related-items model for a query item; an unknown item gets the model's fallback."""
@@ -139,14 +151,15 @@ class DeployedModels:
                 cache.clear()
             cache.drop(change.users)
 
-    def _user_state(self, deployed: Deployed, user_id: str) -> np.ndarray:
+    def _user_state(self, deployed: Deployed, user_id: str) -> tuple[np.ndarray, tuple[float, float] | None]:
+        """The user's state, and for a model that weighs time, rows.last_streamed() of the user, if any."""
         model, index = deployed.model, deployed.user_index.get(user_id)
         if index is None and model.reads_profiles and deployed.events_dataset is not None:
             state = model.new_user_state(self._profile(deployed.events_dataset, user_id))
         else:
             state = model.initial_state(index)
         if deployed.events_dataset is None:
-            return state
+            return state, None
         for item_id, event_type, timestamp in self.env.rows.user_events(deployed.events_dataset, user_id,
                                                                         deployed.trained_through):
             index = deployed.item_index.get(item_id)
@@ -154,8 +167,13 @@ class DeployedModels:
                 state = model.advance_event(state, index, event_type)
             if timestamp is not None:
                 state = model.seen(state, timestamp)
-        return state
+        streamed = self.env.rows.last_streamed(deployed.events_dataset, user_id) if model.weighs_time else None
+        return state, streamed
 
     def _profile(self, events_dataset: str, user_id: str) -> dict | None:
         """A user's record in the group's Users dataset, if any."""
         return self.env.rows.record(sibling_dataset_arn(events_dataset, "USERS"), user_id)
+
+
+def _current(scored: Scored) -> bool:
+    return time.time() < scored.expires

@@ -39,7 +39,8 @@ class Settings:
     quotas: bool = True                      # the service's quotas (5 dataset groups, ...) raise LimitExceeded
     feedback_refresh_seconds: float = 60.0   # how often exploration takes in new clicks and impressions (AWS: 2 h)
     extra_recipes: bool = False              # ListRecipes also lists the emulator's own recipes (emulator-deepfm, ...)
-    day_seconds: float = 86_400.0            # one day of automatic training's schedule; smaller to watch it run
+    day_seconds: float = 86_400.0            # one day of automatic training's schedule and of users' time away
+                                             # (popular_now.away); smaller to watch days pass
     training: TrainingBudget = field(default_factory=TrainingBudget)
 
     @property

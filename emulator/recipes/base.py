@@ -53,6 +53,7 @@ class Recommender(abc.ABC):
     returns_scores: ClassVar[bool] = True
     DEFAULTS: ClassVar[dict[str, str]] = {}
     reads_profiles: ClassVar[bool] = False   # whether new_user_state reads a user's Users record
+    weighs_time: ClassVar[bool] = False      # whether item_scores takes the request's moment, `now` (popular_now)
 
     def __init__(self, hyperparameters: dict[str, str], seed: int = 0, budget: TrainingBudget | None = None) -> None:
         # values arrive as AWS strings ("149", "true"); unknown names are kept, so they are echoed back

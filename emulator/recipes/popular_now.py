@@ -8,12 +8,15 @@ the fresh days and the weights of each gap are chosen on the validation users' e
 time from the events before it.
 
 A request is at the training data's end, or at the user's newest event if later; the gap is the time from the
-user's newest event to it. A user whose newest event's time is unknown (never seen, or a history replayed
-without times, as GetSolutionMetrics does) gets no term. Counts are kept per day, so that the popularity of
-any moment of the training data can be read back (the validation, and benchmarks that ask at a past moment); a
-moment inside the data counts only the whole days before it, never an event after it."""
+user's newest event to it. At serving, a user whose events streamed in is asked at their newest event plus the time
+the server's clock ran since the latest arrived (away): sentAt alone would keep them in a session for ever. A user
+whose newest event's time is unknown (never seen, or a history replayed without times, as GetSolutionMetrics does)
+gets no term. Counts are kept per day, so that the popularity of any moment of the training data can be read back
+(the validation, and benchmarks that ask at a past moment); a moment inside the data counts only the whole days
+before it, never an event after it, and one after the data's end counts up to its end: nothing later is known."""
 
 import functools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +34,7 @@ FRESH_WEIGHTS = (0.0, 0.5, 1.0, 2.0)               # ... and lifted by one of th
 MIN_TARGETS = 40      # validation events a gap class needs for a weight; fewer: no lift (no evidence either way)
 TARGETS = 3000        # validation events at most, half of them returns; and at most CELLS / items of them (each
 CELLS = 4_000_000     # window and weight ranks the catalogue for every event)
+SETTLE = 1.01         # a gap class changes for a cached user's scores this share after its bound (away)
 KEPT_DAYS = 400       # days of counts kept before the data's end
 KEYS = ("popular_days", "popular_bounds", "popular_items", "popular_counts", "popular_choice", "user_seen")
 
@@ -176,6 +180,18 @@ def gap_class(gaps: np.ndarray) -> np.ndarray:
     return np.searchsorted(np.array(GAPS), gaps, side="right")
 
 
+def away(newest: float, received: float, wall: float, day_seconds: float) -> tuple[float, float]:
+    """(the request's moment in the data's clock, the wall time at which the user's gap class next changes) for a
+    user whose streamed events arrived, the latest at wall time `received`, up to `newest` in the data's clock: their
+    time away runs on the server's clock, a DAY of it per `day_seconds` (settings.day_seconds), not on sentAt,
+    which a client may replay from data years old."""
+    scale = DAY / day_seconds
+    elapsed = max(wall - received, 0.0) * scale
+    later = [bound for bound in GAPS if bound > elapsed]
+    # a little after the bound: hrnn keeps a state's time in float32 days, seconds off when years from the data's end
+    return newest + elapsed, received + later[0] * SETTLE / scale if later else math.inf
+
+
 def choose(scores: np.ndarray, targets: np.ndarray, moments: np.ndarray, gaps: np.ndarray,
            counts: DailyCounts) -> tuple[float, np.ndarray, float, np.ndarray]:
     """(window days, a weight per gap class, fresh days, a freshness weight per gap class) that rank the targets
@@ -246,9 +262,14 @@ class PopularNow:
     _counts: DailyCounts | None = None
 
     @property
+    def weighs_time(self) -> bool:
+        """Whether the model has the term: its states carry a time and its item_scores take `now`."""
+        return "popular_choice" in self.state
+
+    @property
     def _clock(self) -> int:
-        """1 when the model has the term, whose states carry a time, else 0."""
-        return int("popular_choice" in self.state)
+        """1 when the model has the term, else 0: the time entries of a state."""
+        return int(self.weighs_time)
 
     def _fit_popular(self, targets: Targets, scores: np.ndarray, data: Interactions) -> None:
         """Choose the term on the model's scores of `targets` (fit) and keep it with `data`'s counts until

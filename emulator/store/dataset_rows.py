@@ -11,6 +11,7 @@ import itertools
 import json
 import pathlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -56,9 +57,10 @@ class PerUser:
         self._kept, self._lock = kept, threading.Lock()
         self._forgotten = 0   # moves with every drop, discard and clear
 
-    def get(self, user_id: str, key, compute: Callable):
+    def get(self, user_id: str, key, compute: Callable, current: Callable[[object], bool] | None = None):
+        """The kept value, or compute()'s, which is kept; also when current(kept value) says it is out of date."""
         found = self._entries.get(user_id, {}).get(key)
-        if found is None:
+        if found is None or (current is not None and not current(found)):
             forgotten = self._forgotten
             found = compute()
             with self._lock:
@@ -151,10 +153,12 @@ class DatasetRows:
     def put_events(self, dataset: str, events: list[Event]) -> None:
         """PutEvents and PutActionInteractions, committed before the call returns."""
         with self.db.transaction() as conn:
+            received = time.time()
             conn.executemany(
                 "INSERT INTO interaction_rows (dataset, user_id, item_id, timestamp, event_type, event_value,"
-                " session_id, fields, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'put')",
-                [(dataset, *event[:6], json.dumps(event.fields) if event.fields else None) for event in events])
+                " session_id, fields, received, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'put')",
+                [(dataset, *event[:6], json.dumps(event.fields) if event.fields else None, received)
+                 for event in events])
             users = {event.user_id or event.session_id for event in events} | {event.session_id for event in events}
             self._changed(Change(dataset, frozenset(users - {None}), tuple(event.item_id for event in events)))
 
@@ -343,6 +347,22 @@ class DatasetRows:
             " AND session_id IN anonymous UNION SELECT session_id FROM anonymous",
             (dataset, after_id, dataset, after_id, dataset))
         return {user_id for user_id, in rows}
+
+    def last_streamed(self, dataset: str, user_id: str) -> tuple[float, float] | None:
+        """(the newest timestamp, the latest time the server received one) of the user's (or anonymous session's)
+        streamed events, if any arrived since receipt times are kept."""
+        found = self.db.execute(   # one part per index: with OR, SQLite reads every streamed event of the dataset
+            "SELECT max(timestamp), max(received) FROM (SELECT timestamp, received FROM interactions WHERE"
+            " dataset = ? AND user_id = ? AND received IS NOT NULL UNION ALL SELECT timestamp, received FROM"
+            " interactions WHERE dataset = ? AND session_id = ? AND user_id IS NULL AND received IS NOT NULL)",
+            (dataset, user_id, dataset, user_id)).fetchone()
+        return None if found[1] is None else (float(found[0]), float(found[1]))
+
+    def streamed_users(self, dataset: str) -> set[str]:
+        """The users for whom last_streamed() finds an event."""
+        rows = self.db.execute("SELECT DISTINCT coalesce(user_id, session_id) FROM interactions WHERE dataset = ?"
+                               " AND source = 'put' AND received IS NOT NULL", (dataset,))
+        return {user for (user,) in rows if user is not None}
 
     def item_counts(self, dataset: str, after_id: int) -> dict[str, int]:
         """Events per item after `after_id`."""

@@ -48,6 +48,11 @@ MIGRATIONS = [
     CREATE VIEW interactions AS SELECT * FROM interaction_rows
         WHERE job IS NULL OR job NOT IN (SELECT job FROM hidden_imports);
     """,
+    # when the server received a streamed event (epoch seconds; NULL for imported ones): a user's time away runs on
+    # the server's clock, not on the client's sentAt. The view selects *, so it shows the column.
+    """
+    ALTER TABLE interaction_rows ADD COLUMN received REAL;
+    """,
 ]
 
 

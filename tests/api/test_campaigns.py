@@ -2,10 +2,15 @@
 
 import json
 import re
+import time
 import uuid
 
+import boto3
 import pytest
 
+from emulator.recipes import popular_now
+from emulator.server import Server
+from emulator.settings import Settings
 from tests import steps, synthetic
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"
@@ -391,32 +396,89 @@ def test_a_user_away_gets_what_is_popular_now_until_their_events_stream_in(perso
                                                                            wait_for, unique_name):
     """The popular-now term at serving: a user whose newest event is days before the data's end is lifted towards
     the current period's new items; once their events stream in, they are in a session, and what follows counts."""
-    name = unique_name("waves")
-    rows = synthetic.waves(users=400)
-    loaded = steps.loaded_group(personalize, aws_client("s3"), lambda describe: wait_for(describe, timeout=300), name,
-                                rows)
-    solution = personalize.create_solution(name=name, datasetGroupArn=loaded["group"], recipeArn=UP, solutionConfig={
-        "algorithmHyperParameters": {"hidden_dimension": "8", "bptt": "8", "recency_mask": "false"}})["solutionArn"]
-    wait_for(lambda: personalize.describe_solution(solutionArn=solution))
-    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
-    arn = steps.campaign(personalize, wait_for, version, unique_name("c"), itemExplorationConfig={
-        "explorationWeight": "0"})
-    end = max(timestamp for _, _, timestamp in rows)
-    last = {}
-    for user, _, timestamp in rows:
-        last[user] = timestamp
-    away = min(last, key=last.__getitem__)   # back the longest ago
-    assert end - last[away] > 7 * synthetic.DAY
+    waves = WavesCampaign(personalize, aws_client("s3"), wait_for, unique_name)
+    before = waves.ranking(personalize_runtime)
+    assert waves.now_popular(before) == synthetic.WAVE_ITEMS   # their order among the first 10 varies with the CPU
+    waves.stream(personalize_events, "p3a")
+    after = waves.ranking(personalize_runtime)   # in a session: less of what is popular, more of what follows
+    assert waves.now_popular(after) < waves.now_popular(before)
 
-    def now_popular(items: list[str]) -> int:   # of the current period's WAVE_ITEMS new items, among 65 items taken
+
+FAST_DAY = 0.5   # wall seconds in a day of the fast clock's server: a week passes in 3.5 s
+
+
+@pytest.fixture(scope="module")
+def fast_clock(tmp_path_factory):
+    """Clients of a server of its own whose days pass in FAST_DAY seconds."""
+    server = Server(Settings(port=0, data_dir=tmp_path_factory.mktemp("fast-clock"), status_seconds=0.01,
+                             strict_responses=True, day_seconds=FAST_DAY)).start_in_thread()
+    yield lambda service: boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
+                                       aws_access_key_id="test", aws_secret_access_key="test")
+    server.stop()
+
+
+def test_a_user_whose_events_streamed_in_is_away_again_once_the_servers_clock_ran_a_week(fast_clock, wait_for,
+                                                                                          unique_name):
+    """Time away runs on the server's clock from when the user's latest event arrived, whatever its sentAt: a
+    week of it later (in --day-seconds days) they get what is popular now again."""
+    runtime, events = fast_clock("personalize-runtime"), fast_clock("personalize-events")
+    waves = WavesCampaign(fast_clock("personalize"), fast_clock("s3"), wait_for, unique_name)
+    before = waves.ranking(runtime)
+    assert waves.now_popular(before) == synthetic.WAVE_ITEMS
+    for _ in range(5):   # a loaded machine may take a day of this clock to answer: stream again and ask again
+        sent = time.monotonic()
+        waves.stream(events, "p3a", "p3b")   # a whole pair: what follows is no one item
+        streamed = time.monotonic()
+        after = waves.ranking(runtime)
+        if time.monotonic() - sent < FAST_DAY:
+            break
+    else:
+        pytest.fail(f"no answer came within {FAST_DAY} s of streaming an event")
+    # within a day of it: in a session, or back within the day, a gap that no validation event of these data had
+    assert waves.now_popular(after) < waves.now_popular(before)
+    time.sleep(max(0.0, streamed + 7 * FAST_DAY * popular_now.SETTLE - time.monotonic()) + 0.05)
+    back = waves.ranking(runtime)   # a week since it arrived, whatever its sentAt says
+    assert waves.now_popular(back) >= synthetic.WAVE_ITEMS - 1 > waves.now_popular(after), (back, after)
+
+
+class WavesCampaign:
+    """A campaign of aws-user-personalization trained on synthetic.waves, with exploration off, and the user back
+    the longest ago, more than a week before the data's end."""
+
+    def __init__(self, personalize, s3, wait_for, unique_name) -> None:
+        name = unique_name("waves")
+        rows = synthetic.waves(users=400)
+        self.group = steps.loaded_group(personalize, s3, lambda describe: wait_for(describe, timeout=300), name,
+                                        rows)["group"]
+        solution = personalize.create_solution(
+            name=name, datasetGroupArn=self.group, recipeArn=UP, performAutoTraining=False, solutionConfig={
+                "algorithmHyperParameters": {"hidden_dimension": "8", "bptt": "8", "recency_mask": "false"}}
+        )["solutionArn"]
+        wait_for(lambda: personalize.describe_solution(solutionArn=solution))
+        version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        wait_for(lambda: personalize.describe_solution_version(solutionVersionArn=version), timeout=300)
+        self.arn = steps.campaign(personalize, wait_for, version, unique_name("c"), itemExplorationConfig={
+            "explorationWeight": "0"})
+        self.end = max(timestamp for _, _, timestamp in rows)
+        last = {}
+        for user, _, timestamp in rows:
+            last[user] = timestamp
+        self.user = min(last, key=last.__getitem__)
+        assert self.end - last[self.user] > 7 * synthetic.DAY
+        tracker = personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=self.group)
+        self.tracking_id = wait_for(lambda: personalize.describe_event_tracker(
+            eventTrackerArn=tracker["eventTrackerArn"]))["trackingId"]
+        self.session = unique_name("s")
+
+    def ranking(self, runtime) -> list[str]:
+        return ranking(runtime, self.arn, self.user)
+
+    def stream(self, events, *items: str) -> None:
+        """Clicks of the user's, sent 30 s apart from 30 s after the data's end."""
+        events.put_events(trackingId=self.tracking_id, userId=self.user, sessionId=self.session, eventList=[
+            {"eventType": "click", "itemId": item, "sentAt": self.end + 30 * (n + 1)} for n, item in enumerate(items)])
+
+    @staticmethod
+    def now_popular(items: list[str]) -> int:
+        """Of the current period's WAVE_ITEMS new items, how many are among the first 10 (of 65 items taken)."""
         return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in items[:10])
-    before = ranking(personalize_runtime, arn, away)
-    assert now_popular(before) == synthetic.WAVE_ITEMS   # their order among the first 10 varies with the CPU
-    tracker = personalize.create_event_tracker(name=unique_name("t"), datasetGroupArn=loaded["group"])
-    tracking_id = wait_for(lambda: personalize.describe_event_tracker(
-        eventTrackerArn=tracker["eventTrackerArn"]))["trackingId"]
-    personalize_events.put_events(trackingId=tracking_id, userId=away, sessionId=unique_name("s"), eventList=[
-        {"eventType": "click", "itemId": "p3a", "sentAt": end + 30}])
-    after = ranking(personalize_runtime, arn, away)   # in a session: less of what is popular, more of what follows
-    assert now_popular(after) < now_popular(before)

@@ -130,3 +130,30 @@ def test_items_new_in_the_last_days_get_the_lift_where_they_are_what_returning_u
     _, weights, fresh_days, fresh = popular_now.choose(scores, targets, (days + 0.5) * DAY,
                                                        np.full(len(days), 10 * DAY), counts)
     assert weights[-1] == 0.0 and fresh[-1] > 0.0 and fresh_days == popular_now.FRESH_DAYS[0]
+
+
+def test_time_away_runs_on_the_servers_clock_in_scaled_days_and_expires_at_each_gap_class():
+    def away(wall: float) -> tuple[float, float]:   # a data day per 10 s of wall time; the event arrived at 100
+        return popular_now.away(5_000.0, 100.0, wall, day_seconds=10.0)
+    hour, settle = 10.0 / 24, popular_now.SETTLE
+    assert away(99.0) == (5_000.0, pytest.approx(100.0 + hour * settle))   # a clock that stepped back: no time away
+    now, expires = away(105.0)                                             # half a day
+    assert now == pytest.approx(5_000.0 + DAY / 2) and expires == pytest.approx(100.0 + 10.0 * settle)
+    now, expires = away(150.0)                                             # five days
+    assert popular_now.gap_class(np.array([now - 5_000.0]))[0] == 2 and expires == pytest.approx(100 + 70 * settle)
+    now, expires = away(100.0 + 70.0 * settle)                             # past a week: no later change
+    assert popular_now.gap_class(np.array([now - 5_000.0]))[0] == 3 and expires == np.inf
+
+
+def test_the_gap_comes_from_the_requests_moment_and_the_counts_from_the_data_end(trained):
+    model, data = trained
+    end = float(data.timestamp.max())
+    state = model.seen(model.initial_state(5), end + 30)   # in a session at the end
+    np.testing.assert_array_equal(model.item_scores(state), model.item_scores(state, end + 30))
+    choice = model.state["popular_choice"]
+    days, weights, _, _ = popular_now.parts(choice)
+    later = model.item_scores(state, end + 30 + 8 * DAY)   # a week and a day later: nothing after the end is known
+    lift = later - model.item_scores(state, end + 30)
+    assert weights[-1] > weights[0]
+    popular = model._counts.at(end, days)
+    assert np.corrcoef(lift, popular)[0, 1] > 0.99, choice
