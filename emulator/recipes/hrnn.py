@@ -174,7 +174,7 @@ class SessionGRU(PopularNow, Profiles, Recommender):
         histories = [sequences[user] for user in users.tolist()]
         check = item_neighbours.TemporalValidation(item_neighbours.fit(rest), histories,
                                                    STATE_WINDOW * self.hyperparameter("bptt", int),
-                                                   np.random.default_rng(self.seed + 2))
+                                                   np.random.default_rng(holdout.SEED + 2))
         if not len(check):
             return
         _, weight, decay = check.best(self._logits_at(check, histories, users))
@@ -185,7 +185,7 @@ class SessionGRU(PopularNow, Profiles, Recommender):
     def _fit_popular_now(self, kept: Interactions, choosing: list) -> None:
         """The popular-now term, chosen on popular_now.Targets scored by the GRU and the item term."""
         targets = popular_now.Targets.of(kept, [test.user for test in choosing],
-                                         STATE_WINDOW * self.hyperparameter("bptt", int), self.seed + 3)
+                                         STATE_WINDOW * self.hyperparameter("bptt", int), holdout.SEED + 3)
         if not len(targets):
             return
         scores = self._logits(self._hidden_at(targets.histories, targets.owners, targets.which, targets.ends))

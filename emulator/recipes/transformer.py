@@ -132,7 +132,7 @@ class Transformer(PopularNow, Profiles, Recommender):
 
     def _fit_popular_now(self, kept: Interactions, choosing: list) -> None:
         """The popular-now term, chosen on popular_now.Targets scored by the transformer."""
-        targets = popular_now.Targets.of(kept, [test.user for test in choosing], self.length, self.seed + 3)
+        targets = popular_now.Targets.of(kept, [test.user for test in choosing], self.length, holdout.SEED + 3)
         if not len(targets):
             return
         tokens = self.profile_vectors(targets.owners) if self.reads_profiles else [None] * len(targets.owners)
