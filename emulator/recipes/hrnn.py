@@ -18,10 +18,9 @@ from emulator.recipes import holdout, item_neighbours, popular_now
 from emulator.recipes.base import Epoch, Recommender, no_log
 from emulator.recipes.data import Interactions, TestUser
 from emulator.recipes import profiles
-from emulator.recipes.neural import (ID_DROPOUT, MIXED, Dropout, ItemTower, adam, as_array, grow_items,
-                                     item_features, log_popularity, profile_layer, recency_weights, side_weights,
-                                     use_threads)
-from emulator.recipes.neural import AVERAGE_STEPS, Averaged
+from emulator.recipes.neural import (AVERAGE_STEPS, ID_DROPOUT, MIXED, Averaged, Dropout, ItemTower, adam, as_array,
+                                     grow_items, item_features, log_popularity, profile_layer, recency_weights,
+                                     side_weights, use_threads)
 from emulator.recipes.popular_now import PopularNow
 from emulator.recipes.profiles import Profiles
 

@@ -15,8 +15,9 @@ from emulator.recipes import profiles
 from emulator.recipes.base import Recommender, TrainingBudget
 from emulator.recipes.data import Encoding, Interactions
 
-AVERAGE_STEPS = 64        # optimizer steps the served weights are averaged over (Averaged): about an epoch on small
-                          # and ML-100K-size data, where an epoch makes about 64 steps
+AVERAGE_STEPS = 64        # optimizer steps the served weights are averaged over at least (Averaged): about an epoch
+                          # on small and ML-100K-size data, where a GRU's or v2's epoch makes about 64 steps ...
+WARM = 3.0                # ... and early on over about the last 1 / WARM of the steps so far (Averaged)
 ID_DROPOUT = 0.15         # share of the items whose id embedding is dropped at each training step (spec §2.3)
 T = TypeVar("T")
 
@@ -119,9 +120,10 @@ def adam(parameters, rate: float) -> torch.optim.Adam:
 
 class Averaged:
     """An exponential moving average of a module's parameters, updated after every step of an optimizer (Polyak
-    averaging), each step weighing max(9 / (steps + 9), 1 / horizon): early on the average spans about the last
-    tenth of the steps, so that it does not lag a model that still learns fast (TensorFlow's
-    ExponentialMovingAverage with num_updates), later `horizon` steps. Weights after the last step carry that step's
+    averaging), each step weighing max(WARM / (steps + WARM), 1 / horizon): early on the average's mean age is about
+    a third of the steps, so that it does not lag a model that still learns fast (TensorFlow's
+    ExponentialMovingAverage with num_updates, whose 9 makes it a tenth: an ML-100K training of v2 or DeepFM, 400-odd
+    steps, ended averaging over 40-odd), later `horizon` steps. Weights after the last step carry that step's
     noise: on ML-100K held-out NDCG@10 moved by 10-20 % from one epoch to the next, and validation, the stop and the
     kept epoch moved with it. Validated and served averaged, the GRUs learned more before validation stopped them
     (aws-hrnn's NDCG@10 0.078 -> 0.093 on the GetSolutionMetrics split, 0.080 -> 0.085 leave-last-out; 5 seeds)."""
@@ -136,7 +138,7 @@ class Averaged:
         self.steps += 1
         with torch.no_grad():
             torch._foreach_lerp_(self.average, [p.detach() for p in self.parameters],
-                                 max(9.0 / (self.steps + 9), 1.0 / self.horizon))
+                                 max(WARM / (self.steps + WARM), 1.0 / self.horizon))
 
     def export(self, export: Callable[[], T]) -> T:
         """export() with the averaged weights in the module (what it returns); its own weights back after."""
