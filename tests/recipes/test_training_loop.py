@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from emulator.recipes.base import MIN_GAIN, Epoch, Recommender
-from emulator.recipes.neural import Averaged
+from emulator.recipes.neural import WARM, Averaged
 from emulator.settings import TrainingBudget
 
 
@@ -73,7 +73,7 @@ def test_averaged_weights_are_exported_and_the_modules_own_weights_come_back():
         optimizer.zero_grad()
         (layer.weight.sum() * (layer.weight.item() - value)).backward()   # one SGD step sets the weight to `value`
         optimizer.step()
-        expected += max(9 / (step + 9), 1 / 4) * (value - expected)
+        expected += max(WARM / (step + WARM), 1 / 4) * (value - expected)
     seen = []
     average.export(lambda: seen.append(layer.weight.item()))
     assert np.isclose(seen[0], expected) and not np.isclose(expected, 5.0)
