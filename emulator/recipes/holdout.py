@@ -34,10 +34,6 @@ class HoldOut:
     def users(self) -> np.ndarray:
         return np.array([test.user for test in self.tests], dtype=np.int64)
 
-    @property
-    def targets(self) -> np.ndarray:
-        return np.array([test.relevant[0] for test in self.tests], dtype=np.int64)
-
     def ndcg(self, scores_of: Callable[[list[TestUser]], np.ndarray], k: int = 25) -> float:
         """Mean NDCG@k of the held-out items, given scores_of(tests) -> (len(tests), n_items) scores of the users
         after their histories (history items stay in the ranking, as in GetSolutionMetrics' lists); scored a chunk
