@@ -14,7 +14,8 @@ class TrainingBudget:
     max_epochs: int = 10
     seconds: float = 240.0
     threads: int = 1   # torch's 2-thread training slows up to 30x when another process shares the cores
-    first_epoch_floor: float = -1.0   # HPO's successive halving: stop after one epoch below this validation NDCG
+    # HPO's successive halving: stop after epoch k (from 1) when its validation NDCG is below the k-th floor
+    epoch_floors: tuple[float, ...] = ()
 
 
 def _default_data_dir() -> pathlib.Path:

@@ -7,7 +7,7 @@ import re
 from emulator.store import model_files
 
 EPOCH = re.compile(r"epoch (\d+): loss (\S+), validation NDCG@25 (\S+), ([\d.]+) s$")
-TRIAL = re.compile(r"trial (\d+)/(\d+): (.*) -> (\S+) (\S+?)( \(stopped after one epoch\))?, ([\d.]+) s$")
+TRIAL = re.compile(r"trial (\d+)/(\d+): (.*) -> (\S+) (\S+?)( \(stopped after (?:one epoch|\d+ epochs)\))?, ([\d.]+) s$")
 CANDIDATE = re.compile(r"((?:aws|emulator)-[\w-]+): (\S+) (\S+), ([\d.]+) s$")
 IN_TRIAL = re.compile(r"trial (\d+): (.*)$")
 IN_CANDIDATE = re.compile(r"((?:aws|emulator)-[\w-]+): (.*)$")
@@ -16,7 +16,7 @@ IN_CANDIDATE = re.compile(r"((?:aws|emulator)-[\w-]+): (.*)$")
 def parse(lines: list[str]) -> dict:
     """{"epochs": the final fit's points, "trials": HPO trials, "candidates": AutoML's recipes, "notes": other
     lines}. A point is {"epoch", "loss", "ndcg", "seconds"}; a phase whose epochs start again (a trial of
-    successive halving, run for one epoch and then in full) keeps its latest run."""
+    successive halving, run for a few epochs and then in full) keeps its latest run."""
     curves: dict = {"epochs": [], "trials": [], "candidates": [], "notes": []}
     trials: dict[int, dict] = {}
     candidates: dict[str, dict] = {}

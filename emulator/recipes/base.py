@@ -134,6 +134,7 @@ class Recommender(abc.ABC):
         MIN_GAIN of the best validation.
         epoch(deadline) trains one epoch, or a share of one; export() puts the weights in `state`; validate() is the
         validation NDCG@25.
+        An epoch below its floor in the budget's epoch_floors (HPO's successive halving) ends training, `halted`.
         Epochs that end before warm_passes passes are neither validated (but the first, which HPO's successive
         halving reads) nor kept nor counted as stale (if training ends before one that is, `state` keeps the last
         epoch's weights); none starts after max_passes passes over the data."""
@@ -141,6 +142,7 @@ class Recommender(abc.ABC):
         deadline = started + self.budget.seconds
         best, best_state, stale, updates, passes, last_loss = -1.0, dict(self.state), 0, 0, 0, float("inf")
         self.validation_scores: list[float] = []   # each epoch's
+        self.halted = False   # stopped below one of the budget's epoch_floors
         epochs, number = 0.0, 0   # whole epochs, and calls of epoch(): the log counts the calls
         while epochs < max(self.budget.max_epochs, 1) - 1e-6 and passes < max_passes - 1e-6:
             number += 1
@@ -162,7 +164,8 @@ class Recommender(abc.ABC):
                 if quality >= best * (1.0 - MIN_GAIN):   # a tie within validation's noise: the later epoch
                     best_state = dict(self.state)
                 best = max(best, quality)
-            if number == 1 and quality < self.budget.first_epoch_floor:
+            if number <= len(self.budget.epoch_floors) and quality < self.budget.epoch_floors[number - 1]:
+                self.halted = True   # the trial is dropped: fit may skip what it does after the epochs
                 break
             # an epoch may be a share of a pass (large data): stop only once every interaction was seen
             if stale >= PATIENCE and updates >= min_updates and passes >= 1.0 and not learning:

@@ -154,6 +154,8 @@ class SessionGRU(PopularNow, Profiles, Recommender):
                            lambda: average.export(lambda: self._export(model, unseen)),
                            lambda: validation.ndcg(self._hold_out_scores), log,
                            learning_loss=self.learning_loss * width / RATE_WIDTH)
+        if self.halted:   # an HPO trial that successive halving dropped: a fifth of an ML-100K trial saved
+            return
         self._refit_start(rest, rng)
         if self.item_term:
             self._fit_item_term(rest, kept, choosing)

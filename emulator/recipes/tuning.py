@@ -17,11 +17,15 @@ from service_model import recipes as catalogue
 OBJECTIVE = "normalized_discounted_cumulative_gain_at_25"   # spec §4.1 step 3, §4.2 step 2 (unconfirmed)
 DEFAULT_RESOURCES = {"maxNumberOfTrainingJobs": "20", "maxParallelTrainingJobs": "5"}   # spec §6
 LIMITS = {"maxNumberOfTrainingJobs": 40, "maxParallelTrainingJobs": 10}   # personalize-behavior.md §12.2
-SEARCH_BUDGETS = 3.0      # the search starts no trial after this many training budgets (budget.seconds) ...
-TRIAL_SHARE = 0.5         # ... and a trial gets this share of one budget's epochs and seconds, ...
+SEARCH_BUDGETS = 3.0      # the search starts no trial after this many training budgets (budget.seconds), ...
+SEARCH_TRIALS = 4.0       # ... nor (HPO) after this many times what the defaults' trial took, SEARCH_FLOOR s at least:
+SEARCH_FLOOR = 5.0        # about four trainings on any data, as spec §4.1 step 5 has it; ...
+TRIAL_SHARE = 0.3         # ... and a trial gets this share of one budget's epochs and seconds, ...
 TRIAL_SLOWDOWN = 3.0      # ... and of seconds at most this many times what the defaults' trial took on this data
 CANDIDATES = 24           # TPE: draws from the good density per proposal (spec §4.1 step 4)
 GOOD_SHARE = 0.25         # TPE: the best quarter of the trials is "good"
+ETA = 3                   # successive halving (spec §4.1 step 5): a trial trains on past a rung only while among
+RUNGS = (1, 2)            # the best 1/ETA of the earlier trials' validation NDCG there; the rungs' epochs
 REDRAWS = 50              # random draws tried for a setting not proposed before, before the space counts as spent
 INTEGER, CONTINUOUS, CATEGORICAL = "integer", "continuous", "categorical"
 LISTS = {INTEGER: "integerHyperParameterRanges", CONTINUOUS: "continuousHyperParameterRanges",
@@ -99,7 +103,9 @@ def search(recipe: str, train: Interactions, base: Hyperparameters, hpo_config: 
     are settings drawn from the ranges. All of them train on the same fit part with the same trial budget and are
     scored on the same validation users (validation_split); a searched setting replaces the defaults only when it
     beats them by more than noise (_choice), again when both train from another seed (confirmation), even when
-    the defaults lie outside the given ranges. Returns (the
+    the defaults lie outside the given ranges. Trials start until maxNumberOfTrainingJobs ran or the search's time
+    budget, a multiple of the defaults' trial, is spent: the search shrinks with the data as a training does, and
+    successive halving (_trial) lets about four trainings' time go a long way. Returns (the
     full winning hyperparameters as AWS strings, for tunedHPOParams; a summary: objective, trials, best trial
     (0: the defaults), validation users, why the search stopped, the confirmation). With no range at all in
     algorithmHyperParameterRanges, every tunable parameter of the catalogue is searched over its default range,
@@ -115,31 +121,31 @@ def search(recipe: str, train: Interactions, base: Hyperparameters, hpo_config: 
         log("nothing to tune" if not space else "no validation users: the hyperparameters stay as given")
         return dict(base), summary
     sampler = Sampler(space, np.random.default_rng(derived_seed(seed, "hpo-sampler")), startup=max(2, -(-jobs // 4)))
-    deadline = time.monotonic() + SEARCH_BUDGETS * budget.seconds
-    halving = catalogue.traits(name).epoch_halving
-    first_epoch: list[float] = []
+    started, limit = time.monotonic(), SEARCH_BUDGETS * budget.seconds
+    rungs = [[] for _ in RUNGS] if catalogue.traits(name).epoch_halving else None   # each rung's scores so far
     trials, values = summary["trials"], []   # values: each trial's per-user scores
     trial_budget = _trial_budget(budget)
 
     def run(settings: Hyperparameters, what: str = "") -> None:
-        trial, per_user = _trial(bench, name, {**base, **settings}, trial_budget, first_epoch if halving else None,
+        trial, per_user = _trial(bench, name, {**base, **settings}, trial_budget, rungs,
                                  log=lambda line: log(f"trial {len(trials) + 1}: {line}"))
         trials.append({"hyperparameters": settings, **trial})
         values.append(per_user)
         sampler.tell(settings, trial["score"])
         log(f"trial {len(trials)}/{jobs}: {_show(settings)}{what} -> {objective} {trial['score']:.4f}"
-            f"{' (stopped after one epoch)' if trial['stoppedEarly'] else ''}, {trial['seconds']:.1f} s")
+            f"{_show_stop(trial)}, {trial['seconds']:.1f} s")
     run({dim.name: base[dim.name] for dim in space if dim.name in base}, " (the defaults)")
-    # what the defaults took tells what a trial costs on this data: small data, short trials
+    # what the defaults took tells what a trial costs on this data: small data, short trials and a short search
     trial_budget = replace(trial_budget, seconds=min(trial_budget.seconds, TRIAL_SLOWDOWN * trials[0]["seconds"]))
+    limit = min(limit, max(SEARCH_TRIALS * trials[0]["seconds"], SEARCH_FLOOR))
     # maxParallelTrainingJobs is the batch of settings proposed from the same history (spec §4.1 step 4); the
-    # trials of a batch still run one after another, since a training already uses the machine's 2 cores
+    # trials of a batch still run one after another, in this process (torch's random state is the process's)
     while len(trials) < jobs and summary["stoppedBy"] is None:
         batch = sampler.propose(min(parallel, jobs - len(trials)))
         summary["stoppedBy"] = None if batch else "every setting in the ranges was tried"
         for settings in batch:
-            if time.monotonic() >= deadline:
-                summary["stoppedBy"] = f"the search's time budget of {SEARCH_BUDGETS * budget.seconds:g} s"
+            if time.monotonic() >= started + limit:
+                summary["stoppedBy"] = f"the search's time budget of {limit:.3g} s"
                 break
             run(settings)
     if summary["stoppedBy"]:
@@ -256,21 +262,24 @@ def _bandwidth(dim: Dimension, n: int) -> float:
 
 
 def _trial(bench: Bench, recipe: str, hyperparameters: Hyperparameters, trial_budget: TrainingBudget,
-           first_epoch: list[float] | None, log: Callable[[str], None]) -> tuple[dict, np.ndarray | None]:
-    """One trial: (its summary, its per-user scores). With `first_epoch` (the first epochs' validation NDCG of the
-    trials so far) it is successive halving (spec §4.1 step 5): a trial whose first epoch scores below their median
-    stops there, and one above it trains on without starting again."""
+           rungs: list[list[float]] | None, log: Callable[[str], None]) -> tuple[dict, np.ndarray | None]:
+    """One trial: (its summary, its per-user scores). With `rungs` (the validation NDCG of the trials so far at each
+    epoch of RUNGS) it is asynchronous successive halving (spec §4.1 step 5, with ETA 3 instead of the median): a
+    trial below the best 1/ETA of the others at a rung stops there, one among them trains on without starting
+    again. The first trial, the defaults, meets no floor."""
     started = time.monotonic()
-    if first_epoch and trial_budget.max_epochs > 1:
-        trial_budget = replace(trial_budget, first_epoch_floor=float(np.median(first_epoch)))
+    if rungs is not None:
+        floors = {epoch: float(np.quantile(found, 1.0 - 1.0 / ETA)) for epoch, found in zip(RUNGS, rungs) if found}
+        trial_budget = replace(trial_budget, epoch_floors=tuple(   # none at the trial's last epoch: it ends there
+            floors.get(epoch, -1.0) for epoch in range(1, min(max(RUNGS) + 1, trial_budget.max_epochs))))
     model = bench.fit(recipe, hyperparameters, trial_budget, log)
     scores = getattr(model, "validation_scores", [])
-    stopped = first_epoch is not None and len(scores) == 1 < trial_budget.max_epochs \
-        and scores[0] < trial_budget.first_epoch_floor
-    if first_epoch is not None and scores:
-        first_epoch.append(scores[0])
+    for epoch, found in zip(RUNGS, rungs or []):
+        if len(scores) >= epoch and math.isfinite(scores[epoch - 1]):
+            found.append(scores[epoch - 1])
     score, per_user = bench.score_of(model, recipe)
-    return {"score": score, "stoppedEarly": stopped, "seconds": round(time.monotonic() - started, 3)}, per_user
+    return {"score": score, "stoppedEarly": getattr(model, "halted", False), "validation": scores,
+            "seconds": round(time.monotonic() - started, 3)}, per_user
 
 
 def _choice(trials: list[dict], values: list[np.ndarray | None], log: Callable[[str], None]) -> int:
@@ -441,6 +450,13 @@ def _trainable(recipe: str) -> str:
 
 def _key(settings: Hyperparameters) -> tuple:
     return tuple(sorted(settings.items()))
+
+
+def _show_stop(trial: dict) -> str:
+    if not trial["stoppedEarly"]:
+        return ""
+    epochs = len(trial["validation"])
+    return f" (stopped after {'one epoch' if epochs == 1 else f'{epochs} epochs'})"
 
 
 def _show_gain(found: dict) -> str:

@@ -25,6 +25,13 @@ def test_epoch_lines_become_points_of_the_final_fit_and_of_each_trial():
     assert parsed["notes"] == ["training stopped at its time budget of 240 s"]
 
 
+def test_a_trial_halved_at_a_later_rung_counts_as_stopped_early():
+    line = ("x.npz: trial 3/20: bptt=5 -> normalized_discounted_cumulative_gain_at_25 0.1100 (stopped after 3 epochs), "
+            "2.5 s")
+    (trial,) = curves.parse([line])["trials"]
+    assert trial["stoppedEarly"] and trial["score"] == 0.11 and trial["seconds"] == 2.5
+
+
 def test_automl_candidates_keep_their_scores_and_curves():
     parsed = curves.parse(["x.npz: aws-user-personalization: epoch 1: loss 3.0000, validation NDCG@25 0.2000, 2.0 s",
                            "x.npz: aws-user-personalization: normalized_discounted_cumulative_gain_at_25 0.2100, 4.0 s",

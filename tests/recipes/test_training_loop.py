@@ -51,6 +51,14 @@ def test_a_gain_of_min_gain_or_more_keeps_training():
     assert model.state["epoch"] == 4
 
 
+def test_an_epoch_below_its_floor_halts_training_there():
+    floors = (0.1, 0.25)   # successive halving's: epoch 1 passes its floor, epoch 2 does not
+    model = Scripted({}, budget=TrainingBudget(max_epochs=10, threads=1, epoch_floors=floors))
+    assert model.run([0.2, 0.22, 0.3, 0.4]) == [0.2, 0.22] and model.halted
+    model = Scripted({}, budget=TrainingBudget(max_epochs=3, threads=1, epoch_floors=floors))
+    assert model.run([0.2, 0.3, 0.4]) == [0.2, 0.3, 0.4] and not model.halted
+
+
 def test_epochs_before_the_warm_passes_are_not_validated_but_the_first():
     model = Scripted({}, budget=TrainingBudget(max_epochs=10, threads=1))
     validated = []

@@ -167,6 +167,17 @@ def test_hpo_starts_no_trial_after_its_time_budget(train):
     assert summary["trials"][0]["hyperparameters"] == {"popularity_discount_factor": "0.5"}   # the defaults
 
 
+def test_hpo_time_budget_is_a_multiple_of_what_the_defaults_trial_took(monkeypatch, train):
+    monkeypatch.setattr(tuning, "SEARCH_FLOOR", 0.0)
+    monkeypatch.setattr(tuning, "SEARCH_TRIALS", 1.0)   # the defaults' trial spends the whole budget
+    config = sims_config(continuousHyperParameterRanges=[DISCOUNT])
+    _, summary = tuning.search(SIMS, train, SIMS_DEFAULTS, config, seed=1, budget=CHEAP)
+    assert len(summary["trials"]) == 1 and "time budget" in summary["stoppedBy"]
+    monkeypatch.setattr(tuning, "SEARCH_FLOOR", 60.0)   # what a quick search gets at least
+    _, summary = tuning.search(SIMS, train, SIMS_DEFAULTS, config, seed=1, budget=CHEAP)
+    assert len(summary["trials"]) == 8 and summary["stoppedBy"] is None
+
+
 def test_hpo_of_a_recipe_without_tunable_hyperparameters_keeps_them_and_trains_nothing(train):
     base = catalogue.default_hyperparameters("arn:aws:personalize:::recipe/aws-popularity-count")
     winner, summary = tuning.search("aws-popularity-count", train, base, None, seed=1, budget=CHEAP)
@@ -183,6 +194,27 @@ def test_hpo_objective_follows_a_given_metric_name(train):
                for trial in summary["trials"])   # a precision at 5 counts hits: a multiple of 1/(5 users)
 
 
+def test_successive_halving_stops_a_trial_below_the_best_third_of_the_earlier_ones_at_a_rung(train):
+    config = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "8", "maxParallelTrainingJobs": "4"},
+              "algorithmHyperParameterRanges": {"integerHyperParameterRanges": [
+                  {"name": "hidden_dimension", "minValue": 32, "maxValue": 96}]}}
+    base = catalogue.default_hyperparameters("arn:aws:personalize:::recipe/aws-user-personalization")
+    lines, budget = [], TrainingBudget(max_epochs=10, seconds=60, threads=1)
+    _, summary = tuning.search("aws-user-personalization", train, base, config, seed=3, budget=budget,
+                               log=lines.append)
+    trials, last = summary["trials"], tuning._trial_budget(budget).max_epochs
+    assert len(trials) == 8 and not trials[0]["stoppedEarly"] and any(trial["stoppedEarly"] for trial in trials)
+    for number, trial in enumerate(trials[1:], start=1):
+        scores, below = trial["validation"], []
+        for epoch in [epoch for epoch in tuning.RUNGS if epoch < last]:   # a trial's last epoch ends it anyway
+            earlier = [other["validation"][epoch - 1] for other in trials[:number] if len(other["validation"]) >= epoch]
+            if earlier and len(scores) >= epoch and scores[epoch - 1] < np.quantile(earlier, 1 - 1 / tuning.ETA):
+                below.append(epoch)
+        assert trial["stoppedEarly"] == bool(below) and (not below or len(scores) == below[0])
+    halved = next(number for number, trial in enumerate(trials, start=1) if trial["stoppedEarly"])
+    assert "(stopped after" in next(line for line in lines if line.startswith(f"trial {halved}/8"))
+
+
 def test_hpo_of_a_sequence_recipe_accepts_the_guides_prefixed_names_and_reports_plain_ones(train):
     base = catalogue.default_hyperparameters("arn:aws:personalize:::recipe/aws-user-personalization")
     config = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "3", "maxParallelTrainingJobs": "3"},
@@ -193,7 +225,7 @@ def test_hpo_of_a_sequence_recipe_accepts_the_guides_prefixed_names_and_reports_
     winner, summary = tuning.search("aws-user-personalization", train, base, config, seed=2,
                                     budget=TrainingBudget(max_epochs=2, seconds=30, threads=1))
     trials = summary["trials"]
-    assert len(trials) == 3 and not trials[0]["stoppedEarly"]   # the first trial is its own median
+    assert len(trials) == 3 and not trials[0]["stoppedEarly"]   # the first trial meets no floor
     assert trials[0]["hyperparameters"] == {"hidden_dimension": "149", "bptt": "32", "recency_mask": "true"}
     for settings in [trial["hyperparameters"] for trial in trials[1:]]:
         assert settings["recency_mask"] == "false" and 2 <= int(settings["bptt"]) <= 6

@@ -88,7 +88,7 @@ function trials(found) {
       table(["Trial", "Hyperparameters", "Score", "Time", ""], found.trials.map((trial) => h("tr" + (trial === best ? ".best" : ""), {},
         h("td", {}, trial.number), h("td", {}, h("code", {}, trial.settings || "running…")),
         h("td.num", {}, number(trial.score)), h("td", {}, trial.seconds ? duration(trial.seconds) : ""),
-        h("td", {}, trial.stoppedEarly ? "stopped after one epoch" : trial === best ? "best" : "")))),
+        h("td", {}, trial.stoppedEarly ? "stopped early (successive halving)" : trial === best ? "best" : "")))),
       lineChart(found.trials.map((trial) => ({ name: `trial ${trial.number}`, points: trial.epochs.map((p) => [p.epoch, p.ndcg]) })),
         { xLabel: "epoch", yLabel: "validation NDCG@25", integerX: true, width: 440, empty: "No epoch curves (this recipe trains in one pass)." })));
 }
