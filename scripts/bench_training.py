@@ -2,7 +2,8 @@
 emulator with default server options, for every recipe on test-suite-size data, on MovieLens-100K and on a
 synthetic 1M-interaction set (with the training process's peak memory); and the session GRU's events per second
 per epoch beside a minimal PyTorch GRU4Rec loop of the same width on the same data, in the same run. Part `hpo`
-(not run by default) times performHPO beside a plain training on small data, a quarter of ML-100K and ML-100K.
+(not run by default) times performHPO and performAutoML beside a plain training on small data, a quarter of
+ML-100K and ML-100K.
 
     .venv/bin/python scripts/bench_training.py [--parts small,ml-100k,1m,gru,hpo] [--repeats N] [--recipes a,b]
                                               [--data DIR]
@@ -40,6 +41,7 @@ RECIPES = ("aws-popularity-count", "aws-trending-now", "aws-sims", "aws-similar-
 SMALL_TARGET, FAST_TARGET, UP_100K, OTHER_100K, UP_1M, MEMORY_1M = 3.0, 1.0, 10.0, 20.0, 60.0, 4096
 GRU_RATIO = 0.8
 HPO_TRAININGS = 5.0   # performHPO's 20 trials within about four trainings (spec §4.1 step 5), plus the final one
+AUTOML_TRAININGS = 7.0   # performAutoML: a trial of each of its 3 recipes (about 2 trainings) before HPO's 5
 START = 1_700_000_000
 
 
@@ -186,7 +188,9 @@ def descendants(root: int) -> list[int]:
 def train_seconds(personalize, group: str, recipe: str, name: str, timeout: float = 1800, **solution) -> float:
     """CreateSolutionVersion -> ACTIVE, seconds (the solution, with `solution`'s options, created beforehand,
     outside the timing)."""
-    solution = personalize.create_solution(name=name, datasetGroupArn=group, recipeArn=ARN.format(recipe), **solution)
+    if recipe:   # None: performAutoML chooses
+        solution["recipeArn"] = ARN.format(recipe)
+    solution = personalize.create_solution(name=name, datasetGroupArn=group, **solution)
     wait_active(lambda: personalize.describe_solution(solutionArn=solution["solutionArn"]))
     started = time.monotonic()
     version = personalize.create_solution_version(solutionArn=solution["solutionArn"])["solutionVersionArn"]
@@ -216,8 +220,9 @@ def timed_recipes(endpoint: str, server_pid: int, label: str, datasets: dict, re
 
 
 def hpo_scaling(endpoint: str, sizes: dict[str, dict]) -> None:
-    """performHPO (the service's 20 trials) of aws-user-personalization beside its plain training, on data of
-    each size: the search's budget should shrink with the data as a training does, to about four trainings."""
+    """performHPO (the service's 20 trials) of aws-user-personalization and performAutoML (the HRNN recipes, then
+    HPO of the best) beside a plain training of aws-user-personalization, on data of each size: the search's budget
+    should shrink with the data as a training does, to about four trainings."""
     personalize, s3 = client("personalize", endpoint), client("s3", endpoint)
     print(f"\nHPO of aws-user-personalization by data size; {load()}", flush=True)
     for label, datasets in sizes.items():
@@ -227,6 +232,9 @@ def hpo_scaling(endpoint: str, sizes: dict[str, dict]) -> None:
         searched = train_seconds(personalize, group, "aws-user-personalization", f"hpo-{label}-hpo", performHPO=True)
         print(f"  {label:<16} {events:>7,} interactions: training {plain:6.1f} s, with HPO {searched:6.1f} s, "
               f"in trainings {verdict(searched / plain, HPO_TRAININGS, 'x')}; {load()}", flush=True)
+        chosen = train_seconds(personalize, group, None, f"hpo-{label}-automl", performAutoML=True)
+        print(f"  {'':<16} {'':>7}               performAutoML {chosen:6.1f} s, "
+              f"in trainings {verdict(chosen / plain, AUTOML_TRAININGS, 'x')}", flush=True)
 
 
 def quarter(datasets: dict) -> dict:
