@@ -194,7 +194,8 @@ def test_hpo_objective_follows_a_given_metric_name(train):
                for trial in summary["trials"])   # a precision at 5 counts hits: a multiple of 1/(5 users)
 
 
-def test_successive_halving_stops_a_trial_below_the_best_third_of_the_earlier_ones_at_a_rung(train):
+def test_successive_halving_stops_a_trial_below_the_best_third_of_the_earlier_ones_at_a_rung(monkeypatch, train):
+    monkeypatch.setattr(tuning, "SEARCH_FLOOR", 600.0)   # every trial runs, however slow the machine
     config = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "8", "maxParallelTrainingJobs": "4"},
               "algorithmHyperParameterRanges": {"integerHyperParameterRanges": [
                   {"name": "hidden_dimension", "minValue": 32, "maxValue": 96}]}}
@@ -215,7 +216,8 @@ def test_successive_halving_stops_a_trial_below_the_best_third_of_the_earlier_on
     assert "(stopped after" in next(line for line in lines if line.startswith(f"trial {halved}/8"))
 
 
-def test_hpo_of_a_sequence_recipe_accepts_the_guides_prefixed_names_and_reports_plain_ones(train):
+def test_hpo_of_a_sequence_recipe_accepts_the_guides_prefixed_names_and_reports_plain_ones(monkeypatch, train):
+    monkeypatch.setattr(tuning, "SEARCH_FLOOR", 600.0)   # every trial runs, however slow the machine
     base = catalogue.default_hyperparameters("arn:aws:personalize:::recipe/aws-user-personalization")
     config = {"hpoResourceConfig": {"maxNumberOfTrainingJobs": "3", "maxParallelTrainingJobs": "3"},
               "algorithmHyperParameterRanges": {
