@@ -7,7 +7,7 @@ import re
 from emulator.store import model_files
 
 EPOCH = re.compile(r"epoch (\d+): loss (\S+), validation NDCG@25 (\S+), ([\d.]+) s$")
-TRIAL = re.compile(r"trial (\d+)/(\d+): (.*) -> (\S+) (\S+?)( \(stopped after (?:one epoch|\d+ epochs)\))?, ([\d.]+) s$")
+TRIAL = re.compile(r"trial (\d+)/(\d+): (.*) -> (\S+) (\S+?)( \(stopped after (?:one|\d+) epochs?\))?, ([\d.]+) s$")
 CANDIDATE = re.compile(r"((?:aws|emulator)-[\w-]+): (\S+) (\S+), ([\d.]+) s$")
 IN_TRIAL = re.compile(r"trial (\d+): (.*)$")
 IN_CANDIDATE = re.compile(r"((?:aws|emulator)-[\w-]+): (.*)$")
