@@ -5,13 +5,11 @@ import re
 import time
 import uuid
 
-import boto3
 import pytest
 
 from emulator.recipes import popular_now
-from emulator.server import Server
-from emulator.settings import Settings
 from tests import steps, synthetic
+from tests.servers import own_server
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 
@@ -410,11 +408,8 @@ FAST_DAY = 0.5   # wall seconds in a day of the fast clock's server: a week pass
 @pytest.fixture(scope="module")
 def fast_clock(tmp_path_factory):
     """Clients of a server of its own whose days pass in FAST_DAY seconds."""
-    server = Server(Settings(port=0, data_dir=tmp_path_factory.mktemp("fast-clock"), status_seconds=0.01,
-                             strict_responses=True, day_seconds=FAST_DAY)).start_in_thread()
-    yield lambda service: boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
-                                       aws_access_key_id="test", aws_secret_access_key="test")
-    server.stop()
+    with own_server(tmp_path_factory.mktemp("fast-clock"), day_seconds=FAST_DAY) as client:
+        yield client
 
 
 def test_a_user_whose_events_streamed_in_is_away_again_once_the_servers_clock_ran_a_week(fast_clock, wait_for,
@@ -438,7 +433,10 @@ def test_a_user_whose_events_streamed_in_is_away_again_once_the_servers_clock_ra
     assert waves.now_popular(after) < waves.now_popular(before)
     time.sleep(max(0.0, streamed + 7 * FAST_DAY * popular_now.SETTLE - time.monotonic()) + 0.05)
     back = waves.ranking(runtime)   # a week since it arrived, whatever its sentAt says
-    assert waves.now_popular(back) >= synthetic.WAVE_ITEMS - 1 > waves.now_popular(after), (back, after)
+    # a version may lift them a little within a session too (1 training in 10 kept 4 in the first 10, 2 in the
+    # first 5): a week later they are back among the very first
+    assert waves.now_popular(back) >= synthetic.WAVE_ITEMS - 1, back
+    assert waves.now_popular(back, first=5) > waves.now_popular(after, first=5), (back, after)
 
 
 class WavesCampaign:
@@ -479,6 +477,6 @@ class WavesCampaign:
             {"eventType": "click", "itemId": item, "sentAt": self.end + 30 * (n + 1)} for n, item in enumerate(items)])
 
     @staticmethod
-    def now_popular(items: list[str]) -> int:
-        """Of the current period's WAVE_ITEMS new items, how many are among the first 10 (of 65 items taken)."""
-        return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in items[:10])
+    def now_popular(items: list[str], first: int = 10) -> int:
+        """Of the current period's WAVE_ITEMS new items, how many are among the `first` (of 65 items taken)."""
+        return sum(item.startswith(f"w{synthetic.WAVES - 1}-") for item in items[:first])

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests import steps, synthetic
+from tests.servers import own_server
 
 ROWS = synthetic.two_tastes(users=40, per_user=30)
 
@@ -107,20 +108,10 @@ def test_a_folder_prefix_imports_every_csv_in_it(personalize, s3, bucket, datase
 def test_import_reads_from_another_s3_endpoint_when_configured(tmp_path, personalize_endpoint, s3, bucket,
                                                                wait_for):
     """A second emulator whose --s3-endpoint-url is the first one: its imports read S3 over HTTP."""
-    import boto3
-
-    from emulator.server import Server
-    from emulator.settings import Settings
-    other = Server(Settings(port=0, data_dir=tmp_path, s3_endpoint_url=personalize_endpoint,
-                            status_seconds=0.05, strict_responses=True)).start_in_thread()
-    try:
-        client = boto3.client("personalize", endpoint_url=other.endpoint, region_name="us-east-1",
-                              aws_access_key_id="test", aws_secret_access_key="test")
-        loaded = steps.loaded_group(client, s3, wait_for, "elsewhere", ROWS, bucket=bucket)
+    with own_server(tmp_path, s3_endpoint_url=personalize_endpoint, status_seconds=0.05) as client:
+        loaded = steps.loaded_group(client("personalize"), s3, wait_for, "elsewhere", ROWS, bucket=bucket)
         assert loaded["job"]["status"] == "ACTIVE"
         assert loaded["job"]["dataSource"]["dataLocation"] == f"s3://{bucket}/elsewhere.csv"
-    finally:
-        other.stop()
 
 
 def test_update_dataset_swaps_the_schema_through_the_update_statuses(personalize, dataset_group, interactions_schema,

@@ -1,19 +1,14 @@
 """The service's quotas, on a server of their own (the shared test server lifts them)."""
 
-import boto3
 import pytest
 
-from emulator.server import Server
-from emulator.settings import Settings
+from tests.servers import own_server
 
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    server = Server(Settings(port=0, data_dir=tmp_path_factory.mktemp("quotas"), status_seconds=0.01,
-                             strict_responses=True)).start_in_thread()
-    yield boto3.client("personalize", endpoint_url=server.endpoint, region_name="us-east-1",
-                       aws_access_key_id="test", aws_secret_access_key="test")
-    server.stop()
+    with own_server(tmp_path_factory.mktemp("quotas")) as client:
+        yield client("personalize")
 
 
 def test_a_sixth_dataset_group_exceeds_the_limit_until_one_is_deleted(limited, wait_for):
