@@ -76,9 +76,11 @@ class AutoTraining:
             self._train(solution)
 
     def _new_data(self, solution: dict, latest: dict) -> bool:
-        seen = self.env.store.internal(latest["solutionVersionArn"]).get("trainedThrough", 0)
-        datasets = [dataset_arn(solution["datasetGroupArn"], kind) for kind in ("INTERACTIONS", "ACTION_INTERACTIONS")]
-        return self.env.rows.has_events_after(datasets, seen)
+        internal = self.env.store.internal(latest["solutionVersionArn"])
+        # the events it trained on: trainedThrough settles that dataset's rows only (DatasetRows.settled_through)
+        datasets = [internal["eventsDataset"]] if internal.get("eventsDataset") else [
+            dataset_arn(solution["datasetGroupArn"], kind) for kind in ("INTERACTIONS", "ACTION_INTERACTIONS")]
+        return self.env.rows.has_events_after(datasets, internal.get("trainedThrough", 0))
 
     def _train(self, solution: dict) -> None:
         ctx = RequestContext.for_emulator(self.env, solution["solutionArn"])

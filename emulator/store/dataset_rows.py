@@ -220,12 +220,14 @@ class DatasetRows:
                     conn.execute("DELETE FROM hidden_imports WHERE job = ?", (job,))
                     return
 
-    def settled_through(self) -> int:
-        """The largest event id up to which every row is settled: an import in progress may still show rows above
-        its first id, so a training that reads up to here counts those rows as new when they appear."""
+    def settled_through(self, dataset: str) -> int:
+        """The largest event id up to which every row of `dataset` is settled: an import of it in progress may still
+        show rows above its first id, so a training that reads up to here counts those rows as new when they appear.
+        Imports of other datasets do not count: one in progress in another group held a training here below every
+        row of its own dataset's finished import ("fewer than 1000 interactions")."""
         row = self.db.execute("SELECT (SELECT coalesce(max(id), 0) FROM interaction_rows),"
-                              " (SELECT min(first_id) - 1 FROM hidden_imports WHERE state = ?)",
-                              (IMPORTING,)).fetchone()
+                              " (SELECT min(first_id) - 1 FROM hidden_imports WHERE state = ? AND dataset = ?)",
+                              (IMPORTING, dataset)).fetchone()
         return row[0] if row[1] is None else min(row[0], row[1])
 
     # records

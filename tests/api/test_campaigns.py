@@ -187,7 +187,7 @@ def test_sims_campaign_answers_an_item_with_its_co_occurring_items(personalize, 
     related = personalize_runtime.get_recommendations(campaignArn=arn, itemId="b7")["itemList"]
     ids = [item["itemId"] for item in related]
     assert len(ids) == 25 and "b7" not in ids and all("score" not in item for item in related)
-    assert sum(item.startswith("b") for item in ids[:10]) == 10
+    assert sum(item.startswith("b") for item in ids[:10]) == 10, ids
     # users walk through the b items in order, so the items a few steps from b7 share most histories with it
     assert all(abs(int(item[1:]) - 7) <= 6 for item in ids[:5])
     unknown = personalize_runtime.get_recommendations(campaignArn=arn, itemId="never-seen")["itemList"]

@@ -62,7 +62,7 @@ def fit(env, arn: str, recipe: str, hyperparameters: dict, event_type: str | Non
     artifact, its metrics and how far into the interactions it saw. The training's outcome with the seconds it
     took, or None when a stop ended it."""
     dataset = dataset_arn(group, registry.dataset_type(recipe))
-    trained_through = env.rows.settled_through()
+    trained_through = env.rows.settled_through(dataset)
     request = TrainingRequest(str(env.settings.database_path), dataset, trained_through, recipe, hyperparameters,
                               event_type, str(model_files.path(env.settings.models_dir, artifact)), seed=seed,
                               split_seed=zlib.crc32(group.encode()), budget=dataclasses.asdict(env.settings.training),
