@@ -184,12 +184,14 @@ def test_sims_campaign_answers_an_item_with_its_co_occurring_items(personalize, 
                                     "arn:aws:personalize:::recipe/aws-sims", name)
     arn = personalize.create_campaign(name=name, solutionVersionArn=version)["campaignArn"]
     wait_for(lambda: personalize.describe_campaign(campaignArn=arn))
-    related = personalize_runtime.get_recommendations(campaignArn=arn, itemId="b7")["itemList"]
+    # b43 is taken by 14 users: b7, by 10, kept fewer than SIMS's 3 co-interactions with its neighbours in 9 of 300
+    # splits (the split follows the group's name), and was then answered by popularity; b43 never was
+    related = personalize_runtime.get_recommendations(campaignArn=arn, itemId="b43")["itemList"]
     ids = [item["itemId"] for item in related]
-    assert len(ids) == 25 and "b7" not in ids and all("score" not in item for item in related)
+    assert len(ids) == 25 and "b43" not in ids and all("score" not in item for item in related)
     assert sum(item.startswith("b") for item in ids[:10]) == 10, ids
-    # users walk through the b items in order, so the items a few steps from b7 share most histories with it
-    assert all(abs(int(item[1:]) - 7) <= 6 for item in ids[:5])
+    # users walk through the b items in order, so the items a few steps from b43 share most histories with it
+    assert all(abs(int(item[1:]) - 43) <= 6 for item in ids[:5]), ids
     unknown = personalize_runtime.get_recommendations(campaignArn=arn, itemId="never-seen")["itemList"]
     assert len(unknown) == 25
     with pytest.raises(personalize_runtime.exceptions.InvalidInputException) as caught:
