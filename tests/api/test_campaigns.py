@@ -9,7 +9,7 @@ import pytest
 
 from emulator.recipes import popular_now
 from tests import steps, synthetic
-from tests.servers import own_server
+from tests.servers import clients, own_server
 
 UP = "arn:aws:personalize:::recipe/aws-user-personalization"
 
@@ -410,8 +410,8 @@ FAST_DAY = 0.5   # wall seconds in a day of the fast clock's server: a week pass
 @pytest.fixture(scope="module")
 def fast_clock(tmp_path_factory):
     """Clients of a server of its own whose days pass in FAST_DAY seconds."""
-    with own_server(tmp_path_factory.mktemp("fast-clock"), day_seconds=FAST_DAY) as client:
-        yield client
+    with own_server(tmp_path_factory.mktemp("fast-clock"), day_seconds=FAST_DAY) as server:
+        yield clients(server)
 
 
 def test_a_user_whose_events_streamed_in_is_away_again_once_the_servers_clock_ran_a_week(fast_clock, wait_for,

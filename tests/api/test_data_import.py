@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests import steps, synthetic
-from tests.servers import own_server
+from tests.servers import clients, own_server
 
 ROWS = synthetic.two_tastes(users=40, per_user=30)
 
@@ -108,8 +108,8 @@ def test_a_folder_prefix_imports_every_csv_in_it(personalize, s3, bucket, datase
 def test_import_reads_from_another_s3_endpoint_when_configured(tmp_path, personalize_endpoint, s3, bucket,
                                                                wait_for):
     """A second emulator whose --s3-endpoint-url is the first one: its imports read S3 over HTTP."""
-    with own_server(tmp_path, s3_endpoint_url=personalize_endpoint, status_seconds=0.05) as client:
-        loaded = steps.loaded_group(client("personalize"), s3, wait_for, "elsewhere", ROWS, bucket=bucket)
+    with own_server(tmp_path, s3_endpoint_url=personalize_endpoint, status_seconds=0.05) as server:
+        loaded = steps.loaded_group(clients(server)("personalize"), s3, wait_for, "elsewhere", ROWS, bucket=bucket)
         assert loaded["job"]["status"] == "ACTIVE"
         assert loaded["job"]["dataSource"]["dataLocation"] == f"s3://{bucket}/elsewhere.csv"
 

@@ -2,13 +2,13 @@
 
 import pytest
 
-from tests.servers import own_server
+from tests.servers import clients, own_server
 
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory):
-    with own_server(tmp_path_factory.mktemp("quotas")) as client:
-        yield client("personalize")
+    with own_server(tmp_path_factory.mktemp("quotas")) as server:
+        yield clients(server)("personalize")
 
 
 def test_a_sixth_dataset_group_exceeds_the_limit_until_one_is_deleted(limited, wait_for):

@@ -6,18 +6,15 @@ import urllib.request
 
 import pytest
 
-from emulator.server import Server
-from emulator.settings import Settings
+from tests.servers import own_server
 
 APP = "http://localhost:3000"
 
 
 @pytest.fixture(scope="module")
 def cors_server(tmp_path_factory):
-    server = Server(Settings(port=0, data_dir=tmp_path_factory.mktemp("cors"), cors_origins=(APP,),
-                             status_seconds=0.01)).start_in_thread()
-    yield server
-    server.stop()
+    with own_server(tmp_path_factory.mktemp("cors"), cors_origins=(APP,), strict_responses=False) as server:
+        yield server
 
 
 def call(endpoint: str, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
