@@ -185,7 +185,8 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def train_seconds(personalize, group: str, recipe: str | None, name: str, timeout: float = 1800, **solution) -> float:
+def train_seconds(personalize, group: str, recipe: str | None, name: str, timeout: float = 1800,
+                  **solution) -> float:
     """CreateSolutionVersion -> ACTIVE, seconds (the solution, with `solution`'s options, created beforehand,
     outside the timing)."""
     if recipe:   # None: performAutoML chooses
